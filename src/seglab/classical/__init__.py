@@ -1,0 +1,1 @@
+"""Classical (non-learned) segmenters; numpy, scipy, scikit-image and OpenCV only."""

@@ -1,0 +1,1 @@
+"""Core of seglab: result type, errors, validation, parameter schemas and the registry."""

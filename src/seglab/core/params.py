@@ -1,0 +1,287 @@
+"""Parameter schemas derived from a method's signature, annotations and numpydoc.
+
+A parameter's range is declared with ``Annotated[float, Interval(0, 1)]``;
+``Literal[...]`` gives choices; the text comes from the docstring's
+``Parameters`` section. The same schema validates Python calls, builds CLI
+flags and feeds the web form.
+
+Examples
+--------
+>>> from typing import Annotated
+>>> def f(image, /, *, k: Annotated[int, Interval(1, 9)] = 3):
+...     '''Doc.
+...
+...     Parameters
+...     ----------
+...     k : int
+...         Number of things.
+...     '''
+>>> [p.to_json()["max"] for p in params_of(f)]
+[9]
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import numpy as np
+
+from .errors import InvalidParameterError
+
+__all__ = ["Interval", "ParamSpec", "params_of", "parse_param_docs", "ARRAY", "POINTS", "JSON"]
+
+#: Schema kinds that are not scalar: an image-like array, a list of (row, col) points, free JSON.
+ARRAY, POINTS, JSON = "array", "points", "json"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Allowed range of a numeric parameter (closed unless ``*_open``).
+
+    Examples
+    --------
+    >>> Interval(0, 1, lo_open=True).contains(0)
+    False
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def contains(self, value: float) -> bool:
+        """Whether `value` lies in the interval."""
+        if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
+            return False
+        if self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)):
+            return False
+        return True
+
+    def __str__(self) -> str:
+        left = "(" if self.lo_open or self.lo is None else "["
+        right = ")" if self.hi_open or self.hi is None else "]"
+        lo = "-inf" if self.lo is None else f"{self.lo:g}"
+        hi = "inf" if self.hi is None else f"{self.hi:g}"
+        return f"{left}{lo}, {hi}{right}"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Schema of one keyword parameter.
+
+    ``kind`` is one of ``"int"``, ``"float"``, ``"bool"``, ``"str"``,
+    ``"choice"``, ``"array"``, ``"points"``, ``"json"``, ``"rng"``.
+    """
+
+    name: str
+    kind: str
+    default: Any = None
+    required: bool = False
+    nullable: bool = False
+    interval: Interval | None = None
+    choices: tuple[Any, ...] = ()
+    doc: str = ""
+    type_text: str = ""
+    alternatives: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able description (what ``seglab info --json`` prints)."""
+        iv = self.interval
+        return {
+            "name": self.name,
+            "type": self.kind,
+            "default": _jsonable(self.default),
+            "required": self.required,
+            "nullable": self.nullable,
+            "min": None if iv is None else iv.lo,
+            "max": None if iv is None else iv.hi,
+            "min_open": bool(iv and iv.lo_open),
+            "max_open": bool(iv and iv.hi_open),
+            "choices": [_jsonable(c) for c in self.choices],
+            "also_accepts": list(self.alternatives),
+            "doc": self.doc,
+        }
+
+    def range_text(self) -> str:
+        """Human text for the allowed values, e.g. ``[2, 65536]`` or ``one of 'mean', 'gaussian'``."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.interval is not None:
+            return str(self.interval)
+        return ""
+
+    def validate(self, value: Any, method: str = "") -> Any:
+        """Check `value` and return it normalised (numpy scalars -> Python)."""
+        where = f"{method}: " if method else ""
+        if value is None:
+            if self.nullable or self.required is False and self.default is None:
+                return None
+            raise InvalidParameterError(f"{where}{self.name} may not be None; expected {self.kind}.")
+        if self.kind == "rng" or self.kind in (ARRAY, POINTS, JSON, "str") and not self.choices:
+            return value
+        if self.choices:
+            if value not in self.choices:
+                raise InvalidParameterError(
+                    f"{where}{self.name}={value!r} is not allowed; choose {self.range_text()}."
+                )
+            return value
+        if self.kind == "bool":
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            raise InvalidParameterError(f"{where}{self.name} must be True or False; got {value!r}.")
+        if self.kind == "int":
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                if isinstance(value, (float, np.floating)) and float(value).is_integer():
+                    value = int(value)
+                else:
+                    raise InvalidParameterError(f"{where}{self.name} must be an integer; got {value!r}.")
+            value = int(value)
+        elif self.kind == "float":
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise InvalidParameterError(f"{where}{self.name} must be a number; got {value!r}.")
+            value = float(value)
+            if math.isnan(value):
+                raise InvalidParameterError(f"{where}{self.name} is NaN; give a number.")
+        if self.interval is not None and not self.interval.contains(value):
+            raise InvalidParameterError(
+                f"{where}{self.name}={value!r} is out of range; it must lie in {self.interval}."
+            )
+        return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if value is inspect.Parameter.empty:
+        return None
+    return value
+
+
+_SECTION = re.compile(r"^\s*([A-Z][A-Za-z ]+)\n\s*-{3,}\s*$", re.M)
+
+
+def parse_param_docs(doc: str | None) -> dict[str, tuple[str, str]]:
+    """Map parameter name -> (type text, description) from a numpydoc ``Parameters`` section.
+
+    Examples
+    --------
+    >>> parse_param_docs('''x.
+    ...
+    ... Parameters
+    ... ----------
+    ... a, b : int
+    ...     Sizes.
+    ... ''')["b"]
+    ('int', 'Sizes.')
+    """
+    if not doc:
+        return {}
+    text = inspect.cleandoc(doc)
+    match = re.search(r"^Parameters\n-{3,}\n", text, re.M)
+    if not match:
+        return {}
+    body = text[match.end():]
+    end = _SECTION.search(body)
+    if end:
+        body = body[: end.start()]
+    out: dict[str, tuple[str, str]] = {}
+    names: list[str] = []
+    type_text, desc = "", []
+    for line in body.splitlines() + [""]:
+        if line and not line.startswith(" "):
+            for n in names:
+                out[n] = (type_text, " ".join(desc).strip())
+            head, _, type_text = line.partition(":")
+            names = [n.strip() for n in head.split(",") if n.strip()]
+            type_text, desc = type_text.strip(), []
+        elif line.strip():
+            desc.append(line.strip())
+    for n in names:
+        out[n] = (type_text, " ".join(desc).strip())
+    return out
+
+
+_SKIPPED = {"image", "mask"}
+
+
+def _kind_of(tp: Any) -> tuple[str, bool, Interval | None, tuple[Any, ...], tuple[str, ...]]:
+    """Return (kind, nullable, interval, choices, alternative kinds) of an annotation."""
+    interval: Interval | None = None
+    if get_origin(tp) is Annotated:
+        base, *extras = get_args(tp)
+        for extra in extras:
+            if isinstance(extra, Interval):
+                interval = extra
+            elif isinstance(extra, str):  # explicit kind, e.g. Annotated[Any, "points"]
+                kind, nullable, _, choices, alts = _kind_of(base)
+                return extra, nullable, interval, choices, alts
+        kind, nullable, _, choices, alts = _kind_of(base)
+        return kind, nullable, interval, choices, alts
+    if get_origin(tp) is Literal:
+        return "choice", False, None, tuple(get_args(tp)), ()
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in get_args(tp) if a is not type(None)]
+        nullable = len(members) < len(get_args(tp))
+        kinds = [_kind_of(m) for m in members]
+        if any(k[0] == "rng" for k in kinds):
+            return "rng", nullable, None, (), ()
+        first = kinds[0]
+        alts = tuple(k[0] for k in kinds[1:] if k[0] != first[0])
+        return first[0], nullable or first[1], first[2], first[3], alts
+    if tp is bool:
+        return "bool", False, None, (), ()
+    if tp is int:
+        return "int", False, None, (), ()
+    if tp is float:
+        return "float", False, None, (), ()
+    if tp is str:
+        return "str", False, None, (), ()
+    if tp is np.random.Generator:
+        return "rng", False, None, (), ()
+    name = getattr(tp, "__name__", str(tp))
+    if "ArrayLike" in str(tp) or name == "ndarray":
+        return ARRAY, False, None, (), ()
+    if get_origin(tp) in (list, tuple, Sequence) or tp in (list, tuple, dict):
+        return JSON, False, None, (), ()
+    return JSON, False, None, (), ()
+
+
+def params_of(fn: Callable[..., Any]) -> list[ParamSpec]:
+    """Build the :class:`ParamSpec` list of a segmenter from its signature.
+
+    `image` and `mask` are not parameters of the schema (every method takes them).
+    """
+    sig = inspect.signature(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)
+    docs = parse_param_docs(fn.__doc__)
+    specs = []
+    for p in sig.parameters.values():
+        if p.kind is not p.KEYWORD_ONLY or p.name in _SKIPPED:
+            continue
+        tp = hints.get(p.name, Any)
+        kind, nullable, interval, choices, alts = _kind_of(tp)
+        type_text, doc = docs.get(p.name, ("", ""))
+        specs.append(
+            ParamSpec(
+                name=p.name,
+                kind=kind,
+                default=None if p.default is p.empty else p.default,
+                required=p.default is p.empty,
+                nullable=nullable,
+                interval=interval,
+                choices=choices,
+                doc=doc,
+                type_text=type_text,
+                alternatives=alts,
+            )
+        )
+    return specs

@@ -1,0 +1,115 @@
+"""The one result type of every segmenter: :class:`Segmentation`.
+
+Examples
+--------
+>>> import numpy as np
+>>> seg = Segmentation(labels=np.zeros((2, 3), np.int32), task="semantic",
+...                    classes=("background", "foreground"))
+>>> seg.labels.shape, seg.num_segments
+((2, 3), 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Segment", "Segmentation", "Task", "TASKS"]
+
+Task = Literal["semantic", "instance", "panoptic"]
+TASKS: tuple[str, ...] = ("semantic", "instance", "panoptic")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment of an instance or panoptic result.
+
+    Parameters
+    ----------
+    class_id : int
+        Index into ``Segmentation.classes`` (0 when the method has no classes).
+    score : float or None
+        Confidence in [0, 1], if the method produces one.
+    is_thing : bool
+        ``True`` for countable objects (instances), ``False`` for stuff (panoptic).
+    """
+
+    class_id: int = 0
+    score: float | None = None
+    is_thing: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return {"class_id": int(self.class_id), "score": self.score, "is_thing": bool(self.is_thing)}
+
+
+@dataclass(frozen=True, slots=True)
+class Segmentation:
+    """Result of every seglab segmenter.
+
+    Parameters
+    ----------
+    labels : (H, W) ndarray of int32
+        Semantic: class indices into `classes`. Instance/panoptic: segment ids
+        1..N, 0 = background, -1 = void.
+    task : {"semantic", "instance", "panoptic"}
+        What `labels` means.
+    classes : tuple of str
+        Class names; ``classes[i]`` names class id ``i``.
+    segments : mapping of int to Segment
+        Instance/panoptic: segment id -> class, score, thing/stuff.
+    scores : (K, H, W) ndarray of float32, optional
+        Per-class probabilities, memberships or an edge map, depending on the method.
+    method : str
+        Registered name of the method that made this result.
+    params : mapping
+        Effective parameters (JSON-able), enough to reproduce the result.
+    meta : mapping
+        By-products: thresholds, iteration counts, edge maps, ...
+    """
+
+    labels: NDArray[np.int32]
+    task: Task
+    classes: tuple[str, ...] = ()
+    segments: Mapping[int, Segment] = field(default_factory=dict)
+    scores: NDArray[np.float32] | None = None
+    method: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        labels = self.labels
+        if not isinstance(labels, np.ndarray) or labels.dtype != np.int32 or labels.ndim != 2:
+            got = f"{type(labels).__name__} {getattr(labels, 'dtype', '')} {getattr(labels, 'shape', '')}"
+            raise TypeError(f"Segmentation.labels must be a 2-D int32 ndarray; got {got}.")
+        if self.task not in TASKS:
+            raise ValueError(f"Segmentation.task must be one of {TASKS}; got {self.task!r}.")
+        if self.scores is not None:
+            scores = self.scores
+            if scores.ndim != 3 or scores.shape[1:] != labels.shape:
+                raise ValueError(
+                    f"Segmentation.scores must be (K, H, W) with (H, W) = {labels.shape}; got {scores.shape}."
+                )
+
+    @property
+    def num_segments(self) -> int:
+        """Number of distinct labels other than background (0) and void (-1)."""
+        ids = np.unique(self.labels)
+        return int(np.count_nonzero(ids > 0))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return everything except the arrays as a JSON-able dict."""
+        return {
+            "task": self.task,
+            "classes": list(self.classes),
+            "segments": {str(k): v.to_json() for k, v in self.segments.items()},
+            "method": self.method,
+            "params": dict(self.params),
+            "meta": dict(self.meta),
+            "shape": list(self.labels.shape),
+            "num_segments": self.num_segments,
+        }

@@ -1,0 +1,258 @@
+"""Shared input checks: every public function validates through these helpers.
+
+Nothing here rescales intensities: values keep the units of the input.
+
+Examples
+--------
+>>> import numpy as np
+>>> as_image(np.zeros((4, 5), np.uint8), kind="gray").shape
+(4, 5)
+>>> rgb = np.full((2, 2, 3), 200, np.uint8)
+>>> to_gray(rgb).dtype, int(to_gray(rgb)[0, 0])
+(dtype('uint8'), 200)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .errors import InvalidImageError, InvalidParameterError
+
+__all__ = [
+    "as_image",
+    "as_mask",
+    "as_labels",
+    "to_gray",
+    "float_dtype_for",
+    "check_param",
+    "LUMA_WEIGHTS",
+]
+
+#: ITU-R BT.601 luma weights (R, G, B), the ones OpenCV and Pillow use.
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+_MAX_PIXELS = 2**31 - 1  # int32 labels must be able to number every pixel
+
+ImageKind = Literal["gray", "color", "any"]
+
+
+def _describe(arr: np.ndarray) -> str:
+    return f"shape {arr.shape}, dtype {arr.dtype}"
+
+
+def float_dtype_for(dtype: np.dtype) -> type[np.floating]:
+    """Float dtype to compute in: float64 for float64 input, float32 otherwise.
+
+    Examples
+    --------
+    >>> float_dtype_for(np.dtype(np.uint8)).__name__
+    'float32'
+    """
+    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
+
+
+def to_gray(image: ArrayLike) -> NDArray:
+    """Convert an RGB image to gray with BT.601 luma weights, keeping its units.
+
+    Integer images stay in their dtype (rounded, as ``cv2.cvtColor`` does);
+    float images stay float. A 2-D image is returned unchanged.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, 3) ndarray
+
+    Returns
+    -------
+    (H, W) ndarray
+
+    Examples
+    --------
+    >>> to_gray(np.array([[[255, 0, 0]]], np.uint8)).tolist()
+    [[76]]
+    """
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        return arr
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise InvalidImageError(
+            f"to_gray expects an (H, W, 3) RGB image; got {_describe(arr)}. "
+            "Drop an alpha channel with image[..., :3]."
+        )
+    if arr.dtype in (np.uint8, np.uint16):
+        import cv2
+
+        return cv2.cvtColor(np.ascontiguousarray(arr), cv2.COLOR_RGB2GRAY)
+    ftype = float_dtype_for(arr.dtype)
+    weights = np.asarray(LUMA_WEIGHTS, dtype=ftype)
+    gray = arr.astype(ftype, copy=False) @ weights
+    if np.issubdtype(arr.dtype, np.integer):
+        info = np.iinfo(arr.dtype)
+        return np.clip(np.rint(gray), info.min, info.max).astype(arr.dtype)
+    return gray
+
+
+def as_image(
+    image: ArrayLike,
+    *,
+    kind: ImageKind = "any",
+    name: str = "image",
+    method: str = "",
+) -> NDArray:
+    """Validate an image and return it as an ndarray (no copy when possible).
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` gray or ``(H, W, 3)`` RGB; ``(H, W, 1)`` is squeezed.
+        uint8/uint16/other integers or float16/32/64; float colour must lie in [0, 1].
+    kind : {"gray", "color", "any"}
+        ``"gray"`` converts RGB to gray with :func:`to_gray` (BT.601 luma,
+        in the input's units); ``"color"`` requires RGB; ``"any"`` takes both.
+    name : str
+        Argument name used in error messages.
+    method : str
+        Method name used in error messages.
+
+    Returns
+    -------
+    ndarray
+        ``(H, W)`` or ``(H, W, 3)``; float16 becomes float32.
+
+    Raises
+    ------
+    InvalidImageError
+        Wrong shape or dtype, empty, too large, NaN/inf values, float colour outside [0, 1].
+
+    Examples
+    --------
+    >>> as_image(np.zeros((3, 3, 1)), kind="gray").shape
+    (3, 3)
+    """
+    who = f"{method} " if method else ""
+    try:
+        arr = np.asarray(image)
+    except Exception as exc:  # ragged lists and the like
+        raise InvalidImageError(f"{who}{name} is not an array: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind in "USVMm":
+        raise InvalidImageError(
+            f"{who}{name} has dtype {arr.dtype}; expected a numeric array (uint8, uint16, float32, ...)."
+        )
+    if arr.dtype == bool:
+        raise InvalidImageError(
+            f"{who}{name} is a boolean array; images must be numeric. Use {name}.astype(np.uint8) "
+            "(boolean arrays are accepted as masks only)."
+        )
+    if arr.dtype.kind == "c":
+        raise InvalidImageError(f"{who}{name} is complex; take np.abs({name}) or its real part first.")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3):
+        raise InvalidImageError(
+            f"{who}{name} must be (H, W) gray or (H, W, 3) RGB; got {_describe(arr)}. "
+            "Pass one 2-D slice or frame at a time (seglab is 2-D for now)."
+        )
+    if arr.ndim == 3 and arr.shape[2] != 3:
+        fix = "Drop the alpha channel with image[..., :3]." if arr.shape[2] == 4 else (
+            "Channels must be last: use np.moveaxis(image, 0, -1) for (C, H, W) data."
+        )
+        raise InvalidImageError(f"{who}{name} must have 1 or 3 channels last; got {_describe(arr)}. {fix}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InvalidImageError(f"{who}{name} is empty ({_describe(arr)}); it needs at least one pixel.")
+    if arr.shape[0] * arr.shape[1] > _MAX_PIXELS:
+        raise InvalidImageError(
+            f"{who}{name} has {arr.shape[0] * arr.shape[1]:,} pixels, more than int32 labels can "
+            "number in one piece; split it into tiles."
+        )
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    if arr.dtype.kind == "f":
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad = arr.size - int(np.count_nonzero(finite))
+            what = "all values are" if bad == arr.size else f"{bad} of {arr.size} values are"
+            raise InvalidImageError(
+                f"{who}{name} has NaN or infinite values ({what} not finite). "
+                f"Replace them, e.g. np.nan_to_num({name}), or exclude them with mask=."
+            )
+        if arr.ndim == 3 and (arr.min() < 0 or arr.max() > 1):
+            raise InvalidImageError(
+                f"{who}float colour {name} must lie in [0, 1]; got range "
+                f"[{arr.min():.4g}, {arr.max():.4g}]. Divide by the white level of your data."
+            )
+    if kind == "gray" and arr.ndim == 3:
+        arr = to_gray(arr)
+    elif kind == "color" and arr.ndim != 3:
+        raise InvalidImageError(
+            f"{who}needs an (H, W, 3) RGB {name}; got {_describe(arr)}. "
+            f"For gray data use np.dstack([{name}] * 3) or a gray method."
+        )
+    return arr
+
+
+def as_mask(mask: ArrayLike | None, *, like: np.ndarray, name: str = "mask") -> NDArray[np.bool_] | None:
+    """Validate an optional mask against an image; return a bool array or ``None``.
+
+    Examples
+    --------
+    >>> as_mask([[1, 0]], like=np.zeros((1, 2))).tolist()
+    [[True, False]]
+    """
+    if mask is None:
+        return None
+    arr = np.asarray(mask)
+    if arr.shape != like.shape[:2]:
+        raise InvalidImageError(
+            f"{name} shape {arr.shape} does not match the image's (H, W) = {like.shape[:2]}."
+        )
+    if arr.dtype != bool:
+        if arr.dtype.kind not in "biuf":
+            raise InvalidImageError(f"{name} must be boolean or numeric; got dtype {arr.dtype}.")
+        arr = arr != 0
+    return arr
+
+
+def as_labels(labels: ArrayLike, *, name: str = "labels", shape: tuple[int, ...] | None = None) -> NDArray[np.int32]:
+    """Validate an integer label image and return it as int32.
+
+    Raises for float labels with fractional parts, values outside int32, and shape mismatches.
+
+    Examples
+    --------
+    >>> as_labels(np.array([[0, 2]], np.uint16)).dtype
+    dtype('int32')
+    """
+    arr = np.asarray(labels)
+    if arr.ndim != 2:
+        raise InvalidImageError(f"{name} must be a 2-D label image; got shape {arr.shape}.")
+    if shape is not None and arr.shape != tuple(shape):
+        raise InvalidImageError(f"{name} shape {arr.shape} does not match the expected {tuple(shape)}.")
+    if arr.dtype == bool:
+        return arr.astype(np.int32)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or not np.array_equal(arr, np.round(arr)):
+            raise InvalidImageError(
+                f"{name} is a float image with fractional or non-finite values; label images must hold "
+                "integers (did you pass a probability map? threshold or argmax it first)."
+            )
+    elif arr.dtype.kind not in "iu":
+        raise InvalidImageError(f"{name} must be an integer label image; got dtype {arr.dtype}.")
+    if arr.size and (arr.min() < -1 or arr.max() > np.iinfo(np.int32).max):
+        raise InvalidImageError(
+            f"{name} values must lie in [-1, {np.iinfo(np.int32).max}] (-1 = void); "
+            f"got [{arr.min()}, {arr.max()}]."
+        )
+    return arr.astype(np.int32, copy=False)
+
+
+def check_param(ok: bool, name: str, message: str) -> None:
+    """Raise :class:`InvalidParameterError` naming `name` unless `ok`.
+
+    Examples
+    --------
+    >>> check_param(True, "block_size", "must be odd")
+    """
+    if not ok:
+        raise InvalidParameterError(f"{name}: {message}")
