@@ -1,0 +1,111 @@
+"""The ``seglab`` command line, generated entirely from the method registry.
+
+Commands: ``seglab methods [--json | --markdown]``, ``seglab info METHOD [--json]``
+and ``seglab segment METHOD INPUT... -o OUTDIR [--PARAM VALUE ...]``.
+
+Exit codes: 0 all done; 1 some inputs failed (the batch went on and the summary
+lists each failure); 2 bad usage or parameters; 3 a missing optional
+dependency; 130 interrupted (Ctrl-C; no partial file is left).
+
+Examples
+--------
+>>> main(["segment", "otsuu", "a.png", "-o", "out"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from ..core.errors import InvalidParameterError, MissingDependencyError, UnknownMethodError
+from ..core.registry import get_method, list_methods
+from .batch import EXIT_MISSING, EXIT_OK, EXIT_USAGE, Parser, UsageError, run
+from .describe import info_text, methods_markdown, methods_text
+from .flags import takes_mask
+
+__all__ = ["main"]
+
+
+def _parser() -> Parser:
+    from .. import __version__
+
+    parser = Parser(prog="seglab", description="Image segmentation: every method behind one command line.")
+    parser.add_argument("--version", action="version", version=f"seglab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    methods = commands.add_parser("methods", help="list the registered methods")
+    style = methods.add_mutually_exclusive_group()
+    style.add_argument("--json", action="store_true", help="every method's full description as JSON")
+    style.add_argument("--markdown", action="store_true", help="the README's table of methods")
+    info = commands.add_parser("info", help="one method's parameters: type, range, default, doc")
+    info.add_argument("method", metavar="METHOD")
+    info.add_argument("--json", action="store_true", help="as JSON (what the web form reads)")
+    segment = commands.add_parser(
+        "segment", help="segment image files: seglab segment METHOD INPUT... -o OUTDIR",
+        description="Segment images: seglab segment METHOD INPUT... -o OUTDIR [--PARAM VALUE ...]. "
+        "`seglab segment METHOD --help` lists the method's flags.",
+    )
+    segment.add_argument("method", metavar="METHOD", help="a name from `seglab methods`")
+    segment.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def _methods(ns: argparse.Namespace) -> None:
+    specs = list_methods()
+    if ns.json:
+        print(json.dumps([s.to_json() for s in specs], indent=2))
+    else:
+        print(methods_markdown(specs) if ns.markdown else methods_text(specs))
+
+
+def _info(ns: argparse.Namespace) -> None:
+    spec = get_method(ns.method)
+    if ns.json:
+        print(json.dumps(spec.to_json(), indent=2))
+    else:
+        print(info_text(spec, has_mask=takes_mask(spec)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``seglab`` command line with `argv` (default ``sys.argv[1:]``); return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name.
+
+    Returns
+    -------
+    int
+        0 all done, 1 some inputs failed, 2 bad usage or parameters, 3 missing
+        optional dependency, 130 interrupted.
+
+    Examples
+    --------
+    >>> main(["info", "threshold"])  # doctest: +ELLIPSIS
+    threshold: Fixed threshold: ...
+    0
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if len(args) > 1 and args[0] == "segment" and not args[1].startswith("-"):
+            return run(get_method(args[1]), args[2:])
+        ns = _parser().parse_args(args)
+        if ns.command == "methods":
+            _methods(ns)
+        elif ns.command == "info":
+            _info(ns)
+        return EXIT_OK
+    except (UsageError, UnknownMethodError, InvalidParameterError) as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except MissingDependencyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MISSING
+    except KeyboardInterrupt:
+        print("seglab: interrupted; files written so far are complete, no partial file was left.", file=sys.stderr)
+        return 130
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK

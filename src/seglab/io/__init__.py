@@ -1,0 +1,61 @@
+"""Reading images and writing results.
+
+Readers keep the file's own dtype and units. Every writer writes a temporary
+file in the destination folder and renames it (:func:`write_atomic`), and
+refuses to replace an existing file unless ``overwrite=True``.
+
+=====================  =========================================================
+``read_image``         PNG, JPEG, BMP, TIFF (8/16-bit, float, multi-page), GIF, WebP
+``read_labels``        a label image as int32
+``write_labels``       PNG (8/16-bit) or int32 TIFF; never a silent overflow
+``write_overlay``      colour overlay PNG with boundaries
+``write_json``         sidecar: method, params, meta, segments, version, input
+``write_coco``         COCO instance JSON with RLE masks
+``write_regions_csv``  label, class, area, bbox, centroid, mean intensity
+=====================  =========================================================
+
+Examples
+--------
+>>> import tempfile, pathlib, seglab
+>>> from importlib.resources import files
+>>> from seglab.io import read_labels, write_labels
+>>> image = seglab.read_image(files("seglab") / "samples" / "coins.png")
+>>> seg = seglab.segment(image, "otsu")
+>>> path = write_labels(pathlib.Path(tempfile.mkdtemp()) / "coins.labels.png", seg.labels)
+>>> bool((read_labels(path) == seg.labels).all())
+True
+"""
+
+from __future__ import annotations
+
+from .atomic import check_target, write_atomic
+from .coco import coco_document, rle_encode, write_coco
+from .labels import encode_labels, encode_png, label_suffix, write_labels
+from .overlay import overlay, write_overlay
+from .read import IMAGE_SUFFIXES, ImageConversionWarning, read_image, read_labels
+from .regions import regions_csv, write_regions_csv
+from .sidecar import json_bytes, sidecar, to_jsonable, write_json
+
+__all__ = [
+    "read_image",
+    "read_labels",
+    "ImageConversionWarning",
+    "IMAGE_SUFFIXES",
+    "write_labels",
+    "encode_labels",
+    "label_suffix",
+    "encode_png",
+    "write_overlay",
+    "overlay",
+    "write_json",
+    "sidecar",
+    "to_jsonable",
+    "json_bytes",
+    "write_coco",
+    "coco_document",
+    "rle_encode",
+    "write_regions_csv",
+    "regions_csv",
+    "write_atomic",
+    "check_target",
+]

@@ -1,0 +1,148 @@
+"""Writing label images: PNG while the labels fit 8 or 16 bits, int32 TIFF beyond.
+
+A label image is never cast into a format that cannot hold it: PNG stores
+0..65535, so void (-1) pixels or labels above 65535 need a ``.tif``, which
+stores int32 exactly.
+
+Examples
+--------
+>>> import numpy as np
+>>> label_suffix(np.array([[0, 1], [2, 3]])), label_suffix(np.array([[-1, 1]]))
+('.png', '.tif')
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..core.errors import InvalidParameterError
+from ..core.validate import as_labels
+from .atomic import write_atomic
+
+__all__ = ["write_labels", "encode_labels", "label_suffix", "encode_png"]
+
+_PNG_MAX = 65535
+
+
+def label_suffix(labels: ArrayLike) -> str:
+    """The smallest lossless format for `labels`: ``".png"`` for 0..65535, else ``".tif"``.
+
+    Examples
+    --------
+    >>> label_suffix(np.array([[70000]]))
+    '.tif'
+    """
+    lab = as_labels(labels)
+    if lab.size and (lab.min() < 0 or lab.max() > _PNG_MAX):
+        return ".tif"
+    return ".png"
+
+
+def encode_png(pixels: NDArray) -> bytes:
+    """PNG bytes of a uint8/uint16 gray ``(H, W)`` or RGB ``(H, W, 3)`` array.
+
+    Examples
+    --------
+    >>> encode_png(np.zeros((2, 2), np.uint8))[:4]
+    b'\\x89PNG'
+    """
+    import cv2
+
+    if pixels.ndim == 3:
+        pixels = pixels[..., ::-1]  # OpenCV writes BGR
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(pixels), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:  # cv2 reports failure only through the flag
+        raise ValueError(f"OpenCV could not encode a PNG of shape {pixels.shape}, dtype {pixels.dtype}.")
+    return buf.tobytes()
+
+
+def encode_labels(labels: ArrayLike, suffix: str) -> bytes:
+    """File content of a label image in the format named by `suffix`.
+
+    Parameters
+    ----------
+    labels : (H, W) array_like of int
+        Values in ``[-1, 2**31 - 1]`` (0 = background, -1 = void).
+    suffix : {".png", ".tif", ".tiff"}
+        ``.png`` is 8-bit when the labels are below 256, else 16-bit; it
+        refuses negative labels and labels above 65535. ``.tif`` is int32 with
+        zlib compression and holds every label.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    InvalidParameterError
+        The format cannot hold the labels, or the suffix is unknown.
+
+    Examples
+    --------
+    >>> encode_labels(np.array([[0, 70000]]), ".png")
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: labels go up to 70000, beyond what a 16-bit PNG holds (65535); write a .tif (int32) instead.
+    """
+    lab = as_labels(labels)
+    suffix = suffix.lower()
+    if suffix == ".png":
+        if lab.size and lab.min() < 0:
+            raise InvalidParameterError(
+                "labels contain void (-1) pixels, which PNG cannot store; write a .tif (int32) instead."
+            )
+        top = int(lab.max()) if lab.size else 0
+        if top > _PNG_MAX:
+            raise InvalidParameterError(
+                f"labels go up to {top}, beyond what a 16-bit PNG holds ({_PNG_MAX}); write a .tif (int32) instead."
+            )
+        return encode_png(lab.astype(np.uint8 if top < 256 else np.uint16))
+    if suffix in (".tif", ".tiff"):
+        import tifffile
+
+        buf = io.BytesIO()
+        tifffile.imwrite(buf, lab, photometric="minisblack", compression="zlib")
+        return buf.getvalue()
+    raise InvalidParameterError(f"cannot write labels as {suffix!r}; use .png (up to 65535) or .tif (int32).")
+
+
+def write_labels(path: str | os.PathLike[str], labels: ArrayLike, *, overwrite: bool = False) -> Path:
+    """Write a label image, atomically; the format follows the suffix of `path`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.png`` (8-bit when labels < 256, else 16-bit) or ``.tif``/``.tiff``
+        (int32). Use :func:`label_suffix` to pick the smallest that fits.
+    labels : (H, W) array_like of int
+        0 = background, -1 = void.
+    overwrite : bool
+        Replace an existing file (default: refuse).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InvalidParameterError
+        A PNG was asked for labels it cannot hold (-1, or above 65535): never a silent overflow.
+    FileExistsError
+        `path` exists and `overwrite` is false.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, tifffile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> lab = np.array([[-1, 0], [1, 100000]])
+    >>> path = write_labels(folder / ("seg" + label_suffix(lab)), lab)
+    >>> path.name, tifffile.imread(path).tolist()
+    ('seg.tif', [[-1, 0], [1, 100000]])
+    """
+    return write_atomic(path, encode_labels(labels, Path(path).suffix), overwrite=overwrite)

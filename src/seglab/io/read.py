@@ -1,0 +1,321 @@
+"""Reading images and label images from files, in the file's own units.
+
+TIFF goes through tifffile; PNG, JPEG, BMP, GIF and WebP through Pillow
+(OpenCV decodes 16-bit colour PNGs, which Pillow would cut to 8 bits). The
+format is recognised from the file's first bytes, not its name, so a text
+file named ``.png`` gets a clear error rather than a decoder traceback.
+
+Nothing is rescaled: a 16-bit file gives uint16, a float TIFF gives float32.
+
+Examples
+--------
+>>> import tempfile, pathlib, numpy as np, tifffile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "stack.tif"
+>>> tifffile.imwrite(path, np.arange(60, dtype=np.uint16).reshape(3, 4, 5), photometric="minisblack")
+>>> read_image(path, page=1).dtype, int(read_image(path, page=1)[0, 0])
+(dtype('uint16'), 20)
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..core.errors import InvalidImageError, InvalidParameterError
+from ..core.validate import as_labels
+
+__all__ = ["read_image", "read_labels", "ImageConversionWarning", "IMAGE_SUFFIXES"]
+
+#: File name suffixes that the command line picks up when it expands a folder.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp")
+
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_READABLE = "PNG, JPEG, BMP, TIFF, GIF or WebP"
+
+
+class ImageConversionWarning(UserWarning):
+    """The file's pixels were converted on reading (alpha dropped, CMYK to RGB, ...)."""
+
+
+def _fail(path: Path, message: str) -> InvalidImageError:
+    return InvalidImageError(f"{path}: {message}")
+
+
+def _check_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
+    """Return the path and its first bytes, or raise naming what is wrong with it."""
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "no such file; check the path.")
+    if p.is_dir():
+        raise _fail(p, "is a folder; give an image file (the command line expands folders itself).")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(32)
+    except OSError as exc:
+        raise _fail(p, f"cannot be opened ({exc.strerror or exc}); check its permissions.") from None
+    if not head:
+        raise _fail(p, "the file is empty (0 bytes); re-export or re-download it.")
+    return p, head
+
+
+def _describe_head(head: bytes) -> str:
+    text = head[:16]
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in text):
+        return f"it looks like text (starts with {text.decode('ascii')!r})"
+    return f"it starts with bytes {text[:8].hex(' ')}"
+
+
+def _choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> int:
+    if page is None:
+        if n_pages > 1:
+            raise _fail(
+                p,
+                f"the file has {n_pages} pages{stack}; seglab reads one 2-D image at a time: choose a page "
+                f"with page=N (command line: --page N), N from 0 to {n_pages - 1}.",
+            )
+        return 0
+    if not 0 <= page < n_pages:
+        pages = "1 page (page=0)" if n_pages == 1 else f"{n_pages} pages (0 to {n_pages - 1})"
+        raise _fail(p, f"page {page} does not exist; the file has {pages}.")
+    return page
+
+
+def _read_tiff(p: Path, page: int | None) -> NDArray:
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(p) as tif:
+            n_pages = len(tif.pages)
+            if n_pages == 0:
+                raise _fail(p, "the TIFF holds no image; re-export it.")
+            series = tif.series[0] if tif.series else None
+            stack = f" (a {series.axes} stack of shape {series.shape})" if series is not None and series.ndim > 2 else ""
+            index = _choose_page(p, page, n_pages, stack)
+            tiff_page = tif.pages[index]
+            photometric = getattr(tiff_page, "photometric", None)
+            axes = getattr(tiff_page, "axes", "")
+            arr = tiff_page.asarray()
+    except InvalidImageError:
+        raise
+    except Exception as exc:  # tifffile raises ValueError, struct.error, KeyError... on bad bytes
+        raise _fail(p, f"the TIFF is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
+    if "S" in axes and axes.index("S") != len(axes) - 1 and arr.ndim == len(axes):
+        arr = np.moveaxis(arr, axes.index("S"), -1)  # planar (S, H, W) -> (H, W, S)
+    if photometric is not None and int(photometric) == 5:  # SEPARATED (CMYK)
+        raise _fail(p, "is a CMYK TIFF; convert it to RGB first.")
+    if arr.dtype.byteorder not in ("=", "|"):
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return arr
+
+
+def _png_depth_and_colour(head: bytes) -> tuple[int, int]:
+    """(bit depth, colour type) from a PNG header (the IHDR chunk comes first)."""
+    return head[24], head[25]
+
+
+def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool) -> NDArray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(p) as im:
+            index = _choose_page(p, page, getattr(im, "n_frames", 1))
+            if index:
+                im.seek(index)
+            im.load()  # decodes everything: truncation shows up here
+            arr = _from_pil(im, p, labels=labels)
+    except UnidentifiedImageError:
+        if _format_name(head) != "image":  # the signature is right, the rest is not
+            raise _fail(p, f"the {_format_name(head)} data is truncated or corrupt; re-export or re-download it.") from None
+        raise _fail(
+            p, f"is not an image seglab can read ({_READABLE}); {_describe_head(head)}. Check the file or re-export it."
+        ) from None
+    except InvalidImageError:
+        raise
+    except Exception as exc:  # OSError "truncated", SyntaxError, DecompressionBombError...
+        raise _fail(p, f"the {_format_name(head)} data is truncated or corrupt ({exc}); re-export or re-download it.") from None
+    if head.startswith(_PNG_MAGIC):
+        depth, colour = _png_depth_and_colour(head)
+        if depth == 16 and colour in (2, 4, 6):  # Pillow reduces these to 8 bits: decode with OpenCV
+            arr = _read_png16(p, colour)
+    return arr
+
+
+def _format_name(head: bytes) -> str:
+    """The format named by a file's signature, or ``"image"`` when none matches."""
+    signatures = {_PNG_MAGIC: "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP"}
+    for magic, name in signatures.items():
+        if head.startswith(magic):
+            return name
+    return "WebP" if head[:4] == b"RIFF" and head[8:12] == b"WEBP" else "image"
+
+
+def _read_png16(p: Path, colour: int) -> NDArray:
+    import cv2
+
+    arr = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None:  # Pillow decoded the file already, so this is unexpected
+        raise _fail(p, "OpenCV could not decode this 16-bit PNG; re-export it.")
+    arr = arr[..., [2, 1, 0, 3]] if arr.shape[2] == 4 else arr[..., ::-1]  # BGR(A) -> RGB(A)
+    if colour == 4:  # gray + alpha: OpenCV expands gray to three equal channels
+        arr = arr[..., [0, 3]]
+    return np.ascontiguousarray(arr)
+
+
+def _from_pil(im: Any, p: Path, *, labels: bool) -> NDArray:
+    """Pixels of a decoded Pillow image as an array, without rescaling."""
+    mode = im.mode
+    if mode == "1":
+        return np.asarray(im).astype(np.uint8)  # 0/1, the stored bit values
+    if mode == "P" and labels:
+        return np.asarray(im)  # palette indices are the labels (e.g. PASCAL VOC)
+    if mode in ("P", "PA") or im.format == "GIF":  # Pillow turns GIF frames after the first into RGB
+        rgba = "transparency" in im.info or mode in ("PA", "RGBA")
+        arr = np.asarray(im.convert("RGBA" if rgba else "RGB"))
+        if (arr[..., 0] == arr[..., 1]).all() and (arr[..., 1] == arr[..., 2]).all():
+            arr = arr[..., [0, 3]] if rgba else arr[..., 0]  # a gray palette gives a gray image
+        return arr
+    if mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        warnings.warn(
+            f"{p}: converted from {mode} to RGB on reading.", ImageConversionWarning, stacklevel=5
+        )
+        return np.asarray(im.convert("RGB"))
+    if mode == "RGBX":  # padding, not alpha
+        return np.asarray(im)[..., :3]
+    arr = np.asarray(im)
+    if arr.dtype.byteorder not in ("=", "|"):  # "I;16B"
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return arr
+
+
+def _finish(p: Path, arr: NDArray) -> NDArray:
+    """Check the decoded array and drop an alpha channel, with a warning."""
+    if arr.size == 0:
+        raise _fail(p, f"the image is empty (shape {arr.shape}); it needs at least one pixel.")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 3 and arr.shape[2] in (2, 4):
+        kind = "gray + alpha" if arr.shape[2] == 2 else "RGBA"
+        warnings.warn(
+            f"{p}: {kind} image; the alpha channel was dropped (not composited), "
+            "the other channels are kept as stored.",
+            ImageConversionWarning,
+            stacklevel=3,
+        )
+        arr = arr[..., 0] if arr.shape[2] == 2 else arr[..., :3]
+    if arr.ndim > 3 or arr.ndim < 2 or (arr.ndim == 3 and arr.shape[2] != 3):
+        raise _fail(
+            p,
+            f"holds an array of shape {arr.shape}; seglab reads 2-D gray (H, W) or colour (H, W, 3) "
+            "images. Save one 2-D plane or frame per file, or one per TIFF page.",
+        )
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8)
+    return arr
+
+
+def _read_array(path: str | os.PathLike[str], page: int | None, *, labels: bool) -> tuple[Path, NDArray]:
+    if page is not None and (isinstance(page, bool) or not isinstance(page, (int, np.integer)) or page < 0):
+        raise InvalidParameterError(f"page must be a non-negative integer (0 is the first page); got {page!r}.")
+    p, head = _check_file(path)
+    if head[:4] in _TIFF_MAGIC:
+        arr = _read_tiff(p, None if page is None else int(page))
+    else:
+        arr = _read_pillow(p, None if page is None else int(page), head, labels=labels)
+    return p, arr
+
+
+def read_image(path: str | os.PathLike[str], *, page: int | None = None) -> NDArray:
+    """Read an image file into an ``(H, W)`` or ``(H, W, 3)`` array in the file's own units.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A PNG, JPEG, BMP, TIFF, GIF or WebP file; the format is recognised from
+        its content, not its name.
+    page : int, optional
+        Page (frame) to read from a multi-page TIFF or animated image, 0 first.
+        Required when the file has more than one page.
+
+    Returns
+    -------
+    ndarray
+        The stored values and dtype: uint8, uint16, float32, ... Gray files give
+        ``(H, W)``, colour files ``(H, W, 3)`` RGB. 1-bit images give uint8 0/1.
+        Palette images are expanded to RGB (to gray when the palette is gray).
+
+    Warns
+    -----
+    ImageConversionWarning
+        When an alpha channel is dropped (RGBA -> RGB, gray + alpha -> gray;
+        the colour channels are kept as stored, not composited) or a CMYK /
+        YCbCr JPEG is converted to RGB.
+
+    Raises
+    ------
+    InvalidImageError
+        Naming the file: missing, empty, not an image, truncated or corrupt, a
+        missing or out-of-range `page`, an empty image, or a shape that is not
+        2-D gray or RGB (e.g. a 4-D stack).
+
+    Examples
+    --------
+    >>> import seglab
+    >>> from importlib.resources import files
+    >>> coins = seglab.read_image(files("seglab") / "samples" / "coins.png")
+    >>> coins.shape, coins.dtype
+    ((303, 384), dtype('uint8'))
+    """
+    p, arr = _read_array(path, page, labels=False)
+    return _finish(p, arr)
+
+
+def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDArray[np.int32]:
+    """Read a label image (PNG, TIFF, ...) as an int32 array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A single-channel integer image, e.g. one written by
+        :func:`seglab.io.write_labels`. Palette PNGs give their palette
+        indices (as PASCAL VOC label files expect).
+    page : int, optional
+        Page of a multi-page file, as in :func:`read_image`.
+
+    Returns
+    -------
+    (H, W) ndarray of int32
+
+    Raises
+    ------
+    InvalidImageError
+        As :func:`read_image`; also for colour images, float images with
+        fractional values and values outside ``[-1, 2**31 - 1]``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> from seglab.io import write_labels
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "lab.png"
+    >>> _ = write_labels(path, np.array([[0, 1], [300, 2]]))
+    >>> read_labels(path).tolist()
+    [[0, 1], [300, 2]]
+    """
+    p, arr = _read_array(path, page, labels=True)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim != 2:
+        raise _fail(
+            p,
+            f"a label image must have one channel; got shape {arr.shape}. Colour-coded label images "
+            "must be mapped to integer ids first.",
+        )
+    try:
+        return as_labels(arr, name=str(p))
+    except InvalidImageError as exc:
+        raise _fail(p, str(exc).removeprefix(f"{p} ")) from None

@@ -1,0 +1,184 @@
+"""``seglab segment`` in-process through ``seglab.cli.main``: outputs, naming, safety, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from seglab.cli import main
+from seglab.io import read_labels
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # pycocotools on numpy 2
+def test_every_output_kind(tmp_path, images, demo_methods, capsys, blobs):
+    from pycocotools.coco import COCO
+    from skimage.measure import label
+
+    out = tmp_path / "out"
+    code = main(["segment", "demo_blobs", str(images / "blobs.png"), "-o", str(out), "--value", "150",
+                 "--outputs", "labels,overlay,json,coco,csv"])
+    assert code == 0
+    assert _files(out) == ["blobs.coco.json", "blobs.json", "blobs.labels.png", "blobs.overlay.png",
+                           "blobs.regions.csv"]
+    std = capsys.readouterr()
+    assert std.out.startswith(f"{images / 'blobs.png'} -> {out / 'blobs.labels.png'}")
+    assert "1 of 1 inputs segmented with demo_blobs" in std.err
+    truth = label(blobs > 150)  # the independent reference: scikit-image on the same pixels
+    assert np.array_equal(read_labels(out / "blobs.labels.png"), truth)
+    doc = json.loads((out / "blobs.json").read_text())
+    assert doc["method"] == "demo_blobs" and doc["params"] == {"value": 150.0}
+    assert doc["input_file"] == str(images / "blobs.png") and doc["num_segments"] == 3
+    coco = COCO(str(out / "blobs.coco.json"))
+    anns = coco.loadAnns(coco.getAnnIds())
+    assert coco.imgs[1]["file_name"] == "blobs.png" and len(anns) == 3
+    for ann in anns:
+        assert np.array_equal(coco.annToMask(ann).astype(bool), truth == ann["seglab_label"])
+    rows = list(csv.DictReader(open(out / "blobs.regions.csv")))
+    assert [int(r["area"]) for r in rows] == [int((truth == i).sum()) for i in (1, 2, 3)]
+    with Image.open(out / "blobs.overlay.png") as im:
+        assert im.mode == "RGB" and im.size == (50, 40)
+
+
+def test_coco_needs_an_instance_method(tmp_path, images, capsys):
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(images), "-o", str(out), "--outputs", "labels,coco"]) == 2
+    assert "otsu is a semantic method" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["otsu", "--nbins", "1"], "nbins=1 is out of range; it must lie in [2, 65536]"),
+    (["otsu", "--nbins", "many"], "--nbins: expected an integer; got 'many'"),
+    (["adaptive", "--method", "gausian"], "Did you mean 'gaussian'?"),
+    (["adaptive", "--block-size", "4"], "block_size: must be odd"),  # rejected by the method itself
+    (["adaptive", "--block-size", "1"], "block_size=1 is out of range"),
+    (["otsu", "--outputs", "labels,overlays"], "unknown output 'overlays'; Did you mean 'overlay'?"),
+    (["otsu", "--page", "-1"], "expected a page number"),
+    (["otsu", "--mask", "missing.png"], "--mask: missing.png: no such file"),
+])
+def test_bad_parameters_stop_before_any_output(tmp_path, images, capsys, args, message):
+    out = tmp_path / "out"
+    assert main(["segment", args[0], str(images), "-o", str(out), *args[1:]]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1  # one line
+    assert _files(out) == []
+
+
+def test_method_flags_reach_the_method(tmp_path, images):
+    out = tmp_path / "out"
+    args = ["segment", "adaptive", str(images / "blobs.png"), "-o", str(out), "--block-size", "5",
+            "--method", "mean", "--dark-foreground"]
+    assert main(args) == 0
+    assert json.loads((out / "blobs.json").read_text())["params"] == {
+        "method": "mean", "block_size": 5, "offset": 0.0, "dark_foreground": True}
+
+
+def test_mask_flag(tmp_path, images, blobs):
+    mask = np.zeros((40, 50), np.uint8)
+    mask[:, :25] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    out = tmp_path / "out"
+    assert main(["segment", "threshold", str(images / "blobs.png"), "-o", str(out), "--value", "100",
+                 "--mask", str(tmp_path / "mask.png")]) == 0
+    labels = read_labels(out / "blobs.labels.png")
+    assert labels[:, 25:].max() == 0 and np.array_equal(labels[:, :25], (blobs > 100)[:, :25])
+
+
+def test_folder_input_rgba_note_and_rerun_safety(tmp_path, images, capsys):
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(images), "-o", str(out)]) == 0
+    assert _files(out) == ["blobs.json", "blobs.labels.png", "flipped.json", "flipped.labels.png",
+                           "rgba.json", "rgba.labels.png"]
+    assert "warning: " in capsys.readouterr().err
+    notes = json.loads((out / "rgba.json").read_text())["notes"]
+    assert len(notes) == 1 and "alpha channel was dropped" in notes[0]
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    assert main(["segment", "otsu", str(images), "-o", str(out)]) == 1  # again, without --overwrite
+    err = capsys.readouterr().err
+    assert "0 of 3 inputs segmented; 3 failed" in err and "(command line: --overwrite)" in err
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == before
+    assert main(["segment", "otsu", str(images), "-o", str(out), "--overwrite"]) == 0
+
+
+def test_outputs_next_to_inputs_are_not_taken_as_inputs(tmp_path, images):
+    assert main(["segment", "otsu", str(images), "-o", str(images), "--outputs", "labels,overlay"]) == 0
+    assert main(["segment", "otsu", str(images), "-o", str(images), "--outputs", "labels,overlay",
+                 "--overwrite"]) == 0
+    assert not [p for p in os.listdir(images) if ".labels.labels" in p or ".labels.overlay" in p]
+
+
+def test_an_output_never_replaces_an_input(tmp_path, images, capsys, blobs):
+    Image.fromarray(blobs).save(images / "blobs.labels.png")
+    args = ["segment", "otsu", str(images / "blobs.png"), str(images / "blobs.labels.png"), "-o", str(images),
+            "--overwrite"]
+    before = (images / "blobs.labels.png").read_bytes()
+    assert main(args) == 2
+    assert "would replace an input file" in capsys.readouterr().err
+    assert (images / "blobs.labels.png").read_bytes() == before
+
+
+def test_same_stem_in_two_folders_does_not_collide(tmp_path, images, blobs):
+    other = tmp_path / "other" / "in"
+    other.mkdir(parents=True)
+    Image.fromarray(blobs).save(other / "blobs.png")
+    tifffile.imwrite(images / "blobs.tif", blobs)
+    out = tmp_path / "out"
+    files = [str(images / "blobs.png"), str(images / "blobs.tif"), str(other / "blobs.png")]
+    assert main(["segment", "otsu", *files, "-o", str(out), "--outputs", "json"]) == 0
+    sources = {p.name: json.loads(p.read_text())["input_file"] for p in out.iterdir()}
+    assert sources == {"blobs_png.json": files[0], "blobs_tif.json": files[1], "blobs.json": files[2]}
+
+
+def test_multipage_tiff_page_choice(tmp_path, capsys):
+    stack = np.zeros((3, 20, 20), np.uint8)
+    stack[1, 5:15, 5:15] = 200
+    tifffile.imwrite(tmp_path / "stack.tif", stack, photometric="minisblack")
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(tmp_path / "stack.tif"), "-o", str(out)]) == 1
+    assert "the file has 3 pages" in capsys.readouterr().err
+    assert main(["segment", "otsu", str(tmp_path / "stack.tif"), "-o", str(out), "--page", "1"]) == 0
+    assert read_labels(out / "stack.labels.png").sum() == 100
+    assert json.loads((out / "stack.json").read_text())["page"] == 1
+
+
+def test_large_or_void_labels_go_to_tiff(tmp_path, demo_methods):
+    image = np.zeros((3, 700), np.uint8)
+    image[1, ::2] = 255  # 350 separate blobs: more than 8 bits, so a 16-bit PNG
+    tifffile.imwrite(tmp_path / "dots.tif", image)
+    out = tmp_path / "out"
+    assert main(["segment", "demo_blobs", str(tmp_path / "dots.tif"), "-o", str(out)]) == 0
+    with Image.open(out / "dots.labels.png") as im:
+        assert im.mode == "I;16" and np.asarray(im).max() == 350
+
+
+def test_missing_dependency_exits_3(tmp_path, images, demo_methods, capsys):
+    assert main(["segment", "demo_needs_missing", str(images), "-o", str(tmp_path / "out")]) == 3
+    assert "pip install" in capsys.readouterr().err
+    assert _files(tmp_path / "out") == []
+
+
+def test_ctrl_c_leaves_no_partial_file(tmp_path, images, demo_methods, monkeypatch):
+    from seglab.io import atomic
+
+    real_replace, calls = os.replace, []
+
+    def replace_then_interrupt(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace_then_interrupt)
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(images), "-o", str(out)]) == 130
+    assert _files(out) == ["blobs.labels.png"]  # the first file is complete; no temporary file is left
