@@ -53,6 +53,8 @@ FRONT_MODULES: tuple[str, ...] = (
     "seglab.classical.threshold",
     "seglab.classical.histogram_threshold",
     "seglab.classical.local_threshold",
+    "seglab.classical.edges",
+    "seglab.classical.texture",
 )
 
 _REGISTRY: dict[str, MethodSpec] = {}
