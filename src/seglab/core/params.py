@@ -231,6 +231,8 @@ def _kind_of(tp: Any) -> tuple[str, bool, Interval | None, tuple[Any, ...], tupl
     if get_origin(tp) in (typing.Union, types.UnionType):
         members = [a for a in get_args(tp) if a is not type(None)]
         nullable = len(members) < len(get_args(tp))
+        if any("_SupportsArray" in str(m) for m in members):  # numpy.typing.ArrayLike, expanded
+            return ARRAY, nullable, None, (), ()
         kinds = [_kind_of(m) for m in members]
         if any(k[0] == "rng" for k in kinds):
             return "rng", nullable, None, (), ()

@@ -55,6 +55,9 @@ FRONT_MODULES: tuple[str, ...] = (
     "seglab.classical.local_threshold",
     "seglab.classical.edges",
     "seglab.classical.texture",
+    "seglab.classical.region_growing",
+    "seglab.classical.split_merge",
+    "seglab.classical.watershed",
 )
 
 _REGISTRY: dict[str, MethodSpec] = {}
