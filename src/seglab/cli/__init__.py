@@ -1,6 +1,7 @@
 """The ``seglab`` command line, generated entirely from the method registry.
 
-Commands: ``seglab methods [--json | --markdown]``, ``seglab info METHOD [--json]``
+Commands: ``seglab methods [--json | --markdown]``, ``seglab info METHOD [--json]``,
+``seglab eval PRED GT`` (:mod:`.eval_cmd`), ``seglab bench METHOD... --data DIR`` (:mod:`.bench_cmd`)
 and ``seglab segment METHOD INPUT... -o OUTDIR [--PARAM VALUE ...]``.
 
 Exit codes: 0 all done; 1 some inputs failed (the batch went on and the summary
@@ -49,6 +50,9 @@ def _parser() -> Parser:
     )
     segment.add_argument("method", metavar="METHOD", help="a name from `seglab methods`")
     segment.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    commands.add_parser("eval", add_help=False, help="score predictions against ground truth: seglab eval PRED GT")
+    commands.add_parser("bench", add_help=False, help="score and time methods on a data set: "
+                        "seglab bench METHOD... --data DIR -o OUTDIR")
     return parser
 
 
@@ -90,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args and args[0] in ("eval", "bench"):
+            from . import bench_cmd, eval_cmd
+
+            return (eval_cmd if args[0] == "eval" else bench_cmd).run(args[1:])
         if len(args) > 1 and args[0] == "segment" and not args[1].startswith("-"):
             return run(get_method(args[1]), args[2:])
         ns = _parser().parse_args(args)

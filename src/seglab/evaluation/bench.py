@@ -1,0 +1,346 @@
+"""Run registered methods over a data set, time them and score them (``seglab bench``).
+
+A :class:`MethodRun` is one method with fixed parameters and, optionally, a
+sweep of one parameter. Every image is read, segmented once per setting with
+:func:`seglab.segment` (only that call is timed: seconds per image are the
+mean over images and settings), converted to what the task compares, and
+scored by :mod:`seglab.evaluation.scores`:
+
+- **semantic**: the method's labels are class ids. An instance method's
+  labels count as class 1 wherever they are positive (for binary data).
+- **instance**: instance methods are used as they are (segment scores, when
+  known, feed the AP; otherwise 1.0). A semantic method's labels become
+  instances by :func:`seglab.postprocess.semantic_to_instance` (connected
+  components of each class except `background_class`, default 0; clustering
+  methods number their clusters from 1 by luminance, so pass the class that is
+  background, e.g. 1 for the darker of two clusters).
+- **partition** (BSDS): every prediction becomes regions, one per connected
+  component (8-connectivity) of equal labels, so a class map is compared as
+  the regions it forms. The sweep's settings are the BSDS "thresholds": ODS
+  picks one setting for the whole data set, OIS the best per image. Boundaries
+  are those of the regions, except for the ``edge`` family, whose edge map
+  (``Segmentation.scores``) is what the boundary benchmark scores.
+
+Without a sweep every task gives one row per method (for partition, one
+setting: ODS = OIS). With a sweep, semantic and instance runs give one row per
+setting. Stochastic methods get ``rng=0`` unless an ``rng`` is given. An image
+that fails (unreadable, the method or a metric refuses it) is reported and
+skipped; a method whose parameters fail on the first image is skipped whole.
+
+Examples
+--------
+>>> import tempfile, pathlib, numpy as np
+>>> from seglab.io import write_labels
+>>> from seglab.evaluation.datasets import find_dataset
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> (root / "images").mkdir(); (root / "labels").mkdir()
+>>> img = np.zeros((8, 8), np.uint8); img[2:6, 2:6] = 200
+>>> _ = write_labels(root / "images" / "a.png", img)
+>>> _ = write_labels(root / "labels" / "a.png", (img > 0).astype(int))
+>>> [result] = run_bench(find_dataset(root), [MethodRun("otsu")], task="semantic", num_classes=2)
+>>> result.summary["mean_iou"], result.n_images
+(1.0, 1)
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..core.errors import InvalidParameterError, MissingDependencyError
+from ..core.registry import MethodSpec, get_method
+from ..core.types import Segmentation
+from .datasets import Dataset
+from .formats import LabelData, settings_from
+from .scores import Evaluator, make_evaluator
+
+__all__ = ["MethodRun", "RunResult", "run_bench", "to_prediction", "regions_of", "dataset_task"]
+
+
+@dataclass(frozen=True)
+class MethodRun:
+    """A method, its fixed parameters and an optional sweep ``(name, values)`` of one parameter."""
+
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    sweep: tuple[str, tuple[Any, ...]] | None = None
+
+    @property
+    def settings(self) -> list[dict[str, Any]]:
+        """The parameter sets to run, one per sweep value (one when there is no sweep).
+
+        Examples
+        --------
+        >>> MethodRun("kmeans", {"rng": 1}, ("n_clusters", (2, 3))).settings
+        [{'rng': 1, 'n_clusters': 2}, {'rng': 1, 'n_clusters': 3}]
+        """
+        if self.sweep is None:
+            return [dict(self.params)]
+        name, values = self.sweep
+        return [{**self.params, name: v} for v in values]
+
+    def label(self, setting: Mapping[str, Any] | None = None) -> str:
+        """Row name: the method and the parameters given (not the defaults).
+
+        Examples
+        --------
+        >>> MethodRun("canny", {"sigma": 2.0}, ("low_threshold", (5, 10))).label()
+        'canny sigma=2.0 low_threshold=5,10'
+        >>> MethodRun("hsv_range", {"ranges": ["red", "green", "blue", "white"]}).label()
+        "hsv_range ranges=['red', 'green', 'bl..."
+        """
+        parts = [self.method, *(f"{k}={_short(v)}" for k, v in (setting or self.params).items())]
+        if setting is None and self.sweep is not None:
+            parts.append(f"{self.sweep[0]}={','.join(_short(v) for v in self.sweep[1])}")
+        return " ".join(parts)
+
+
+def _short(value: Any) -> str:
+    """A parameter value for a row name; long ones (JSON lists) are cut (the JSON output has them whole)."""
+    text = str(value)
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
+@dataclass
+class RunResult:
+    """Outcome of one method (and, outside partition tasks, one sweep setting) on a data set."""
+
+    name: str
+    method: str
+    params: dict[str, Any]
+    sweep: dict[str, list[Any]] | None
+    task: str
+    n_images: int = 0
+    seconds_per_image: float = float("nan")
+    summary: dict[str, Any] | None = None
+    per_image: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (NaN is left for the writer to turn into null)."""
+        return {
+            "name": self.name, "method": self.method, "params": self.params, "sweep": self.sweep,
+            "task": self.task, "n_images": self.n_images, "seconds_per_image": self.seconds_per_image,
+            "summary": self.summary, "error": self.error,
+            "failures": [{"image": s, "reason": r} for s, r in self.failures],
+            "per_image": self.per_image,
+        }
+
+
+def dataset_task(dataset: Dataset, task: str, num_classes: int | None) -> str:
+    """The task of ``--task auto``: partition for BSDS ``.mat``, else semantic with ``--num-classes``, else instance.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> ds = Dataset(Path("."), None, "labels", [], [])
+    >>> dataset_task(ds, "auto", 2), dataset_task(ds, "auto", None), dataset_task(ds, "panoptic", None)
+    ('semantic', 'instance', 'panoptic')
+    """
+    if task != "auto":
+        return task
+    if dataset.label_kind == "mat":
+        return "partition"
+    return "semantic" if num_classes is not None else "instance"
+
+
+def regions_of(labels: NDArray[np.integer]) -> NDArray[np.int32]:
+    """Regions of a label image: each connected component (8-connectivity) of equal labels, numbered from 1.
+
+    Examples
+    --------
+    >>> regions_of(np.array([[1, 0, 1], [1, 0, 2]])).tolist()
+    [[1, 2, 3], [1, 2, 4]]
+    """
+    from skimage.measure import label
+
+    lab = np.asarray(labels, np.int64)
+    return label(lab - lab.min() + 1, background=0, connectivity=2).astype(np.int32)
+
+
+def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_class: int = 0,
+                  source: str = "prediction") -> tuple[NDArray[np.int32], dict[int, float] | None, NDArray | None]:
+    """What `task` compares of a method's result: (labels, instance scores or None, edge map or None).
+
+    Examples
+    --------
+    >>> import seglab
+    >>> seg = seglab.segment(np.array([[0, 9, 0, 9]], np.uint8), "otsu")
+    >>> labels, scores, edges = to_prediction(seg, seglab.get_method("otsu"), "instance")
+    >>> labels.tolist(), scores, edges
+    ([[0, 1, 0, 2]], None, None)
+    """
+    from ..postprocess import semantic_to_instance
+
+    labels = seg.labels
+    if task == "semantic":
+        return (labels if seg.task == "semantic" else (labels > 0).astype(np.int32)), None, None
+    if task == "instance":
+        if seg.task == "semantic":
+            return semantic_to_instance(labels, background=background_class), None, None
+        scores = {int(i): float(s.score) for i, s in seg.segments.items() if s.score is not None}
+        return labels, scores or None, None
+    edges = None
+    if spec.family == "edge" and seg.scores is not None and seg.scores.shape[0] == 1:
+        edges = seg.scores[0] > 0
+    return regions_of(labels), None, edges
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+@dataclass
+class _Runner:
+    dataset: Dataset
+    task: str
+    make: Callable[[], Evaluator]
+    background_class: int
+
+
+def _segment(spec: MethodSpec, image: NDArray, setting: Mapping[str, Any]) -> tuple[Segmentation, float]:
+    params = dict(setting)
+    if spec.stochastic and "rng" not in params:
+        params["rng"] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        seg = spec.fn(image, **params)
+        return seg, time.perf_counter() - start
+
+
+def _run_one(r: _Runner, run: MethodRun) -> list[RunResult]:
+    from ..io import read_image
+
+    spec = get_method(run.method)
+    settings = run.settings
+    combined = r.task == "partition"  # the sweep is the BSDS threshold axis
+    sweep = None if run.sweep is None else {run.sweep[0]: list(run.sweep[1])}
+    groups = [settings] if combined else [[s] for s in settings]
+    results = [RunResult(name=run.label() if combined else run.label(g[0]), method=run.method,
+                         params=dict(run.params) if combined else dict(g[0]),
+                         sweep=sweep if combined else None, task=r.task) for g in groups]
+    evaluators = [r.make() for _ in groups]
+    times: list[list[float]] = [[] for _ in groups]
+    for item in r.dataset.items:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                image = read_image(item.image)
+            truth = item.read_labels()
+        except (ValueError, OSError) as exc:
+            for res in results:
+                res.failures.append((item.stem, _one_line(exc)))
+            continue
+        for res, group, ev, spent in zip(results, groups, evaluators, times):
+            if res.error:
+                continue
+            try:
+                preds, edges, scores, took = [], [], None, []
+                for setting in group:
+                    seg, seconds = _segment(spec, image, setting)
+                    took.append(seconds)
+                    labels, scores, edge = to_prediction(seg, spec, r.task, background_class=r.background_class)
+                    preds.append(labels)
+                    if edge is not None:
+                        edges.append(edge)
+                if combined:
+                    pred = settings_from(preds, source=f"{run.method}:{item.stem}", edges=edges)
+                else:
+                    pred = LabelData.from_labels(preds[0], source=f"{run.method}:{item.stem}", scores=scores)
+                row = ev.add(truth, pred)
+            except MissingDependencyError:
+                raise
+            except InvalidParameterError as exc:
+                if not res.per_image and not res.failures:  # every image would fail the same way
+                    res.error = f"parameters rejected on the first image: {_one_line(exc)}"
+                else:
+                    res.failures.append((item.stem, _one_line(exc)))
+                continue
+            except Exception as exc:  # a bad image must not stop the benchmark
+                reason = _one_line(exc)
+                if not isinstance(exc, (ValueError, OSError)):
+                    reason = f"unexpected {type(exc).__name__}: {reason}"
+                res.failures.append((item.stem, reason))
+                continue
+            spent.extend(took)
+            res.per_image.append({"image": item.stem, **row})
+    for res, ev, spent in zip(results, evaluators, times):
+        res.n_images = len(res.per_image)
+        res.seconds_per_image = float(np.mean(spent)) if spent else float("nan")
+        if res.per_image:
+            try:
+                res.summary = ev.summary()
+            except ValueError as exc:
+                res.error = f"summary failed: {_one_line(exc)}"
+    return results
+
+
+def run_bench(
+    dataset: Dataset,
+    runs: Sequence[MethodRun],
+    *,
+    task: str = "auto",
+    num_classes: int | None = None,
+    ignore_index: int | None = -1,
+    label_map: Mapping[int, int] | None = None,
+    background_class: int = 0,
+    limit: int | None = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> list[RunResult]:
+    """Run every method of `runs` on `dataset` and score it.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`seglab.evaluation.datasets.find_dataset`.
+    runs : sequence of MethodRun
+        Methods, parameters and sweeps.
+    task : {"auto", "semantic", "instance", "panoptic", "partition"}
+        What the labels hold (see :func:`dataset_task` for ``auto``).
+    num_classes, ignore_index, label_map
+        Semantic evaluation options (:class:`~seglab.evaluation.scores.SemanticEvaluator`).
+    background_class : int
+        Instance task: the class of a semantic result that is background.
+    limit : int, optional
+        Use only the first `limit` images (in stem order).
+    log : callable, optional
+        Called with one line per finished run.
+
+    Returns
+    -------
+    list of RunResult
+        One per method, or per method and setting for swept semantic/instance runs.
+
+    Raises
+    ------
+    UnknownMethodError
+        A method that is not registered.
+    MissingDependencyError
+        A method whose optional package is missing.
+    """
+    task = dataset_task(dataset, task, num_classes)
+    if limit is not None:
+        dataset = Dataset(dataset.root, dataset.split, dataset.label_folder, dataset.items[:limit],
+                          dataset.missing_labels)
+
+    def make() -> Evaluator:
+        return make_evaluator(task, num_classes=num_classes, ignore_index=ignore_index, label_map=label_map)
+
+    make()  # check the options once, before any image is read
+    runner = _Runner(dataset, task, make, background_class)
+    out: list[RunResult] = []
+    for run in runs:
+        get_method(run.method)
+        for res in _run_one(runner, run):
+            out.append(res)
+            state = res.error or f"{res.n_images} images, {res.seconds_per_image:.4g} s/image, {len(res.failures)} failed"
+            log(f"{res.name}: {state}")
+    return out

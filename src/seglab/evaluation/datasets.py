@@ -1,0 +1,163 @@
+"""The standard data-set layout that ``seglab bench`` reads.
+
+::
+
+    DIR/
+      images/[SPLIT/]<stem>.png|.jpg|.jpeg|.tif|.tiff|.bmp   the images
+      labels/[SPLIT/]<stem>.png|.tif|.tiff                   label images, or
+      masks/[SPLIT/]<stem>.png|.tif|.tiff                    (same, other name), or
+      groundTruth/[SPLIT/]<stem>.mat                         BSDS ground truth (several annotators)
+      splits/<SPLIT>.txt                                     optional: one file name or stem per line
+
+An image and its labels share the stem (``<stem>.labels.png`` counts as
+``<stem>``). With ``--split S`` the images come from ``images/S/`` when that
+folder exists, and are filtered by ``splits/S.txt`` when that file exists (at
+least one of the two must); labels come from ``labels/S/`` when it exists,
+else from ``labels/``. Without a split, ``images/`` must hold the images
+itself. The first of ``labels/``, ``masks/`` and ``groundTruth/`` that exists
+is used. The data sets in ``../shared/data`` follow this layout (BSDS500:
+``images/val`` + ``groundTruth/val``; CamVid: ``images/val`` + ``labels/val``
++ ``splits/val.txt``; DSB2018 and ISBI 2012: ``images/`` + ``labels/``).
+
+Examples
+--------
+>>> import tempfile, pathlib, numpy as np
+>>> from seglab.io import write_labels
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> for sub in ("images/val", "labels/val"):
+...     (root / sub).mkdir(parents=True)
+>>> for stem in ("a", "b"):
+...     _ = write_labels(root / "images" / "val" / f"{stem}.png", np.zeros((4, 4), int))
+>>> _ = write_labels(root / "labels" / "val" / "a.png", np.zeros((4, 4), int))
+>>> ds = find_dataset(root, split="val")
+>>> [item.stem for item in ds.items], [p.name for p in ds.missing_labels]
+(['a'], ['b.png'])
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import InvalidParameterError
+from .formats import LABEL_IMAGE_SUFFIXES, LabelData, read_label_image, read_mat, stem_of
+
+__all__ = ["DatasetItem", "Dataset", "find_dataset", "IMAGE_SUFFIXES", "LABEL_FOLDERS"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+LABEL_FOLDERS = ("labels", "masks", "groundTruth")
+
+
+@dataclass(frozen=True)
+class DatasetItem:
+    """One image of a data set and the file holding its labels."""
+
+    stem: str
+    image: Path
+    labels: Path
+
+    def read_labels(self) -> LabelData:
+        """The ground truth: a label image, or the annotations of a BSDS ``.mat``."""
+        if self.labels.suffix.lower() == ".mat":
+            return read_mat(self.labels)
+        return read_label_image(self.labels)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The items of a data set (in stem order) and the images that have no labels."""
+
+    root: Path
+    split: str | None
+    label_folder: str
+    items: list[DatasetItem]
+    missing_labels: list[Path]
+
+    @property
+    def label_kind(self) -> str:
+        """``"mat"`` for BSDS ground truth, else ``"labels"``."""
+        return "mat" if self.label_folder == "groundTruth" else "labels"
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("."):
+            found.setdefault(stem_of(path), path)
+    return found
+
+
+def _split_list(path: Path) -> set[str]:
+    names = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return {stem_of(Path(n).name) for n in names if n and not n.startswith("#")}
+
+
+def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> Dataset:
+    """Read the layout of the data set in `root` (see the module docstring).
+
+    Parameters
+    ----------
+    root : str or path-like
+        The data-set folder.
+    split : str, optional
+        Sub-folder name and/or ``splits/<split>.txt`` list.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    FileNotFoundError
+        `root` or its ``images/`` folder does not exist.
+    InvalidParameterError
+        No label folder, an unknown split, or split sub-folders without ``split``.
+
+    Examples
+    --------
+    >>> find_dataset("no/such/data")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no/such/data: no such data-set folder; pass --data DIR ...
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such data-set folder; pass --data DIR with DIR/images and DIR/labels.")
+    images_dir = root / "images"
+    if not images_dir.is_dir():
+        raise FileNotFoundError(f"{root} has no images/ folder; the layout is DIR/images/[SPLIT/] + DIR/labels/[SPLIT/].")
+    label_folder = next((name for name in LABEL_FOLDERS if (root / name).is_dir()), None)
+    if label_folder is None:
+        raise InvalidParameterError(f"--data: {root} has no {', '.join(f + '/' for f in LABEL_FOLDERS)} folder.")
+    labels_dir = root / label_folder
+    listed: set[str] | None = None
+    if split is not None:
+        list_file = root / "splits" / f"{split}.txt"
+        if (images_dir / split).is_dir():
+            images_dir = images_dir / split
+        elif not list_file.is_file():
+            known = sorted({p.name for p in (root / "images").iterdir() if p.is_dir()}
+                           | {p.stem for p in (root / "splits").glob("*.txt")})
+            raise InvalidParameterError(
+                f"--split: {root} has no split {split!r} (neither images/{split}/ nor splits/{split}.txt); "
+                f"splits found: {', '.join(known) or 'none'}."
+            )
+        if list_file.is_file():
+            listed = _split_list(list_file)
+        if (labels_dir / split).is_dir():
+            labels_dir = labels_dir / split
+    else:
+        subfolders = sorted(p.name for p in images_dir.iterdir() if p.is_dir())
+        if subfolders and not _files(images_dir, IMAGE_SUFFIXES):
+            raise InvalidParameterError(
+                f"--split: {images_dir} is divided into {', '.join(subfolders)}; choose one with --split."
+            )
+    images = _files(images_dir, IMAGE_SUFFIXES)
+    if listed is not None:
+        images = {s: p for s, p in images.items() if s in listed}
+    suffixes = (".mat",) if label_folder == "groundTruth" else LABEL_IMAGE_SUFFIXES
+    labels = _files(labels_dir, suffixes)
+    items = [DatasetItem(s, images[s], labels[s]) for s in sorted(images) if s in labels]
+    missing = [images[s] for s in sorted(images) if s not in labels]
+    return Dataset(root=root, split=split, label_folder=label_folder, items=items, missing_labels=missing)

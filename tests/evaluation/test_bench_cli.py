@@ -1,0 +1,176 @@
+"""``seglab bench`` on tiny data sets built here, against the metrics computed directly."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from skimage.measure import label
+
+import seglab
+from seglab import metrics
+from seglab.cli import main
+from seglab.postprocess import semantic_to_instance
+
+from .files import save_bsds, save_labels
+
+
+def _scene(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A noisy 24x24 uint8 image with two bright squares, and their instance ids."""
+    rng = np.random.default_rng(seed)
+    ids = np.zeros((24, 24), np.int32)
+    ids[3:10, 3 + seed:10 + seed] = 1
+    ids[14:21, 12:20] = 2
+    image = np.where(ids > 0, 170, 60) + rng.integers(-25, 26, ids.shape)
+    return image.astype(np.uint8), ids
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    root = tmp_path / "data"
+    for seed, stem in enumerate(("s0", "s1", "s2")):
+        image, ids = _scene(seed)
+        save_labels(root / "images" / f"{stem}.png", image)
+        save_labels(root / "labels" / f"{stem}.png", ids)
+    return root
+
+
+def _bench(tmp_path, *args):
+    out = tmp_path / "out"
+    code = main(["bench", *args, "-o", str(out), "--overwrite"])
+    doc = json.loads((out / "bench.json").read_text()) if (out / "bench.json").exists() else None
+    return code, doc, out
+
+
+def test_semantic_otsu_equals_metrics_on_the_arrays(tmp_path, dataset):
+    # the labels hold instance ids 1 and 2; map both to class 1 for the semantic comparison
+    code, doc, out = _bench(tmp_path, "otsu", "--data", str(dataset), "--num-classes", "2", "--label-map", "2=1")
+    assert code == 0 and doc["task"] == "semantic"
+    total = np.zeros((2, 2), np.int64)
+    for seed in range(3):
+        image, ids = _scene(seed)
+        total += metrics.confusion((ids > 0).astype(int), seglab.segment(image, "otsu").labels, num_classes=2)
+    (run,) = doc["runs"]
+    assert run["n_images"] == 3 and run["seconds_per_image"] > 0
+    assert run["summary"]["mean_iou"] == pytest.approx(metrics.mean_iou(total))
+    assert run["summary"]["pixel_error"] == pytest.approx(1 - metrics.pixel_accuracy(total))
+    assert "| otsu | 3 |" in (out / "bench.md").read_text()
+
+
+def test_instance_task_uses_connected_components_of_semantic_results(tmp_path, dataset):
+    code, doc, _ = _bench(tmp_path, "otsu", "--data", str(dataset), "--task", "instance")
+    assert code == 0
+    truths, preds = [], []
+    for seed in range(3):
+        image, ids = _scene(seed)
+        truths.append(ids)
+        preds.append(semantic_to_instance(seglab.segment(image, "otsu").labels))
+    summary = doc["runs"][0]["summary"]
+    assert summary["dsb_score"] == pytest.approx(np.mean([metrics.dsb_score(t, p) for t, p in zip(truths, preds)]))
+    scores = [{"labels": p, "scores": [1.0] * int(p.max())} for p in preds]
+    ap = metrics.coco_mask_ap(truths, scores, class_agnostic=True, max_dets=(1, 10, 1000))
+    assert summary["ap"] == pytest.approx(ap.ap)
+
+
+def test_partition_sweep_is_the_bsds_threshold_axis(tmp_path):
+    root = tmp_path / "bsds"
+    gts = []
+    for seed, stem in enumerate(("1", "2")):
+        image, ids = _scene(seed)
+        save_labels(root / "images" / "val" / f"{stem}.png", image)
+        gts.append([ids + 1, (ids > 0).astype(int) + 1])
+        save_bsds(root / "groundTruth" / "val" / f"{stem}.mat", *gts[-1])
+    code, doc, _ = _bench(tmp_path, "kmeans", "canny", "--data", str(root), "--split", "val",
+                          "--sweep", "kmeans.n_clusters=2,3")
+    assert code == 0 and doc["task"] == "partition"
+    kmeans, canny = doc["runs"]
+    assert kmeans["name"] == "kmeans n_clusters=2,3" and kmeans["per_image"][0]["settings"] == 2
+
+    results, edge_results = [], []
+    for seed, annotations in enumerate(gts):
+        image, _ = _scene(seed)
+        gt = [metrics.BsdsGroundTruth.from_labels(a) for a in annotations]
+        segs = [label(seglab.segment(image, "kmeans", n_clusters=k, rng=0).labels, background=-1, connectivity=2) + 1
+                for k in (2, 3)]
+        results.append(metrics.evaluate_bsds_image(gt, segs=segs))
+        seg = seglab.segment(image, "canny")
+        counts = metrics.boundary_counts_from_maps([g.boundaries for g in gt], seg.scores[0] > 0,
+                                                   tolerance=metrics.bsds_tolerance(image.shape))
+        edge_results.append(counts)
+    expected = metrics.summarize_bsds(results)
+    assert kmeans["summary"]["boundary_ods"] == pytest.approx(expected.boundary.ods_f)
+    assert kmeans["summary"]["covering_ois"] == pytest.approx(expected.covering.ois)
+    assert kmeans["summary"]["voi_ods"] == pytest.approx(expected.voi.ods)
+    pooled = sum(edge_results[1:], edge_results[0])  # canny: one setting, its edge map is the boundary
+    assert canny["summary"]["boundary_ods"] == pytest.approx(pooled.f)
+
+
+def test_split_list_limit_and_a_bad_image(tmp_path, capsys):
+    root = tmp_path / "data"
+    for seed, stem in enumerate(("a", "b", "c", "d")):
+        image, ids = _scene(seed % 3)
+        save_labels(root / "images" / "val" / f"{stem}.png", image)
+        save_labels(root / "labels" / "val" / f"{stem}.png", ids)
+    (root / "images" / "val" / "b.png").write_bytes(b"not an image at all")
+    (root / "splits").mkdir()
+    (root / "splits" / "val.txt").write_text("a.png\nb.png\nc.png\n")
+    code, doc, out = _bench(tmp_path, "otsu", "--data", str(root), "--split", "val", "--task", "instance")
+    assert code == 1 and doc["data"]["images"] == 3
+    run = doc["runs"][0]
+    assert run["n_images"] == 2 and [f["image"] for f in run["failures"]] == ["b"]
+    assert "b:" in (out / "bench.md").read_text()
+    code, doc, _ = _bench(tmp_path, "otsu", "--data", str(root), "--split", "val", "--task", "instance",
+                          "--limit", "1")
+    assert code == 0 and doc["runs"][0]["n_images"] == 1
+
+
+def test_a_method_failing_on_every_image_is_listed_per_image(tmp_path, dataset):
+    code, doc, _ = _bench(tmp_path, "otsu", "multiotsu", "--data", str(dataset), "--num-classes", "2",
+                          "--label-map", "2=1", "--param", "multiotsu.n_classes=3")
+    assert code == 1
+    otsu, multi = doc["runs"]
+    assert otsu["error"] is None and multi["n_images"] == 0
+    assert all("outside [0, 2)" in f["reason"] for f in multi["failures"])
+
+
+def test_parameters_rejected_on_the_first_image_skip_the_method(dataset):
+    from seglab.evaluation.bench import MethodRun, run_bench
+    from seglab.evaluation.datasets import find_dataset
+
+    threshold, otsu = run_bench(find_dataset(dataset), [MethodRun("threshold"), MethodRun("otsu")], task="instance")
+    assert "needs the parameter 'value'" in threshold.error and threshold.n_images == 0 and not threshold.failures
+    assert otsu.error is None and otsu.n_images == 3
+
+
+@pytest.mark.parametrize("args, message", [
+    (["otsu", "--param", "sigma=2"], "otsu has no parameter 'sigma'"),
+    (["otsu", "--param", "nbins=x"], "expected an integer"),
+    (["kmeans", "--sweep", "n_clusters=2,3", "--sweep", "rng=1,2"], "one sweep per method"),
+    (["otsu", "--split", "val"], "no split 'val'"),
+    (["otsu", "--task", "instance", "--label-map", "255=1"], "only applies to semantic"),
+    (["nosuch"], "unknown method 'nosuch'"),
+])
+def test_usage_errors(tmp_path, dataset, capsys, args, message):
+    assert main(["bench", *args, "--data", str(dataset), "-o", str(tmp_path / "o")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o" / "bench.json").exists()
+
+
+def test_existing_outputs_are_kept_without_overwrite(tmp_path, dataset, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "bench.md").write_text("mine")
+    assert main(["bench", "otsu", "--data", str(dataset), "-o", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err and (out / "bench.md").read_text() == "mine"
+
+
+def test_a_rejected_sweep_value_does_not_stop_the_other_settings(dataset):
+    from seglab.evaluation.bench import MethodRun, run_bench
+    from seglab.evaluation.datasets import find_dataset
+
+    # value=None is rejected on the first image; the other setting of the sweep still runs
+    bad, good = run_bench(find_dataset(dataset), [MethodRun("threshold", sweep=("value", (None, 100.0)))],
+                          task="instance")
+    assert bad.error and bad.n_images == 0
+    assert good.error is None and good.n_images == 3
