@@ -51,6 +51,8 @@ Tiling = Literal["pointwise", "local", "global", "instance", "model"]
 #: missing because nobody imported its module.
 FRONT_MODULES: tuple[str, ...] = (
     "seglab.classical.threshold",
+    "seglab.classical.clustering",
+    "seglab.classical.color",
     "seglab.classical.histogram_threshold",
     "seglab.classical.local_threshold",
     "seglab.classical.edges",
