@@ -201,7 +201,9 @@ def _dsb(folder: Path, data: Path) -> list[str]:
         "images; F1, precision, recall and matched IoU pool the matches at IoU > 0.5 over all images; AP is "
         "COCO mask AP (class-agnostic, maxDets 1000, every instance scored 1.0 because the methods give no "
         "confidence). Semantic methods become instances by connected components of their foreground; "
-        "k-means / fuzzy c-means use 2 clusters with the darker one as background. Every method looks for "
+        "k-means / fuzzy c-means use 2 clusters with the darker one as background; gabor (2 texture classes), "
+        "hsv_range (the `black` preset) and color_distance (to black, delta-E 20) take per image the class of "
+        "lowest mean intensity as background (`--background-class darkest`). Every method looks for "
         "**bright** objects (the defaults, and `dark_foreground=false` for Sauvola / Niblack).",
         "",
         *_table(rows, DSB_COLUMNS, [("method", "method"), ("s/image", "s/image")]),

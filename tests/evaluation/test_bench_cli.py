@@ -174,3 +174,20 @@ def test_a_rejected_sweep_value_does_not_stop_the_other_settings(dataset):
                           task="instance")
     assert bad.error and bad.n_images == 0
     assert good.error is None and good.n_images == 3
+
+
+def test_darkest_background_class_makes_bright_clusters_the_instances(tmp_path, dataset):
+    """k-means puts the dark ground in one cluster: with ``darkest`` it is background, the squares are found."""
+    code, doc, _ = _bench(tmp_path, "kmeans", "--data", str(dataset), "--task", "instance",
+                          "--param", "n_clusters=2", "--background-class", "darkest")
+    assert code == 0
+    truths, preds = [], []
+    for seed in range(3):
+        image, ids = _scene(seed)
+        seg = seglab.segment(image, "kmeans", n_clusters=2, rng=0)
+        dark = min(np.unique(seg.labels), key=lambda c: image[seg.labels == c].mean())
+        truths.append(ids)
+        preds.append(semantic_to_instance(seg.labels, background=int(dark)))
+    (run,) = doc["runs"]
+    assert run["summary"]["dsb_score"] == pytest.approx(np.mean([metrics.dsb_score(t, p) for t, p in zip(truths, preds)]))
+    assert run["summary"]["dsb_score"] > 0.5  # the two squares per image are recovered

@@ -14,7 +14,8 @@ The data set follows the standard layout of :mod:`seglab.evaluation.datasets`
   semantic with ``--num-classes``, else instance), ``--num-classes``,
   ``--ignore-index``, ``--label-map OLD=NEW,...`` (applied to the ground
   truth, e.g. ISBI 2012's ``255=1``), ``--background-class`` (instance task:
-  the class of a semantic result that is background) and ``--limit N``.
+  the class of a semantic result that is background, or ``darkest``: per image
+  the class with the lowest mean intensity) and ``--limit N``.
 
 Writes ``OUTDIR/bench.md`` and ``OUTDIR/bench.json`` (refusing to replace
 them without ``--overwrite``, checked before any work) and prints the table.
@@ -31,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import platform
@@ -50,6 +52,16 @@ __all__ = ["run", "build_parser", "parse_assignment", "parse_label_map", "method
 
 _TASKS = ("auto", "semantic", "instance", "partition")  # a data set of label images cannot be panoptic
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+
+
+def _background_class(text: str) -> int | str:
+    """``--background-class`` value: a class id or ``darkest``."""
+    if text == "darkest":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a class id or 'darkest'; got {text!r}") from None
 
 
 def parse_assignment(text: str, option: str) -> tuple[str | None, str, str]:
@@ -175,8 +187,9 @@ def build_parser() -> Parser:
                         help="ground-truth value left out (default -1)")
     parser.add_argument("--label-map", type=parse_label_map, metavar="OLD=NEW,...",
                         help="semantic: map ground-truth values first, e.g. 255=1,0=0")
-    parser.add_argument("--background-class", type=int, default=0, metavar="C",
-                        help="instance task: class of a semantic result taken as background (default 0)")
+    parser.add_argument("--background-class", type=_background_class, default=0, metavar="C",
+                        help="instance task: class of a semantic result taken as background (default 0), "
+                        "or 'darkest': per image, the class with the lowest mean intensity")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N images (in name order)")
     parser.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR", help="folder for bench.md/bench.json")
     parser.add_argument("--overwrite", action="store_true", help="replace existing bench.md/bench.json")

@@ -165,9 +165,30 @@ def regions_of(labels: NDArray[np.integer]) -> NDArray[np.int32]:
     return label(lab - lab.min() + 1, background=0, connectivity=2).astype(np.int32)
 
 
-def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_class: int = 0,
+def darkest_class(labels: NDArray[np.int32], image: NDArray) -> int:
+    """The class of `labels` whose pixels have the lowest mean intensity in `image` (gray or RGB).
+
+    Examples
+    --------
+    >>> darkest_class(np.array([[0, 1, 2]], np.int32), np.array([[90, 10, 50]], np.uint8))
+    1
+    """
+    gray = image.mean(axis=2) if image.ndim == 3 else image
+    lab = np.where(labels < 0, 0, labels).ravel()
+    counts = np.bincount(lab)
+    sums = np.bincount(lab, weights=gray.ravel().astype(np.float64))
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), np.inf)
+    return int(np.argmin(means))
+
+
+def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_class: int | str = 0,
+                  image: NDArray | None = None,
                   source: str = "prediction") -> tuple[NDArray[np.int32], dict[int, float] | None, NDArray | None]:
     """What `task` compares of a method's result: (labels, instance scores or None, edge map or None).
+
+    `background_class` is a class id, or ``"darkest"``: per image, the class with the
+    lowest mean intensity in `image` (for clustering and texture methods, whose class
+    numbers do not say which one is background).
 
     Examples
     --------
@@ -184,7 +205,11 @@ def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_
         return (labels if seg.task == "semantic" else (labels > 0).astype(np.int32)), None, None
     if task == "instance":
         if seg.task == "semantic":
-            return semantic_to_instance(labels, background=background_class), None, None
+            if background_class == "darkest":
+                if image is None:
+                    raise ValueError('background_class="darkest" needs the image')
+                background_class = darkest_class(labels, image)
+            return semantic_to_instance(labels, background=int(background_class)), None, None
         scores = {int(i): float(s.score) for i, s in seg.segments.items() if s.score is not None}
         return labels, scores or None, None
     edges = None
@@ -202,7 +227,7 @@ class _Runner:
     dataset: Dataset
     task: str
     make: Callable[[], Evaluator]
-    background_class: int
+    background_class: int | str
 
 
 def _segment(spec: MethodSpec, image: NDArray, setting: Mapping[str, Any]) -> tuple[Segmentation, float]:
@@ -247,7 +272,8 @@ def _run_one(r: _Runner, run: MethodRun) -> list[RunResult]:
                 for setting in group:
                     seg, seconds = _segment(spec, image, setting)
                     took.append(seconds)
-                    labels, scores, edge = to_prediction(seg, spec, r.task, background_class=r.background_class)
+                    labels, scores, edge = to_prediction(seg, spec, r.task, background_class=r.background_class,
+                                                            image=image)
                     preds.append(labels)
                     if edge is not None:
                         edges.append(edge)
@@ -291,7 +317,7 @@ def run_bench(
     num_classes: int | None = None,
     ignore_index: int | None = -1,
     label_map: Mapping[int, int] | None = None,
-    background_class: int = 0,
+    background_class: int | str = 0,
     limit: int | None = None,
     log: Callable[[str], None] = lambda line: None,
 ) -> list[RunResult]:
