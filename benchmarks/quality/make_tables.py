@@ -179,14 +179,13 @@ def _bsds(folder: Path) -> list[str]:
         "",
         *_table(BSDS_PUBLISHED, BSDS_COLUMNS, [("method", "method")]),
         "",
-        _wall(folder),
-        "",
-        "<details><summary>Commands</summary>",
-        "",
-        *_commands(docs),
-        "",
-        "</details>",
+        *_footer(folder, docs),
     ]
+
+
+def _footer(folder: Path, docs: list[dict[str, Any]]) -> list[str]:
+    """Wall time of a data set's runs, then the commands that made them (folded)."""
+    return [_wall(folder), "", "<details><summary>Commands</summary>", "", *_commands(docs), "", "</details>"]
 
 
 def _split_by(rows_per_image: list[dict[str, Any]], modality: dict[str, str]) -> dict[str, float]:
@@ -246,13 +245,7 @@ def _dsb(folder: Path, data: Path) -> list[str]:
         "this table: `SOURCE.md` notes that StarDist, Cellpose and most papers report on stage1_train subsets, "
         "not on this stage-1 test set.",
         "",
-        _wall(folder),
-        "",
-        "<details><summary>Commands</summary>",
-        "",
-        *_commands(docs),
-        "",
-        "</details>",
+        *_footer(folder, docs),
     ]
     return out
 
@@ -281,13 +274,7 @@ def _isbi(folder: Path) -> list[str]:
         "",
         *_table(ISBI_PUBLISHED, ISBI_COLUMNS[:2], [("method", "method")]),
         "",
-        _wall(folder),
-        "",
-        "<details><summary>Commands</summary>",
-        "",
-        *_commands(docs),
-        "",
-        "</details>",
+        *_footer(folder, docs),
     ]
 
 

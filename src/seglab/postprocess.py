@@ -94,13 +94,11 @@ def fill_holes(labels: ArrayLike) -> NDArray[np.int32]:
     grown = ndi.grey_dilation(holes, size=(3, 3))
     ring = (holes == 0) & (grown > 0)
     pairs = np.unique(np.stack([grown[ring], lab[ring]], axis=1), axis=0)
-    hole_ids, counts = np.unique(pairs[:, 0], return_counts=True)
+    hole_ids, first, counts = np.unique(pairs[:, 0], return_index=True, return_counts=True)
+    owners = pairs[first, 1]
+    enclosed = (counts == 1) & (owners > 0) & ~np.isin(hole_ids, border)
     fill = np.zeros(n + 1, np.int32)
-    for hole_id, count in zip(hole_ids, counts):
-        if count == 1 and hole_id not in border:
-            owner = pairs[pairs[:, 0] == hole_id, 1][0]
-            if owner > 0:
-                fill[hole_id] = owner
+    fill[hole_ids[enclosed]] = owners[enclosed]
     target = fill[holes]
     out[target > 0] = target[target > 0]
     return out
