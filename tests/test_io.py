@@ -241,3 +241,32 @@ def test_all_nan_float_tiff_reads_but_cannot_be_segmented(tmp_path):
     assert np.isnan(image).all()
     with pytest.raises(InvalidImageError, match="NaN"):  # ...and the method rejects it
         seglab.segment(image, "otsu")
+
+
+def test_decompression_bomb_png_names_the_limit_and_the_fix(tmp_path):
+    # A 60000 x 60000 header whose data holds a single row: Pillow refuses it before decoding.
+    raw_png(tmp_path / "one_row.png", np.zeros((1, 60000), np.uint8), color_type=0)
+    data = bytearray((tmp_path / "one_row.png").read_bytes())
+    data[20:24] = struct.pack(">I", 60000)  # height in IHDR
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])) & 0xFFFFFFFF)
+    (tmp_path / "bomb.png").write_bytes(bytes(data))
+    with pytest.raises(InvalidImageError, match=r"bomb.png: is larger \(3\.6e\+09 pixels\) than Pillow's limit"
+                                                r".*PIL.Image.MAX_IMAGE_PIXELS = None"):
+        read_image(tmp_path / "bomb.png")
+
+
+@pytest.mark.parametrize("name", ["small.png", "small.tif"])
+def test_an_image_larger_than_free_memory_is_refused_before_decoding(tmp_path, monkeypatch, name):
+    from seglab.io import read
+
+    arr = np.zeros((100, 200), np.uint16)
+    if name.endswith(".png"):
+        raw_png(tmp_path / name, arr, color_type=0)  # Pillow: 2 bytes a sample, twice (its buffer and ours)
+    else:
+        tifffile.imwrite(tmp_path / name, arr)
+    monkeypatch.setattr(read, "_available_memory", lambda: 100 * 200 * 2 - 1)
+    with pytest.raises(InvalidImageError, match=rf"{name}: decoding this 100 x 200.* image needs 0\.0 GiB but only "
+                                                r"0\.0 GiB of memory is available; crop or tile it"):
+        read_image(tmp_path / name)
+    monkeypatch.setattr(read, "_available_memory", lambda: 4 * 100 * 200 * 2)
+    assert read_image(tmp_path / name).shape == (100, 200)

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,31 @@ def _describe_head(head: bytes) -> str:
     return f"it starts with bytes {text[:8].hex(' ')}"
 
 
+def _available_memory() -> int | None:
+    """Bytes the kernel can still hand out (``MemAvailable``), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_fits_in_memory(p: Path, shape: tuple[int, ...], need: float) -> None:
+    """Refuse to decode an image of `shape` that needs `need` bytes when less memory than that is available."""
+    free = _available_memory()
+    if free is not None and need > free:
+        size = " x ".join(str(n) for n in shape)
+        raise _fail(
+            p,
+            f"decoding this {size} image needs {need / 2**30:.1f} GiB but only {free / 2**30:.1f} GiB of memory "
+            "is available; crop or tile it first (e.g. with tifffile's aszarr or pyvips) or use a machine with "
+            "more memory.",
+        )
+
+
 def _choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> int:
     if page is None:
         if n_pages > 1:
@@ -100,6 +126,8 @@ def _read_tiff(p: Path, page: int | None) -> NDArray:
             tiff_page = tif.pages[index]
             photometric = getattr(tiff_page, "photometric", None)
             axes = getattr(tiff_page, "axes", "")
+            shape = tuple(tiff_page.shape)
+            _check_fits_in_memory(p, shape, np.prod(shape, dtype=np.float64) * np.dtype(tiff_page.dtype).itemsize)
             arr = tiff_page.asarray()
     except InvalidImageError:
         raise
@@ -127,6 +155,11 @@ def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool) -> NDA
             index = _choose_page(p, page, getattr(im, "n_frames", 1))
             if index:
                 im.seek(index)
+            width, height = im.size
+            bands = len(im.getbands())
+            # Pillow's own buffer plus the array copy; 8-bit modes take 1 byte a sample, "I;16" 2, "I" and "F" 4
+            sample = 2 if im.mode.startswith("I;16") else 4 if im.mode in ("I", "F") else 1
+            _check_fits_in_memory(p, (height, width, bands), 2.0 * width * height * bands * sample)
             im.load()  # decodes everything: truncation shows up here
             arr = _from_pil(im, p, labels=labels)
     except UnidentifiedImageError:
@@ -137,7 +170,16 @@ def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool) -> NDA
         ) from None
     except InvalidImageError:
         raise
-    except Exception as exc:  # OSError "truncated", SyntaxError, DecompressionBombError...
+    except Image.DecompressionBombError as exc:
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f" ({int(pixels[1]):.3g} pixels)" if pixels else ""
+        raise _fail(
+            p,
+            f"is larger{size} than Pillow's limit of {2 * (Image.MAX_IMAGE_PIXELS or 0):.3g} pixels, a guard "
+            "against decompression bombs. If you trust the file, convert it to TIFF (read without this limit) or, "
+            "in Python, set PIL.Image.MAX_IMAGE_PIXELS = None before reading.",
+        ) from None
+    except Exception as exc:  # OSError "truncated", SyntaxError...
         raise _fail(p, f"the {_format_name(head)} data is truncated or corrupt ({exc}); re-export or re-download it.") from None
     if head.startswith(_PNG_MAGIC):
         depth, colour = _png_depth_and_colour(head)
