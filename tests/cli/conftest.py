@@ -31,6 +31,7 @@ def run_seglab():
     def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
+    run.command = command  # for tests that drive the process themselves
     return run
 
 

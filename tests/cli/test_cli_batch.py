@@ -74,6 +74,28 @@ def test_bad_parameters_stop_before_any_output(tmp_path, images, capsys, args, m
     assert _files(out) == []
 
 
+def test_a_parameter_that_only_some_images_reject_fails_those_files_not_the_batch(tmp_path, images, capsys):
+    # color_space="lab" needs RGB: the gray files fail, the RGB(A) one is written, exit 1.
+    out = tmp_path / "out"
+    files = [str(images / name) for name in ("blobs.png", "rgba.png", "flipped.png")]
+    assert main(["segment", "kmeans", *files, "-o", str(out), "--color-space", "lab", "--rng", "0"]) == 1
+    assert {name.split(".")[0] for name in _files(out)} == {"rgba"} and "rgba.labels.png" in _files(out)
+    summary = capsys.readouterr().err.split("seglab: 1 of 3 inputs segmented; 2 failed:")[1]
+    assert summary.count("'lab' needs an (H, W, 3) RGB image") == 2
+    assert "blobs.png" in summary and "flipped.png" in summary
+
+
+@pytest.mark.parametrize("names", [("blobs.png", "flipped.png", "rgba.png"), ("blobs.png",)])
+def test_a_parameter_rejected_for_the_first_two_images_or_the_only_one_is_bad_usage(tmp_path, images, capsys,
+                                                                                     names):
+    out = tmp_path / "out"
+    files = [str(images / name) for name in names]
+    assert main(["segment", "kmeans", *files, "-o", str(out), "--color-space", "lab"]) == 2
+    err = capsys.readouterr().err
+    assert "'lab' needs an (H, W, 3) RGB image" in err and err.count("\n") == 1
+    assert _files(out) == []
+
+
 def test_method_flags_reach_the_method(tmp_path, images):
     out = tmp_path / "out"
     args = ["segment", "adaptive", str(images / "blobs.png"), "-o", str(out), "--block-size", "5",

@@ -73,3 +73,12 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, batch, run_seglab, args, me
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_closed_output_pipe_ends_quietly_with_141(run_seglab):
+    import subprocess
+
+    proc = subprocess.Popen([*run_seglab.command, "methods"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader leaves before seglab writes anything (it is still importing)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and b"Traceback" not in err, err.decode()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -84,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 all done, 1 some inputs failed, 2 bad usage or parameters, 3 missing
-        optional dependency, 130 interrupted.
+        optional dependency, 130 interrupted, 141 the reader of standard output
+        went away (as in ``seglab methods | head -1``).
 
     Examples
     --------
@@ -115,5 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("seglab: interrupted; files written so far are complete, no partial file was left.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout closed early: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail again
+        return 141
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK

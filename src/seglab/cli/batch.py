@@ -9,9 +9,11 @@ prefixed (``a__x``, ``b__x``).
 
 A bad file does not stop the batch: it is reported at once and again in the
 summary, and the exit code is 1. Parameters are checked before any file is
-read (exit 2); a parameter the method rejects on the first image it sees
-also stops the batch with exit 2, since it would fail on every image. A
-missing optional package stops it with exit 3.
+read (exit 2). Some parameters can only be checked against an image (seed
+points against its size, ``color_space="lab"`` against its channels): when
+the method rejects the first two images with the same message, or the only
+one, the batch stops as bad usage (exit 2); otherwise such a rejection is
+one more failed file. A missing optional package stops the batch (exit 3).
 
 Examples
 --------
@@ -250,12 +252,7 @@ def _process(batch: _Batch, source: Path, stem: str) -> list[Path]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         image = io.read_image(source, page=batch.page)
-        try:
-            seg = batch.method.fn(image, **batch.params)
-        except InvalidParameterError as exc:
-            if batch.done == 0:  # the parameters fail on the first image: stop, as a usage error
-                raise UsageError(f"{exc}") from None
-            raise
+        seg = batch.method.fn(image, **batch.params)
     notes = [_one_line(w.message, str(source)) for w in caught]
     for note in notes:
         print(f"warning: {source}: {note}", file=sys.stderr)
@@ -318,23 +315,41 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         outdir.mkdir(parents=True, exist_ok=True)
     with _progress(len(files)) as progress:
         task = progress.add_task(method.name, total=len(files)) if progress else None
-        for source, stem in zip(files, stems):
+        held: tuple[Path, InvalidParameterError] | None = None  # the first image's parameter rejection
+        for index, (source, stem) in enumerate(zip(files, stems)):
             try:
                 written = _process(batch, source, stem)
             except (UsageError, MissingDependencyError):
                 raise
             except Exception as exc:  # a bad file must not stop the batch
-                reason = _one_line(exc, str(source))
-                if not isinstance(exc, (ValueError, OSError)):
-                    reason = f"unexpected {type(exc).__name__}: {reason} (please report this)"
-                batch.failures.append((str(source), reason))
-                print(f"error: {source}: {reason}", file=sys.stderr)
+                if isinstance(exc, InvalidParameterError) and index == 0:
+                    held = (source, exc)  # reported once the second image shows whether it is the image's fault
+                elif held is not None and isinstance(exc, InvalidParameterError) and str(exc) == str(held[1]):
+                    raise UsageError(f"{exc} (rejected for the first two images; the batch stopped)") from None
+                else:
+                    if held is not None:  # the second image did not fail the same way: the first one was at fault
+                        _record_failure(batch, *held)
+                        held = None
+                    _record_failure(batch, source, exc)
             else:
+                if held is not None:
+                    _record_failure(batch, *held)
+                    held = None
                 batch.done += 1
                 print(f"{source} -> {', '.join(str(p) for p in written)}")
             if progress:
                 progress.advance(task)
+    if held is not None:  # the only image was rejected for its parameters
+        raise UsageError(str(held[1]))
     return _summary(batch, total=len(files) + len(failures))
+
+
+def _record_failure(batch: _Batch, source: Path, exc: Exception) -> None:
+    reason = _one_line(exc, str(source))
+    if not isinstance(exc, (ValueError, OSError)):
+        reason = f"unexpected {type(exc).__name__}: {reason} (please report this)"
+    batch.failures.append((str(source), reason))
+    print(f"error: {source}: {reason}", file=sys.stderr)
 
 
 def _summary(batch: _Batch, *, total: int) -> int:
