@@ -113,25 +113,64 @@ def rle_decode(rle: Mapping[str, Any]) -> NDArray[np.bool_]:
 
 
 def polygon_mask(polygons: Any, shape: tuple[int, int]) -> NDArray[np.bool_]:
-    """Fill COCO polygons (``[[x1, y1, x2, y2, ...], ...]``) into an ``(H, W)`` mask.
+    """Fill COCO polygons (``[[x1, y1, x2, y2, ...], ...]``) into an ``(H, W)`` mask, exactly as pycocotools.
 
-    A pixel is inside when its centre ``(col + 0.5, row + 0.5)`` lies in a polygon.
+    Each polygon is rasterised by the rule of the COCO API's ``rleFrPoly``
+    (``maskApi.c``): vertices are scaled by 5 and rounded, the outline is walked
+    on that grid, and a pixel is inside between the column crossings of the
+    outline, downsampled to pixel centres. This matches
+    ``pycocotools.mask.frPyObjects`` pixel for pixel (a plain point-in-polygon
+    test differs from it by a pixel on slanted edges, which moves mask AP).
+    Several polygons are united, as ``COCO.annToMask`` does.
 
     Examples
     --------
     >>> polygon_mask([[1, 1, 5, 1, 5, 4, 1, 4]], (5, 6)).astype(int).sum(axis=0).tolist()
     [0, 3, 3, 3, 3, 0]
     """
-    from skimage.draw import polygon
-
-    mask = np.zeros(shape, bool)
+    h, w = (int(n) for n in shape)
+    toggles = np.zeros(h * w + 1, np.int64)
+    mask = np.zeros(h * w, bool)
     for poly in polygons:
         xy = np.asarray(poly, np.float64)
         if xy.ndim != 1 or xy.size < 6 or xy.size % 2:
             raise InvalidImageError(f"a COCO polygon needs x, y pairs (at least 3 points); got {str(poly)[:80]}.")
-        rows, cols = polygon(xy[1::2] - 0.5, xy[0::2] - 0.5, shape)
-        mask[rows, cols] = True
-    return mask
+        toggles[:] = 0
+        np.add.at(toggles, _polygon_toggles(xy, h, w), 1)
+        mask |= np.cumsum(toggles[:-1]) % 2 == 1
+    return mask.reshape(w, h).T
+
+
+def _polygon_toggles(xy: NDArray[np.float64], h: int, w: int) -> NDArray[np.int64]:
+    """Column-major pixel indices where ``rleFrPoly``'s run-length mask switches between 0 and 1."""
+    scale = 5.0
+    x = np.trunc(scale * xy[0::2] + 0.5).astype(np.int64)  # C's (int) cast truncates toward zero
+    y = np.trunc(scale * xy[1::2] + 0.5).astype(np.int64)
+    xs, ys, xe, ye = x, y, np.roll(x, -1), np.roll(y, -1)
+    us, vs = [], []
+    for x0, y0, x1, y1 in zip(xs.tolist(), ys.tolist(), xe.tolist(), ye.tolist()):  # densify each edge
+        dx, dy = abs(x1 - x0), abs(y0 - y1)
+        flip = (dx >= dy and x0 > x1) or (dx < dy and y0 > y1)
+        if flip:
+            x0, x1, y0, y1 = x1, x0, y1, y0
+        steps = np.arange(max(dx, dy) + 1)
+        t = steps[::-1] if flip else steps
+        if dx >= dy:
+            slope = (y1 - y0) / dx if dx else 0.0
+            us.append(t + x0)
+            vs.append(np.trunc(y0 + slope * t + 0.5).astype(np.int64))
+        else:
+            slope = (x1 - x0) / dy
+            vs.append(t + y0)
+            us.append(np.trunc(x0 + slope * t + 0.5).astype(np.int64))
+    u, v = np.concatenate(us), np.concatenate(vs)
+    step = np.flatnonzero(u[1:] != u[:-1]) + 1  # points where the outline moves to another column
+    xd = np.where(u[step] < u[step - 1], u[step], u[step] - 1)
+    xd = (xd + 0.5) / scale - 0.5
+    keep = (np.floor(xd) == xd) & (xd >= 0) & (xd <= w - 1)
+    yd = (np.minimum(v[step], v[step - 1]) + 0.5) / scale - 0.5
+    yd = np.ceil(np.clip(yd, 0, h))
+    return (xd[keep] * h + yd[keep]).astype(np.int64)
 
 
 def annotation_mask(segmentation: Any, shape: tuple[int, int]) -> NDArray[np.bool_]:
