@@ -275,3 +275,16 @@ def test_fuzzy_cmeans_fit_apply_gives_the_same_memberships():
     applied = _fcm_apply(img, state)
     np.testing.assert_array_equal(applied.labels, whole.labels)
     np.testing.assert_allclose(applied.scores, whole.scores, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("method", ["kmeans", "gabor"])
+@pytest.mark.parametrize("scale", [1e20, 1e300])
+def test_values_too_large_for_float32_kmeans_are_a_clear_image_error(method, scale):
+    # OpenCV squares float32 distances: near 1.8e19 they overflow and cv2.kmeans raises cv2.error.
+    import seglab
+
+    image = np.random.default_rng(0).random((24, 32)) * scale
+    with pytest.raises(InvalidImageError, match=f"^{method}: (feature|image) values .* scale the image down"):
+        seglab.segment(image, method, rng=0)
+    assert seglab.segment(image / scale * 1e17, method, rng=0).labels.max() >= 1  # below the limit: works

@@ -18,12 +18,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..core.errors import InvalidImageError
 from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation
@@ -136,6 +138,29 @@ def _cv_seed(rng: Any) -> int:
     return int(np.random.default_rng(rng).integers(2**31 - 1))
 
 
+#: Largest magnitude that OpenCV's float32 k-means (and gabor's float32 energies) can square: 1.8e19 overflows.
+_FLOAT32_MAX_ABS = 1e18
+
+
+def check_float32_range(values: NDArray, method: str, what: str = "feature values") -> None:
+    """Raise InvalidImageError when `values` are too large to be squared in float32.
+
+    Examples
+    --------
+    >>> check_float32_range(np.array([[1e20]]), "kmeans")
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidImageError: kmeans: feature values reach 1e+20, ...
+    """
+    peak = float(np.abs(values).max()) if values.size else 0.0
+    if not peak <= _FLOAT32_MAX_ABS:  # also catches inf and NaN (a float64 image beyond float32's range)
+        reach = f"reach {peak:.3g}" if math.isfinite(peak) else "overflow float32"
+        raise InvalidImageError(
+            f"{method}: {what} {reach}, beyond the {_FLOAT32_MAX_ABS:.0e} that its float32 arithmetic can "
+            "square without overflow; scale the image down first (e.g. image / np.abs(image).max())."
+        )
+
+
 def _kmeans_core(
     x: NDArray[np.float32], n_clusters: int, n_init: int, init: str, max_iter: int, tol: float, rng: Any
 ) -> tuple[NDArray, NDArray, NDArray[np.intp], float]:
@@ -145,6 +170,7 @@ def _kmeans_core(
         return centres.astype(np.float64), labels.ravel(), sizes, 0.0
     import cv2
 
+    check_float32_range(x, "kmeans")
     cv2.setRNGSeed(_cv_seed(rng))
     flags = cv2.KMEANS_PP_CENTERS if init == "k-means++" else cv2.KMEANS_RANDOM_CENTERS
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, max_iter, tol)

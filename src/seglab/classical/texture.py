@@ -39,6 +39,7 @@ from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation
 from ..core.validate import check_param
+from .clustering import check_float32_range
 
 __all__ = ["gabor", "gabor_energy", "gabor_sigma"]
 
@@ -166,6 +167,7 @@ def _smooth(energy: NDArray[np.float32], sigma: float) -> NDArray[np.float32]:
 
 def _features(image: NDArray, params: Mapping[str, Any]) -> NDArray[np.float32]:
     """(D, H, W) smoothed local energies."""
+    check_float32_range(image, "gabor", "image values")  # the float32 energies square them
     energies = gabor_energy(
         image, frequencies=params["frequencies"], n_orientations=params["n_orientations"],
         bandwidth=params["bandwidth"],
