@@ -94,3 +94,36 @@ def test_segment_is_get_method_fn(scene):
     a = seglab.segment(image, "otsu", nbins=64)
     b = seglab.get_method("otsu").fn(image, nbins=64)
     np.testing.assert_array_equal(a.labels, b.labels)
+
+
+def _unusual_inputs() -> dict[str, np.ndarray]:
+    """Valid-but-awkward arrays (layouts, dtypes, extreme values) and arrays that must be refused cleanly."""
+    rng = np.random.default_rng(0)
+    gray = (rng.random((20, 24)) * 200).astype(np.uint8)
+    rgb = (rng.random((20, 24, 3)) * 255).astype(np.uint8)
+    return {
+        "1x1": gray[:1, :1].copy(), "1xN": gray[:1].copy(), "Nx1": gray[:, :1].copy(), "2x2": gray[:2, :2].copy(),
+        "fortran": np.asfortranarray(gray), "negative strides": gray[::-1, ::-1], "strided view": gray[::2, ::3],
+        "big-endian uint16": gray.astype(">u2") * 200, "int64 negative": gray.astype(np.int64) - 100,
+        "int8": (gray.astype(np.int16) - 100).astype(np.int8), "uint32": gray.astype(np.uint32) * 100000,
+        "bool": gray > 100, "float16": gray.astype(np.float16),
+        "float with inf": np.where(gray > 190, np.inf, gray.astype(float)), "float 1e-12": 1e-12 * gray,
+        "float 1e300": 1e300 * gray.astype(np.float64), "constant uint16": np.full((12, 12), 5000, np.uint16),
+        "rgb fortran": np.asfortranarray(rgb), "rgb uint16": rgb.astype(np.uint16) * 257, "rgb float": rgb / 255.0,
+        "one channel": gray[..., None], "rgba": np.dstack([rgb, np.full((20, 24), 255, np.uint8)]),
+    }
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow warnings from casting 1e300 are expected
+@pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
+def test_unusual_inputs_give_labels_or_one_clear_error(spec):
+    """Each awkward input yields int32 labels of the image's shape, or an InvalidImageError /
+    InvalidParameterError of one line that names the method: never another exception type."""
+    for name, image in _unusual_inputs().items():
+        try:
+            seg = _call(spec, image)
+        except (InvalidImageError, seglab.InvalidParameterError) as exc:
+            message = str(exc)
+            assert "\n" not in message and spec.name in message, (name, message)
+        else:
+            assert seg.labels.dtype == np.int32 and seg.labels.shape == image.shape[:2], name
