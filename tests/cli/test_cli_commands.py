@@ -101,6 +101,7 @@ def test_convert_each_kind(tmp_path):
     assert convert(ParamSpec(name="s", kind="float", nullable=True), "--s", "none") is None
     assert convert(ParamSpec(name="c", kind="choice", choices=(4, 8)), "--c", "8") == 8
     assert convert(ParamSpec(name="j", kind="json"), "--j", '{"a": [1, 2]}') == {"a": [1, 2]}
+    assert convert(ParamSpec(name="j", kind="json"), "--j", "red, skin") == ["red", "skin"]  # bare names
     assert convert(ParamSpec(name="p", kind="points"), "--p", "1,2;3,4") == [(1, 2), (3, 4)]
     assert convert(ParamSpec(name="r", kind="rng"), "--r", "42") == 42
     Image.fromarray(np.arange(6, dtype=np.uint8).reshape(2, 3)).save(tmp_path / "m.png")
@@ -109,7 +110,7 @@ def test_convert_each_kind(tmp_path):
         (ParamSpec(name="k", kind="int"), "1.5", "--k: expected an integer; got '1.5'."),
         (ParamSpec(name="c", kind="choice", choices=("mean", "gaussian")), "gausian",
          "--c: 'gausian' is not allowed; choose one of 'mean', 'gaussian'. Did you mean 'gaussian'?"),
-        (ParamSpec(name="j", kind="json"), "{a", "--j: Expecting property name"),
+        (ParamSpec(name="j", kind="json"), "{a", "--j: '{a' is not valid JSON (Expecting property name"),
         (ParamSpec(name="p", kind="points"), "1;2", "--p: expected row,col pairs"),
         (ParamSpec(name="m", kind="array"), str(tmp_path / "none.png"), "--m: "),
     ]

@@ -13,7 +13,8 @@ bool          ``--name`` / ``--no-name``
 choice, str   the text
 array         a path to an image file, read with ``seglab.read_image``
 points        ``"r,c;r,c"`` (row, column pairs) or a JSON list
-json          a JSON value, e.g. ``'[1, 2]'`` or ``'{"a": 1}'``
+json          a JSON value, e.g. ``'[1, 2]'`` or ``'{"a": 1}'``; bare
+              words ``red,skin`` are the list ``["red", "skin"]``
 rng           an integer seed
 ============  =======================================================
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -165,7 +167,7 @@ def convert(spec: ParamSpec, option: str, raw: Any) -> Any:
         if spec.kind == "points":
             return parse_points(raw)
         if spec.kind == "json":
-            return json.loads(raw)
+            return _parse_json(raw)
     except ValueError as exc:
         expected = {"int": "an integer", "rng": "an integer seed", "float": "a number"}.get(spec.kind)
         detail = f"expected {expected}; got {raw!r}" if expected else str(exc)
@@ -178,6 +180,28 @@ def convert(spec: ParamSpec, option: str, raw: Any) -> Any:
         except InvalidImageError as exc:
             raise InvalidParameterError(f"{option}: {exc}") from None
     return raw
+
+
+_BARE_WORDS = re.compile(r"[A-Za-z_][\w-]*(,[A-Za-z_][\w-]*)*")
+
+
+def _parse_json(raw: str) -> Any:
+    """A JSON value; bare comma-separated words (``red,skin``) are a list of those strings.
+
+    Examples
+    --------
+    >>> _parse_json("red,skin"), _parse_json('[[340, 20]]')
+    (['red', 'skin'], [[340, 20]])
+    """
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        if _BARE_WORDS.fullmatch(raw.replace(" ", "")):
+            return raw.replace(" ", "").split(",")
+        raise ValueError(
+            f"{raw!r} is not valid JSON ({exc.args[0] if exc.args else exc}); write e.g. '[1, 2]', "
+            "'{\"hue\": [340, 20]}' or bare names red,skin, in single quotes for the shell"
+        ) from None
 
 
 def add_flags(parser: argparse.ArgumentParser, method: MethodSpec) -> list[Flag]:
