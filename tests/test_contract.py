@@ -40,6 +40,26 @@ def test_contract(spec, scene):
         _call(spec, np.zeros((0, 5)))
 
 
+def _check_segments(seg):
+    """Instance/panoptic: `segments` lists exactly the ids > 0 in `labels`, each with a class in `classes`.
+    Semantic: every label is -1 or an index into `classes`."""
+    present = set(np.unique(seg.labels[seg.labels > 0]).tolist())
+    if seg.task == "semantic":
+        assert not seg.segments and seg.labels.min() >= -1 and seg.labels.max() < len(seg.classes)
+    else:
+        assert set(seg.segments) == present, (sorted(seg.segments)[:10], sorted(present)[:10])
+        assert all(0 <= s.class_id < len(seg.classes) for s in seg.segments.values()), seg.classes
+
+
+@pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
+def test_segments_describe_the_labels(spec, scene):
+    image = scene(spec.input)
+    _check_segments(_call(spec, image))
+    mask = np.zeros(image.shape[:2], bool)
+    mask[:, : image.shape[1] // 2] = True
+    _check_segments(_call(spec, image, mask=mask))
+
+
 @pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
 def test_dtypes(spec, scene, dtype):

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..core.params import Interval
 from ..core.registry import register
-from ..core.types import Segment, Segmentation
+from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import check_param, float_dtype_for
 
 __all__ = [
@@ -189,16 +189,9 @@ def _result(
     if mask is not None:
         edges = edges & mask
     labels = regions_from_edges(edges, close_radius=close_radius, min_size=min_size, mask=mask)
-    n = int(labels.max()) if labels.size else 0
     scores = edges.view(np.uint8).astype(np.float32)[None]
-    return Segmentation(
-        labels=labels,
-        task="instance",
-        classes=REGION_CLASSES,
-        segments={i: Segment(class_id=1) for i in range(1, n + 1)},
-        scores=scores,
-        meta={**meta, "n_edge_pixels": int(np.count_nonzero(edges))},
-    )
+    return instance_segmentation(labels, class_name=REGION_CLASSES[1], scores=scores,
+                                 meta={**meta, "n_edge_pixels": int(np.count_nonzero(edges))})
 
 
 def _check_thresholds(low: float | None, high: float | None) -> None:

@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.errors import InvalidParameterError
 from ..core.params import Interval
 from ..core.registry import register
-from ..core.types import Segmentation
+from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import as_labels, check_param
 
 __all__ = ["region_growing", "noise_sigma", "noise_and_span", "parse_points"]
@@ -376,7 +376,8 @@ def region_growing(
     -------
     Segmentation
         Instance labels 1..N (one per seed region that kept a pixel), 0 where
-        no region reached. ``meta``: ``tol``, ``n_seeds``, ``n_iter`` (growth
+        no region reached; each id has a segment of class 1 in
+        ``classes=("background", "region")``. ``meta``: ``tol``, ``n_seeds``, ``n_iter`` (growth
         steps; ``None`` where one flood fill did the work), ``converged``.
 
     Raises
@@ -414,15 +415,14 @@ def region_growing(
     n_regions = len(pts) if pts is not None else int(seed_labels.max())
     meta["n_seeds"] = n_regions
     if n_regions == 0:  # nothing to grow: an empty mask, or a mask between grid points
-        return Segmentation(labels=np.zeros((h, w), np.int32), task="instance",
-                            meta=dict(meta, n_iter=0, converged=True))
+        return instance_segmentation(np.zeros((h, w), np.int32), meta=dict(meta, n_iter=0, converged=True))
     if criterion == "seed" and n_regions == 1:
         if pts is not None and image.ndim == 2 and image.dtype == np.uint8:
             labels = _flood_one(image, tuple(pts[0]), tol, connectivity, mask)
         else:
             seed_mask = seed_labels == 1 if pts is None else _point_mask(pts, (h, w))
             labels = _grow_fixed_single(feat, seed_mask, tol, connectivity, mask).view(np.uint8).astype(np.int32)
-        return Segmentation(labels=labels, task="instance", meta=dict(meta, n_iter=None, converged=True))
+        return instance_segmentation(labels, meta=dict(meta, n_iter=None, converged=True))
 
     if pts is not None:
         seed_labels = np.zeros((h, w), np.int32)
@@ -436,7 +436,7 @@ def region_growing(
         lut = np.zeros(n_regions + 1, np.int32)
         lut[present] = np.arange(int(present.sum()), dtype=np.int32)
         labels = lut[labels]
-    return Segmentation(labels=labels, task="instance", meta=dict(meta, n_iter=steps, converged=converged))
+    return instance_segmentation(labels, meta=dict(meta, n_iter=steps, converged=converged))
 
 
 def _point_mask(pts: NDArray[np.intp], shape: tuple[int, int]) -> NDArray[np.bool_]:

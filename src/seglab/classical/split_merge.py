@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..core.params import Interval
 from ..core.registry import register
-from ..core.types import Segmentation
+from ..core.types import Segmentation, instance_segmentation
 from .region_growing import noise_and_span
 
 __all__ = ["split_merge"]
@@ -251,7 +251,8 @@ def split_merge(
     Returns
     -------
     Segmentation
-        Instance labels 1..N; ``meta``: ``tol``, ``merge_tol``, ``n_blocks``
+        Instance labels 1..N, each with a segment of class 1 in
+        ``classes=("background", "region")``; ``meta``: ``tol``, ``merge_tol``, ``n_blocks``
         (regions before merging: quadtree leaves), ``n_rounds`` (merge rounds).
 
     Notes
@@ -296,4 +297,4 @@ def split_merge(
     lut = np.concatenate([[0], final + 1]).astype(np.int32)
     labels = lut[grid] if mask is not None else _upsample(lut[ids], base, h, w)
     meta = {"tol": float(tol), "merge_tol": float(merge_tol), "n_blocks": int(counts.size), "n_rounds": rounds}
-    return Segmentation(labels=labels, task="instance", meta=meta)
+    return instance_segmentation(labels, meta=meta)

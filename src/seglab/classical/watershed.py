@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.errors import InvalidParameterError
 from ..core.params import Interval
 from ..core.registry import register
-from ..core.types import Segmentation
+from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import as_labels, check_param, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .region_growing import MarkerImage, Points, parse_points
@@ -355,7 +355,8 @@ def watershed(
     Returns
     -------
     Segmentation
-        Instance labels 1..N, 0 = background (and lines). ``meta``:
+        Instance labels 1..N, 0 = background (and lines); ``classes`` is
+        ``("background", "object")`` and each id has a segment of class 1. ``meta``:
         ``n_markers``, ``relief``, ``engine`` (``"opencv"`` or ``"skimage"``)
         and, for automatic markers, ``threshold`` or ``block_size``.
 
@@ -414,7 +415,7 @@ def watershed(
     n_markers = int(marks.max())
     meta["n_markers"] = n_markers
     if n_markers == 0:
-        return Segmentation(labels=np.zeros((hh, ww), np.int32), task="instance", meta=dict(meta, engine=None))
+        return instance_segmentation(np.zeros((hh, ww), np.int32), class_name="object", meta=dict(meta, engine=None))
 
     if relief == "distance":
         region = fg.view(bool) | (marks > 0)
@@ -443,4 +444,4 @@ def watershed(
     meta["engine"] = engine
     if min_size > 1:  # otherwise every marker keeps its own pixels: ids are already 1..N
         labels = relabel_sequential(remove_small(labels, min_size))
-    return Segmentation(labels=labels, task="instance", meta=meta)
+    return instance_segmentation(labels, class_name="object", meta=meta)

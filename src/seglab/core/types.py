@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Segment", "Segmentation", "Task", "TASKS"]
+__all__ = ["Segment", "Segmentation", "Task", "TASKS", "instance_segmentation"]
 
 Task = Literal["semantic", "instance", "panoptic"]
 TASKS: tuple[str, ...] = ("semantic", "instance", "panoptic")
@@ -113,3 +113,32 @@ class Segmentation:
             "shape": list(self.labels.shape),
             "num_segments": self.num_segments,
         }
+
+
+def instance_segmentation(
+    labels: NDArray[np.int32],
+    *,
+    class_name: str = "region",
+    scores: NDArray[np.float32] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> Segmentation:
+    """An instance result of one class: every id present in `labels` gets a segment of class 1, `class_name`.
+
+    For methods that find regions or objects without telling kinds apart
+    (watershed, region growing, edges closed into regions): ``classes`` is
+    ``("background", class_name)`` and ``segments`` lists exactly the ids > 0
+    that occur in `labels`.
+
+    Examples
+    --------
+    >>> seg = instance_segmentation(np.array([[0, 1], [3, 3]], np.int32), class_name="object")
+    >>> seg.classes, sorted(seg.segments), seg.segments[3].class_id
+    (('background', 'object'), [1, 3], 1)
+    """
+    flat = labels.ravel()
+    counts = np.bincount(flat if flat.size and flat.min() >= 0 else flat[flat > 0], minlength=1)
+    ids = np.flatnonzero(counts[1:]) + 1
+    return Segmentation(
+        labels=labels, task="instance", classes=("background", class_name),
+        segments={int(i): Segment(class_id=1) for i in ids}, scores=scores, meta=dict(meta or {}),
+    )
