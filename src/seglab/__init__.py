@@ -31,6 +31,9 @@ _LAZY = {
     "UnknownMethodError": "seglab.core.errors",
     "MissingDependencyError": "seglab.core.errors",
     "read_image": "seglab.io",
+    "to_semantic": "seglab.modes",
+    "to_instance": "seglab.modes",
+    "to_panoptic": "seglab.modes",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,0 +1,275 @@
+"""Conversions between semantic, instance and panoptic results.
+
+Every conversion takes a :class:`~seglab.Segmentation` and returns a new one
+with the same ``classes``, ``method`` and ``params``; ``meta`` gains
+``"converted_from"`` (the original task). Void pixels (-1) stay void.
+
+- :func:`to_semantic`: each segment's pixels get its class id.
+- :func:`to_instance`: a class map is split into connected components (one
+  instance per component); a panoptic result keeps its things.
+- :func:`to_panoptic`: things and stuff in one id map. From a class map alone,
+  the classes named in `things` are split into components and every other
+  class becomes one stuff segment. With ``instances=`` as well, the instances
+  are painted first, highest score first, and the class map fills the rest
+  with stuff (the rule of Panoptic FPN, as in Detectron2's
+  ``combine_semantic_and_instance_outputs``).
+
+Examples
+--------
+>>> import numpy as np
+>>> from seglab import Segmentation
+>>> sem = Segmentation(np.array([[1, 1, 0, 1], [2, 2, 0, 1]], np.int32), "semantic",
+...                    classes=("background", "cell", "sky"))
+>>> pan = to_panoptic(sem, things=["cell"])
+>>> pan.labels.tolist(), [(i, s.class_id, s.is_thing) for i, s in pan.segments.items()]
+([[1, 1, 0, 2], [3, 3, 0, 2]], [(1, 1, True), (2, 1, True), (3, 2, False)])
+>>> to_semantic(pan).labels.tolist() == sem.labels.tolist()
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .core.errors import InvalidParameterError, did_you_mean
+from .core.types import Segment, Segmentation
+from .core.validate import check_param
+
+__all__ = ["to_semantic", "to_instance", "to_panoptic"]
+
+
+def _converted(seg: Segmentation, labels: NDArray[np.int32], task: str,
+               segments: dict[int, Segment]) -> Segmentation:
+    meta = dict(seg.meta)
+    meta.setdefault("converted_from", seg.task)
+    return dataclasses.replace(seg, labels=labels, task=task, segments=segments, meta=meta)
+
+
+def _require_classes(seg: Segmentation, action: str) -> None:
+    if not seg.classes:
+        raise InvalidParameterError(
+            f"cannot {action}: the {seg.task} result has no classes; build it with classes=(...) so that "
+            "segment class ids have names."
+        )
+
+
+def _class_ids(seg: Segmentation, names: Sequence[str | int] | None, what: str) -> set[int]:
+    """Class ids named in `names` (names or ids); every class but background (0) when None."""
+    if names is None:
+        return set(range(1, len(seg.classes)))
+    if isinstance(names, (str, int)):
+        names = [names]
+    ids = set()
+    for name in names:
+        if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+            check_param(0 < name < len(seg.classes), what,
+                        f"class id {name} is not a class of this result (1 to {len(seg.classes) - 1}).")
+            ids.add(int(name))
+        elif isinstance(name, str) and name in seg.classes:
+            ids.add(seg.classes.index(name))
+        else:
+            raise InvalidParameterError(
+                f"{what}: {name!r} is not one of the classes {', '.join(map(repr, seg.classes))}."
+                + did_you_mean(str(name), seg.classes)
+            )
+    return ids
+
+
+def to_semantic(seg: Segmentation) -> Segmentation:
+    """A class map: every pixel of a segment gets the segment's class id.
+
+    A semantic result is returned unchanged. Ids without an entry in
+    ``segments`` become background (0).
+
+    Examples
+    --------
+    >>> from seglab import Segment, Segmentation
+    >>> inst = Segmentation(np.array([[1, 0, 2]], np.int32), "instance", classes=("bg", "cat", "dog"),
+    ...                     segments={1: Segment(2), 2: Segment(1)})
+    >>> to_semantic(inst).labels.tolist()
+    [[2, 0, 1]]
+    """
+    if seg.task == "semantic":
+        return seg
+    _require_classes(seg, "make a class map")
+    top = max([int(seg.labels.max()), *seg.segments]) if seg.labels.size else 0
+    lut = np.zeros(top + 2, np.int32)  # the last entry is for void, -1
+    lut[-1] = -1
+    for sid, segment in seg.segments.items():
+        lut[sid] = segment.class_id
+    return _converted(seg, lut[seg.labels], "semantic", {})
+
+
+def _components(labels: NDArray[np.int32], classes: set[int], connectivity: int,
+                first_id: int) -> tuple[NDArray[np.int32], dict[int, Segment]]:
+    """Connected components of the pixels whose class is in `classes`, numbered from `first_id`."""
+    from skimage.measure import label
+
+    keep = np.isin(labels, sorted(classes)) if classes else np.zeros(labels.shape, bool)
+    comp, n = label(np.where(keep, labels, 0), background=0, connectivity=1 if connectivity == 4 else 2,
+                    return_num=True)
+    ids = np.zeros(labels.shape, np.int32)
+    ids[comp > 0] = comp[comp > 0] + (first_id - 1)
+    cls = np.zeros(n + 1, np.int32)
+    cls[comp.ravel()] = labels.ravel()  # every pixel of a component has the same class
+    return ids, {first_id + k - 1: Segment(class_id=int(cls[k])) for k in range(1, n + 1)}
+
+
+def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
+                connectivity: int = 8) -> Segmentation:
+    """Instances: each connected component of a thing class, or the thing segments of a panoptic result.
+
+    Parameters
+    ----------
+    seg : Segmentation
+        Semantic, instance (returned unchanged) or panoptic.
+    things : sequence of str or int, optional
+        Semantic input only: the classes (names or ids) to split into
+        instances; the other classes become background. Default: every class
+        but 0.
+    connectivity : {4, 8}, optional
+        Neighbourhood of a connected component (semantic input).
+
+    Returns
+    -------
+    Segmentation
+        Instance ids 1..N in raster order of their first pixel; ``segments`` hold the
+        class of each (score None for components, kept for panoptic things).
+
+    Examples
+    --------
+    >>> from seglab import Segmentation
+    >>> sem = Segmentation(np.array([[1, 0, 1], [2, 2, 0]], np.int32), "semantic", classes=("bg", "a", "b"))
+    >>> inst = to_instance(sem, connectivity=4)
+    >>> inst.labels.tolist(), {i: s.class_id for i, s in inst.segments.items()}
+    ([[1, 0, 2], [3, 3, 0]], {1: 1, 2: 1, 3: 2})
+    """
+    check_param(connectivity in (4, 8), "connectivity", f"must be 4 or 8; got {connectivity!r}.")
+    if seg.task == "instance":
+        return seg
+    _require_classes(seg, "make instances")
+    if seg.task == "semantic":
+        ids, segments = _components(seg.labels, _class_ids(seg, things, "things"), connectivity, 1)
+        ids[seg.labels < 0] = -1
+        return _converted(seg, ids, "instance", segments)
+    kept = sorted(sid for sid, s in seg.segments.items() if s.is_thing)
+    lut = np.zeros(max([int(seg.labels.max()), *seg.segments], default=0) + 2, np.int32)
+    lut[-1] = -1
+    lut[kept] = np.arange(1, len(kept) + 1, dtype=np.int32)
+    segments = {new: seg.segments[old] for new, old in enumerate(kept, start=1)}
+    return _converted(seg, lut[seg.labels], "instance", segments)
+
+
+def to_panoptic(
+    seg: Segmentation,
+    *,
+    instances: Segmentation | None = None,
+    things: Sequence[str | int] | None = None,
+    connectivity: int = 8,
+    min_score: float = 0.0,
+    min_stuff_area: int = 0,
+) -> Segmentation:
+    """One id map of things (countable objects) and stuff (amorphous regions).
+
+    Parameters
+    ----------
+    seg : Segmentation
+        A semantic result (class map), an instance result (each instance
+        becomes a thing) or a panoptic one (returned unchanged).
+    instances : Segmentation, optional
+        Instances to combine with the semantic `seg`, with the same
+        ``classes``. They are painted first, highest score first (a score of
+        None counts as 1), then each stuff class fills the pixels left, class
+        by class. Thing-class pixels that no instance covers stay 0, as in
+        Panoptic FPN.
+    things : sequence of str or int, optional
+        The thing classes (names or ids) of a semantic `seg`. Default: the
+        classes of `instances` when given, else none (every class but 0 is
+        stuff). Without `instances`, each connected component of a thing
+        class becomes one thing.
+    connectivity : {4, 8}, optional
+        Neighbourhood of a connected component.
+    min_score : float, optional
+        Instances scoring below this are dropped (Detectron2 uses 0.5).
+    min_stuff_area : int, optional
+        Stuff segments with fewer pixels are dropped (Detectron2 uses 4096).
+
+    Returns
+    -------
+    Segmentation
+        Panoptic ids 1..N: things first, then stuff by class id; 0 where
+        nothing was assigned (class 0, dropped segments), -1 where `seg` is void.
+
+    Examples
+    --------
+    >>> from seglab import Segment, Segmentation
+    >>> classes = ("background", "car", "road")
+    >>> sem = Segmentation(np.array([[2, 2, 1, 1]], np.int32), "semantic", classes=classes)
+    >>> inst = Segmentation(np.array([[0, 0, 1, 0]], np.int32), "instance", classes=classes,
+    ...                     segments={1: Segment(1, 0.9)})
+    >>> pan = to_panoptic(sem, instances=inst)
+    >>> pan.labels.tolist(), [(i, s.class_id, s.is_thing) for i, s in pan.segments.items()]
+    ([[2, 2, 1, 0]], [(1, 1, True), (2, 2, False)])
+    """
+    check_param(connectivity in (4, 8), "connectivity", f"must be 4 or 8; got {connectivity!r}.")
+    check_param(min_stuff_area >= 0, "min_stuff_area", f"must be >= 0; got {min_stuff_area}.")
+    if seg.task != "semantic":
+        check_param(instances is None, "instances",
+                    f"combines instances with a semantic result, but this result is {seg.task}.")
+        if seg.task == "panoptic":
+            return seg
+        segments = {sid: dataclasses.replace(s, is_thing=True) for sid, s in seg.segments.items()}
+        return _converted(seg, seg.labels, "panoptic", segments)
+    _require_classes(seg, "make a panoptic result")
+    if instances is None:
+        thing_ids = _class_ids(seg, things, "things") if things is not None else set()
+        labels, segments = _components(seg.labels, thing_ids, connectivity, 1)
+        segments = {sid: dataclasses.replace(s, is_thing=True) for sid, s in segments.items()}
+    else:
+        _check_instances(seg, instances)
+        thing_ids = (_class_ids(seg, things, "things") if things is not None
+                     else {s.class_id for s in instances.segments.values()})
+        labels, segments = _paint_instances(instances, min_score)
+    stuff = sorted(set(np.unique(seg.labels[seg.labels > 0]).tolist()) - thing_ids)
+    free = labels == 0
+    for class_id in stuff:
+        region = free & (seg.labels == class_id)
+        if region.any() and np.count_nonzero(region) >= min_stuff_area:
+            sid = len(segments) + 1
+            labels[region] = sid
+            segments[sid] = Segment(class_id=class_id, score=None, is_thing=False)
+    labels[seg.labels < 0] = -1
+    return _converted(seg, labels, "panoptic", segments)
+
+
+def _check_instances(seg: Segmentation, instances: Segmentation) -> None:
+    check_param(isinstance(instances, Segmentation) and instances.task == "instance", "instances",
+                "must be an instance Segmentation.")
+    check_param(instances.labels.shape == seg.labels.shape, "instances",
+                f"has shape {instances.labels.shape} but the semantic result has {seg.labels.shape}.")
+    check_param(tuple(instances.classes) == tuple(seg.classes), "instances",
+                f"has classes {instances.classes} but the semantic result has {seg.classes}; "
+                "class ids must mean the same thing in both.")
+
+
+def _paint_instances(instances: Segmentation, min_score: float) -> tuple[NDArray[np.int32], dict[int, Segment]]:
+    """Instances painted highest score first onto an empty id map (ids 1..N in that order)."""
+    def score(s: Segment) -> float:
+        return 1.0 if s.score is None else float(s.score)
+
+    order = sorted(instances.segments, key=lambda sid: (-score(instances.segments[sid]), sid))
+    lut = np.zeros(max([int(instances.labels.max()), *instances.segments], default=0) + 2, np.int32)
+    segments: dict[int, Segment] = {}
+    present = np.bincount(instances.labels[instances.labels > 0], minlength=lut.size)
+    for sid in order:
+        s = instances.segments[sid]
+        if score(s) < min_score or present[sid] == 0:
+            continue
+        new = len(segments) + 1
+        lut[sid] = new
+        segments[new] = dataclasses.replace(s, is_thing=True)
+    return lut[instances.labels], segments
