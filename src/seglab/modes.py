@@ -39,7 +39,7 @@ from .core.errors import InvalidParameterError, did_you_mean
 from .core.types import Segment, Segmentation
 from .core.validate import check_param
 
-__all__ = ["to_semantic", "to_instance", "to_panoptic"]
+__all__ = ["to_semantic", "to_instance", "to_panoptic", "convert"]
 
 
 def _converted(seg: Segmentation, labels: NDArray[np.int32], task: str,
@@ -273,3 +273,23 @@ def _paint_instances(instances: Segmentation, min_score: float) -> tuple[NDArray
         lut[sid] = new
         segments[new] = dataclasses.replace(s, is_thing=True)
     return lut[instances.labels], segments
+
+
+def convert(seg: Segmentation, task: str, *, things: Sequence[str | int] | None = None) -> Segmentation:
+    """`seg` as a `task` result: :func:`to_semantic`, :func:`to_instance` or :func:`to_panoptic`.
+
+    `things` goes to :func:`to_instance` / :func:`to_panoptic` (not allowed for "semantic").
+
+    Examples
+    --------
+    >>> from seglab import Segmentation
+    >>> sem = Segmentation(np.array([[1, 0, 1]], np.int32), "semantic", classes=("bg", "a"))
+    >>> convert(sem, "instance").labels.tolist()
+    [[1, 0, 2]]
+    """
+    check_param(task in ("semantic", "instance", "panoptic"), "task",
+                f"must be 'semantic', 'instance' or 'panoptic'; got {task!r}.")
+    if task == "semantic":
+        check_param(things is None, "things", "only applies to instance and panoptic results.")
+        return to_semantic(seg)
+    return to_instance(seg, things=things) if task == "instance" else to_panoptic(seg, things=things)

@@ -96,6 +96,37 @@ def test_a_parameter_rejected_for_the_first_two_images_or_the_only_one_is_bad_us
     assert _files(out) == []
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # pycocotools on numpy 2
+def test_as_instance_turns_a_semantic_method_into_coco_objects(tmp_path, images, blobs):
+    import json
+
+    from pycocotools.coco import COCO
+    from scipy import ndimage
+
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(images / "blobs.png"), "-o", str(out), "--as", "instance",
+                 "--outputs", "json,coco"]) == 0
+    truth, n = ndimage.label(blobs > 100, structure=np.ones((3, 3)))  # the three blobs, 8-connected
+    coco = COCO(str(out / "blobs.coco.json"))
+    masks = sorted((coco.annToMask(a).astype(bool) for a in coco.loadAnns(coco.getAnnIds())), key=lambda m: m.sum())
+    assert len(masks) == n == 3
+    assert all(any(np.array_equal(m, truth == i) for i in range(1, n + 1)) for m in masks)
+    doc = json.loads((out / "blobs.json").read_text())
+    assert doc["task"] == "instance" and doc["meta"]["converted_from"] == "semantic"
+
+
+def test_as_panoptic_with_things_and_things_without_as(tmp_path, images, capsys):
+    import json
+
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(images / "blobs.png"), "-o", str(out), "--as", "panoptic",
+                 "--things", "foreground"]) == 0
+    segments = json.loads((out / "blobs.json").read_text())["segments"]
+    assert len(segments) == 3 and all(s["is_thing"] and s["class_id"] == 1 for s in segments.values())
+    assert main(["segment", "otsu", str(images), "-o", str(tmp_path / "o2"), "--things", "foreground"]) == 2
+    assert "--things chooses the object classes of --as instance" in capsys.readouterr().err
+
+
 def test_method_flags_reach_the_method(tmp_path, images):
     out = tmp_path / "out"
     args = ["segment", "adaptive", str(images / "blobs.png"), "-o", str(out), "--block-size", "5",

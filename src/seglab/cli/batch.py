@@ -75,6 +75,13 @@ def _outputs(text: str) -> tuple[str, ...]:
     return kinds
 
 
+def _names(text: str) -> tuple[str | int, ...]:
+    names = tuple(int(n) if n.strip().isdigit() else n.strip() for n in text.split(",") if n.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("give class names or ids, e.g. --things cell or --things 1,2")
+    return names
+
+
 def _page(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected a page number 0, 1, 2, ...; got {text!r}")
@@ -101,6 +108,10 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag], bool]:
                         help=f"comma-separated, from {','.join(OUTPUT_KINDS)} (default: labels,json)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs (inputs never)")
     parser.add_argument("--page", type=_page, metavar="N", help="page of multi-page TIFFs to read (0 first)")
+    parser.add_argument("--as", dest="as_task", choices=("semantic", "instance", "panoptic"), metavar="TASK",
+                        help="convert each result to semantic, instance or panoptic (see seglab.modes)")
+    parser.add_argument("--things", type=_names, metavar="NAMES",
+                        help="with --as instance/panoptic: comma-separated classes to split into objects")
     has_mask = takes_mask(method)
     if has_mask:
         parser.add_argument("--mask", metavar="PATH", help="image file; pixels where it is 0 get label 0")
@@ -201,6 +212,8 @@ class _Batch:
     outdir: Path
     overwrite: bool
     page: int | None
+    as_task: str | None = None
+    things: tuple[str | int, ...] | None = None
     done: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -253,6 +266,10 @@ def _process(batch: _Batch, source: Path, stem: str) -> list[Path]:
         warnings.simplefilter("always")
         image = io.read_image(source, page=batch.page)
         seg = batch.method.fn(image, **batch.params)
+        if batch.as_task:
+            from ..modes import convert
+
+            seg = convert(seg, batch.as_task, things=batch.things)
     notes = [_one_line(w.message, str(source)) for w in caught]
     for note in notes:
         print(f"warning: {source}: {note}", file=sys.stderr)
@@ -299,14 +316,17 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     params = collect(ns, flags, method)
     if has_mask and ns.mask is not None:
         params["mask"] = _read_mask(ns.mask)
-    if "coco" in ns.outputs and method.task == "semantic":
+    if ns.things is not None and ns.as_task not in ("instance", "panoptic"):
+        raise UsageError("--things chooses the object classes of --as instance or --as panoptic; add one of those.")
+    if "coco" in ns.outputs and (ns.as_task or method.task) == "semantic":
         raise UsageError(f"--outputs coco lists object instances, but {method.name} is a semantic method; "
-                         "drop coco or use an instance method (see `seglab methods`).")
+                         "add --as instance, drop coco or use an instance method (see `seglab methods`).")
     outdir = Path(ns.output_dir)
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"-o {outdir}: this is a file, not a folder.")
     files, failures = expand_inputs(ns.inputs)
-    batch = _Batch(method, params, ns.outputs, outdir, ns.overwrite, ns.page, failures=list(failures))
+    batch = _Batch(method, params, ns.outputs, outdir, ns.overwrite, ns.page, ns.as_task, ns.things,
+                   failures=list(failures))
     stems = output_stems(files)
     _check_inputs_safe(files, batch, stems)
     for pattern, reason in failures:

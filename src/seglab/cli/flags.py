@@ -48,7 +48,7 @@ __all__ = [
 
 #: Option names the ``segment`` command uses itself; a parameter with one of these
 #: names gets the flag ``--param-NAME`` instead.
-RESERVED = frozenset({"inputs", "output-dir", "outputs", "overwrite", "page", "mask", "help"})
+RESERVED = frozenset({"inputs", "output-dir", "outputs", "overwrite", "page", "mask", "help", "as", "things"})
 
 _METAVAR = {"int": "INT", "float": "FLOAT", "str": "TEXT", "array": "PATH", "points": "R,C;R,C",
             "json": "JSON", "rng": "SEED"}
