@@ -264,6 +264,10 @@ def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tol: fl
     queued = np.zeros(flat_lab.size, bool)  # running mean: rejected candidates wait in `pending`
     pending = np.empty(0, np.intp)
     pending_vals = np.empty((0, nch))
+    # Regions that won pixels in the last step (index -1: the barrier, never). A pending candidate whose
+    # neighbours all belong to other regions sees the same labels and means as when it was rejected,
+    # so it is rejected again without being tested.
+    changed = np.zeros(n_regions + 2, bool)
     tol2 = tol * tol
     steps, converged = 0, False
     while steps < max_iter:
@@ -272,12 +276,14 @@ def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tol: fl
         if running:
             nb = nb[~queued[nb]]
         nb = np.unique(nb)
-        cand = np.concatenate([pending, nb])
+        retest = changed[flat_lab[pending[:, None] + offsets]].any(axis=1)
+        idle, idle_vals = pending[~retest], pending_vals[~retest]
+        cand = np.concatenate([pending[retest], nb])
         if cand.size == 0:
             converged = True
             break
         steps += 1
-        vals = np.concatenate([pending_vals, values(nb)])
+        vals = np.concatenate([pending_vals[retest], values(nb)])
         if n_regions == 1:  # every candidate touches region 1 only
             diff = vals - ref[1]
             best = np.einsum("mc,mc->m", diff, diff)
@@ -298,9 +304,12 @@ def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tol: fl
             break
         if running:
             reject = ~accept
-            pending, pending_vals = cand[reject], vals[reject]
+            pending = np.concatenate([idle, cand[reject]])
+            pending_vals = np.concatenate([idle_vals, vals[reject]])
             queued[nb] = True
             won = label[accept]
+            changed[:] = False
+            changed[won] = True
             counts += np.bincount(won, minlength=n_regions + 1)
             for c in range(nch):
                 sums[:, c] += np.bincount(won, weights=vals[accept, c], minlength=n_regions + 1)
