@@ -147,3 +147,31 @@ def test_unusual_inputs_give_labels_or_one_clear_error(spec):
             assert "\n" not in message and spec.name in message, (name, message)
         else:
             assert seg.labels.dtype == np.int32 and seg.labels.shape == image.shape[:2], name
+
+
+def _extreme_values(spec_param) -> list:
+    """The lowest allowed value and absurdly large ones (which must be refused or handled in bounded time)."""
+    interval = spec_param.interval
+    lo = interval.lo if interval is not None and interval.lo is not None else 0
+    if spec_param.kind == "int":
+        return [int(lo), 10**9]
+    low = lo + 1e-9 if interval is not None and interval.lo_open else lo
+    return [float(low), 1e6, 1e300, float("inf")]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
+def test_extreme_parameter_values_give_labels_or_one_clear_error(spec, scene):
+    """sigma=1e6 once ran for minutes, 1e300 and inf reached OpenCV asserts, gabor tol=1e200 crashed the
+    process, n_clusters=10**9 tried to allocate terabytes: each now gives labels or one clear error."""
+    image = scene(spec.input)[:40, :50]
+    for param in spec.params():
+        if param.kind not in ("int", "float"):
+            continue
+        for value in _extreme_values(param):
+            try:
+                seg = _call(spec, image, **{param.name: value})
+            except (InvalidImageError, seglab.InvalidParameterError) as exc:
+                assert "\n" not in str(exc), (param.name, value)
+            else:
+                assert seg.labels.shape == image.shape[:2], (param.name, value)

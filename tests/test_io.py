@@ -264,9 +264,9 @@ def test_an_image_larger_than_free_memory_is_refused_before_decoding(tmp_path, m
         raw_png(tmp_path / name, arr, color_type=0)  # Pillow: 2 bytes a sample, twice (its buffer and ours)
     else:
         tifffile.imwrite(tmp_path / name, arr)
-    monkeypatch.setattr(read, "_available_memory", lambda: 100 * 200 * 2 - 1)
+    monkeypatch.setattr(read, "available_memory", lambda: 100 * 200 * 2 - 1)
     with pytest.raises(InvalidImageError, match=rf"{name}: decoding this 100 x 200.* image needs 0\.0 GiB but only "
                                                 r"0\.0 GiB of memory is available; crop or tile it"):
         read_image(tmp_path / name)
-    monkeypatch.setattr(read, "_available_memory", lambda: 4 * 100 * 200 * 2)
+    monkeypatch.setattr(read, "available_memory", lambda: 4 * 100 * 200 * 2)
     assert read_image(tmp_path / name).shape == (100, 200)

@@ -25,7 +25,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.errors import InvalidImageError
+from ..core.errors import InvalidImageError, InvalidParameterError
+from ..core.memory import available_memory
 from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation
@@ -142,6 +143,22 @@ def _cv_seed(rng: Any) -> int:
 _FLOAT32_MAX_ABS = 1e18
 
 
+def kmeans_criteria(max_iter: int, tol: float) -> tuple[int, int, float]:
+    """``cv2.kmeans`` stopping criteria; `tol` is capped at 1e18, where OpenCV's squared tolerance stays finite.
+
+    (A tolerance whose square overflows made ``cv2.kmeans`` crash the process on some inputs; any centre
+    shift of features below the 1e18 of :func:`check_float32_range` is smaller than that cap anyway.)
+
+    Examples
+    --------
+    >>> kmeans_criteria(10, 1e300)[2]
+    1e+18
+    """
+    import cv2
+
+    return (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, max_iter, min(tol, _FLOAT32_MAX_ABS))
+
+
 def check_float32_range(values: NDArray, method: str, what: str = "feature values") -> None:
     """Raise InvalidImageError when `values` are too large to be squared in float32.
 
@@ -173,7 +190,7 @@ def _kmeans_core(
     check_float32_range(x, "kmeans")
     cv2.setRNGSeed(_cv_seed(rng))
     flags = cv2.KMEANS_PP_CENTERS if init == "k-means++" else cv2.KMEANS_RANDOM_CENTERS
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, max_iter, tol)
+    criteria = kmeans_criteria(max_iter, tol)
     inertia, labels, centres = cv2.kmeans(x, n_clusters, None, criteria, n_init, flags)
     labels = labels.ravel()
     sizes = np.bincount(labels, minlength=n_clusters)
@@ -263,7 +280,7 @@ def kmeans(
     n_clusters: Annotated[int, Interval(1, None)] = 3,
     color_space: ColorSpace = "rgb",
     spatial_weight: Annotated[float, Interval(0, None)] = 0.0,
-    n_init: Annotated[int, Interval(1, None)] = 3,
+    n_init: Annotated[int, Interval(1, 1000)] = 3,
     init: Literal["k-means++", "random"] = "k-means++",
     max_iter: Annotated[int, Interval(1, 2**31 - 1)] = 100,
     tol: Annotated[float, Interval(0, None)] = 0.0,
@@ -418,6 +435,18 @@ def _fcm_init(init: Any, n_clusters: int, mask: NDArray[np.bool_] | None, shape:
     return np.fmax(u, np.finfo(np.float64).eps, out=u).astype(ftype, copy=False)
 
 
+def _check_fcm_memory(n_clusters: int, n_pixels: int, itemsize: int) -> None:
+    """Refuse a run whose (n_clusters, pixels) arrays cannot fit: memberships, distances and their powers."""
+    need = 5.0 * n_clusters * n_pixels * itemsize
+    free = available_memory()
+    if free is not None and need > free:
+        raise InvalidParameterError(
+            f"n_clusters: {n_clusters} clusters over {n_pixels} pixels need about {need / 2**30:.1f} GiB for the "
+            f"membership arrays but {free / 2**30:.1f} GiB is available; use fewer clusters, a mask or a smaller "
+            "image."
+        )
+
+
 def _fcm_train(
     image: NDArray, n_clusters: int, m: float, tol: float, max_iter: int, init: Any, color_space: str,
     rng: Any, mask: NDArray[np.bool_] | None,
@@ -425,6 +454,7 @@ def _fcm_train(
     """Cluster the pixels in `mask`: (state with ordered centres and the run's record, their memberships)."""
     ftype = float_dtype_for(image.dtype)
     x = _features(image, color_space, 0.0, mask, ftype)
+    _check_fcm_memory(n_clusters, x.shape[0], np.dtype(ftype).itemsize)
     u = _fcm_init(init, n_clusters, mask, image.shape[:2], x.shape[0], ftype, rng)
     if x.shape[0]:
         centres, u, history, converged = _fcm_core(x, u, m, tol, max_iter)

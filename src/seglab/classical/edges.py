@@ -39,6 +39,7 @@ from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import check_param, float_dtype_for
+from .smoothing import gaussian_blur
 
 __all__ = [
     "canny",
@@ -262,7 +263,7 @@ def canny_edges(
         high_threshold = max(high_threshold, low_threshold)
     low, high = float(low_threshold), float(high_threshold)
     if image.dtype == np.uint8:
-        smoothed = cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0 else image
+        smoothed = gaussian_blur(image, sigma) if sigma > 0 else image
         edges = cv2.Canny(smoothed, low, high, L2gradient=True)  # 0 or 255
         return np.minimum(edges, 1, out=edges).view(bool), low, high
     from skimage.feature import canny as sk_canny
@@ -389,7 +390,7 @@ def gradient_magnitude(
     check_param(operator in ("sobel", "scharr"), "operator", f"must be 'sobel' or 'scharr'; got {operator!r}.")
     f = image.astype(float_dtype_for(image.dtype), copy=False)
     if sigma > 0:
-        f = cv2.GaussianBlur(f, (0, 0), sigma, borderType=_BORDER)
+        f = gaussian_blur(f, sigma, border=_BORDER)
     if operator == "sobel":
         gx = cv2.Sobel(f, -1, 1, 0, ksize=3, scale=1 / 8, borderType=_BORDER)
         gy = cv2.Sobel(f, -1, 0, 1, ksize=3, scale=1 / 8, borderType=_BORDER)
@@ -610,7 +611,7 @@ def log_zero_crossings(
     """
     check_param(sigma > 0, "sigma", f"must be > 0; got {sigma}.")
     f = image.astype(float_dtype_for(image.dtype), copy=False)
-    lap = cv2.Laplacian(cv2.GaussianBlur(f, (0, 0), sigma, borderType=_BORDER), -1, ksize=1, borderType=_BORDER)
+    lap = cv2.Laplacian(gaussian_blur(f, sigma, border=_BORDER), -1, ksize=1, borderType=_BORDER)
     mag = np.abs(lap)
     if threshold is None:
         threshold = 0.75 * float(mag.mean())

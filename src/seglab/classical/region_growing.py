@@ -37,6 +37,7 @@ from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import as_labels, check_param
+from .smoothing import gaussian_blur
 
 __all__ = ["region_growing", "noise_sigma", "noise_and_span", "parse_points"]
 
@@ -178,7 +179,7 @@ def _minima_markers(feat: NDArray, sigma: float, h: float, mask: NDArray | None)
     for c in range(feat.shape[2]):
         chan = feat[..., c].astype(ftype)
         if sigma > 0:
-            chan = cv2.GaussianBlur(chan, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+            chan = gaussian_blur(chan, sigma, border=cv2.BORDER_REPLICATE)
         # Sobel / 8: a ramp of slope s per pixel has gradient s; a step of height t peaks near t / 2.
         # Replicated borders: a mirrored one would zero the gradient along the edges (false minima).
         for dx, dy in ((1, 0), (0, 1)):

@@ -275,7 +275,7 @@ def split_merge(
         tol = max(2.0 * sigma, 0.05 * span) if predicate == "std" else max(6.0 * sigma, 0.15 * span)
     if merge_tol is None:  # never 0 (which merges nothing): on a constant image, equal means merge
         merge_tol = max(3.0 * sigma, 0.15 * span) or float(np.finfo(np.float64).tiny)
-    base = 1 << int(np.ceil(np.log2(min_block)))
+    base = 1 << int(np.ceil(np.log2(min(min_block, max(h, w)))))  # a block as big as the image never splits
     top = max(base, min(_MAX_TOP_BLOCK, 1 << int(np.floor(np.log2(min(h, w))))))
     shape_p = (-(-h // top) * top, -(-w // top) * top)
     levels = _pyramid(feat, mask, base, top, shape_p, predicate)

@@ -39,7 +39,7 @@ from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation
 from ..core.validate import check_param
-from .clustering import check_float32_range
+from .clustering import check_float32_range, kmeans_criteria
 
 __all__ = ["gabor", "gabor_energy", "gabor_sigma"]
 
@@ -158,8 +158,8 @@ def gabor_energy(
 
 
 def _smooth(energy: NDArray[np.float32], sigma: float) -> NDArray[np.float32]:
-    """Gaussian smoothing (truncated at 3 sigma) with two 1-D passes, mirrored borders."""
-    half = max(1, math.ceil(3 * sigma))
+    """Gaussian smoothing (truncated at 3 sigma, or at the image size) with two 1-D passes, mirrored borders."""
+    half = max(1, min(math.ceil(3 * min(sigma, 1e9)), max(energy.shape)))  # the cap of smoothing.gaussian_ksize
     k = cv2.getGaussianKernel(2 * half + 1, sigma, cv2.CV_32F)
     out = cv2.filter2D(energy, -1, k.T, borderType=_BORDER)
     return cv2.filter2D(out, -1, k, borderType=_BORDER, dst=out)
@@ -207,7 +207,7 @@ def _kmeans(z: NDArray[np.float64], k: int, max_iter: int, tol: float, rng: np.r
     16,384-65,536 samples of 8-12 features.)
     """
     cv2.setRNGSeed(int(rng.integers(2**31 - 1)))
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, max_iter, tol)
+    criteria = kmeans_criteria(max_iter, tol)
     samples = np.ascontiguousarray(z.T, np.float32)
     if len(samples) == 1:  # OpenCV would read one row as a list of 1-D samples
         return samples.astype(np.float64), 0.0

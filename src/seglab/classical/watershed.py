@@ -36,6 +36,7 @@ from ..core.validate import as_labels, check_param, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .region_growing import MarkerImage, Points, parse_points
 from .threshold import otsu_threshold
+from .smoothing import gaussian_blur
 
 __all__ = ["watershed", "h_maxima", "fill_holes_binary"]
 
@@ -124,7 +125,7 @@ def _smooth(gray: NDArray, sigma: float) -> NDArray:
     work = gray if gray.dtype in (np.uint8, np.uint16, np.float32, np.float64) else gray.astype(np.float64)
     if sigma <= 0:
         return work
-    return cv2.GaussianBlur(work, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    return gaussian_blur(work, sigma, border=cv2.BORDER_REFLECT)
 
 
 def _foreground(gray: NDArray, *, threshold: str, objects: str, block_size: int | None, offset: float,

@@ -149,6 +149,8 @@ class ParamSpec:
             value = float(value)
             if math.isnan(value):
                 raise InvalidParameterError(f"{where}{self.name} is NaN; give a number.")
+            if math.isinf(value):
+                raise InvalidParameterError(f"{where}{self.name}={value} is not finite; give a finite number.")
         if self.interval is not None and not self.interval.contains(value):
             raise InvalidParameterError(
                 f"{where}{self.name}={value!r} is out of range; it must lie in {self.interval}."

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidImageError, InvalidParameterError
+from ..core.memory import available_memory
 from ..core.validate import as_labels
 
 __all__ = ["read_image", "read_labels", "ImageConversionWarning", "IMAGE_SUFFIXES"]
@@ -72,21 +73,9 @@ def _describe_head(head: bytes) -> str:
     return f"it starts with bytes {text[:8].hex(' ')}"
 
 
-def _available_memory() -> int | None:
-    """Bytes the kernel can still hand out (``MemAvailable``), or None where unknown."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def _check_fits_in_memory(p: Path, shape: tuple[int, ...], need: float) -> None:
     """Refuse to decode an image of `shape` that needs `need` bytes when less memory than that is available."""
-    free = _available_memory()
+    free = available_memory()
     if free is not None and need > free:
         size = " x ".join(str(n) for n in shape)
         raise _fail(
