@@ -84,6 +84,8 @@ def test_empty_cases():
     no_true = match_instances(z, one)
     assert no_true.precision == 0.0 and math.isnan(no_true.recall)
     assert dsb_score(z, z) == 1.0 and dsb_score(one, z) == 0.0 and dsb_score(z, one) == 0.0
+    void = np.full((3, 3), -1)  # every pixel ignored: nothing to match (was a numpy reduction error)
+    assert match_instances(void, one).tp == match_instances(void, one).n_pred == 0 and dsb_score(void, one) == 1.0
 
 
 def test_dsb_hand_computed():

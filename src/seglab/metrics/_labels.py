@@ -93,7 +93,7 @@ def compact_ids(flat: NDArray[np.integer]) -> tuple[NDArray[np.intp], NDArray[np
     >>> index.tolist(), ids.tolist(), areas.tolist()
     ([0, 2, 2, 1, 0], [3, 7], [1, 2])
     """
-    top = int(flat.max())
+    top = int(flat.max()) if flat.size else 0  # empty: every pixel was void
     if top <= 0:
         return np.zeros(flat.shape, np.intp), np.zeros(0, np.int64), np.zeros(0, np.int64)
     if top <= 4 * flat.size + 1024:  # dense ids: counting beats sorting
