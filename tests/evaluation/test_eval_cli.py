@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import csv
 import importlib.util
 import subprocess
@@ -162,6 +164,36 @@ def test_panoptic_png_and_json_hand_computed(tmp_path, read_eval):
     assert s["pq_stuff"] == pytest.approx(1.0)
     assert s["pq_things"] == pytest.approx((1.0 + 0.6) / 2) and s["rq_things"] == pytest.approx(1.0)
     assert s["pq"] == pytest.approx((1.0 + 0.8) / 2)
+
+
+def test_seglab_panoptic_output_reads_back_and_scores_against_a_coco_panoptic_truth(tmp_path, read_eval):
+    # seglab segment threshold --as panoptic --things foreground --outputs panoptic, then seglab eval against a
+    # hand-made COCO panoptic truth: the background is unlabelled, blob A is right, blob B is half found.
+    image = np.zeros((6, 8), np.uint8)
+    image[0:2, 0:5] = 200                       # blob A, 10 px
+    image[3:5, 2:7] = 200                       # blob B, 10 px
+    image[3:5, 5:7] = 0                         # ... of which only 6 px are bright
+    Image.fromarray(image).save(tmp_path / "scene.png")
+    out = tmp_path / "pred"
+    assert main(["segment", "threshold", str(tmp_path / "scene.png"), "-o", str(out), "--value", "100",
+                 "--as", "panoptic", "--things", "foreground", "--outputs", "panoptic"]) == 0
+    rgb = np.asarray(Image.open(out / "scene.panoptic.png")).astype(np.int64)
+    ids = rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
+    assert np.array_equal(ids > 0, image > 100) and len(np.unique(ids[ids > 0])) == 2
+    doc = json.loads((out / "scene.panoptic.json").read_text())
+    info = doc["annotations"][0]["segments_info"]
+    assert sorted(s["area"] for s in info) == [6, 10] and all(s["isthing"] and s["category_id"] == 1 for s in info)
+    truth = np.zeros((6, 8), np.int32)
+    truth[0:2, 0:5] = 1
+    truth[3:5, 2:7] = 2
+    gt_info = [{"id": 1, "category_id": 1, "iscrowd": 0}, {"id": 2, "category_id": 1, "iscrowd": 0}]
+    save_json(tmp_path / "gt" / "panoptic.json", {
+        "annotations": [{"image_id": 1, "file_name": "scene.png", "segments_info": gt_info}],
+        "categories": [{"id": 1, "name": "foreground", "isthing": 1}]})
+    _panoptic_png(tmp_path / "gt" / "panoptic" / "scene.png", truth)
+    assert main(["eval", str(out), str(tmp_path / "gt"), "-o", str(tmp_path / "o"), "--no-plots"]) == 0
+    s = read_eval(tmp_path / "o")["summary"]
+    assert s["pq_things"] == pytest.approx((1.0 + 0.6) / 2) and s["rq_things"] == pytest.approx(1.0)
 
 
 def test_bsds_mat_with_two_annotators_hand_computed(tmp_path, read_eval):

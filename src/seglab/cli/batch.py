@@ -3,7 +3,8 @@
 Inputs are files, folders (their image files, not recursive) or glob
 patterns. Each input gets ``OUTDIR/<stem>.labels.png`` (``.tif`` when the
 labels need more than 16 bits or hold void, -1), ``<stem>.overlay.png``,
-``<stem>.json``, ``<stem>.coco.json`` and ``<stem>.regions.csv``, as chosen
+``<stem>.json``, ``<stem>.coco.json``, ``<stem>.regions.csv`` and
+``<stem>.panoptic.png`` + ``<stem>.panoptic.json``, as chosen
 with ``--outputs``. Inputs whose stems collide get their folder names
 prefixed (``a__x``, ``b__x``).
 
@@ -43,11 +44,14 @@ from .flags import Flag, add_flags, collect, takes_mask
 
 __all__ = ["OUTPUT_KINDS", "output_stems", "expand_inputs", "build_parser", "run"]
 
-OUTPUT_KINDS = ("labels", "overlay", "json", "coco", "csv")
-_SUFFIXES = {"overlay": ".overlay.png", "json": ".json", "coco": ".coco.json", "csv": ".regions.csv"}
+OUTPUT_KINDS = ("labels", "overlay", "json", "coco", "csv", "panoptic")
+_SUFFIXES = {"overlay": ".overlay.png", "json": ".json", "coco": ".coco.json", "csv": ".regions.csv",
+             "panoptic": ".panoptic.png"}
 _LABEL_SUFFIXES = (".labels.png", ".labels.tif")
+#: Outputs that may write more than one file (or one of several).
+_SUFFIX_GROUPS = {"labels": _LABEL_SUFFIXES, "panoptic": (".panoptic.png", ".panoptic.json")}
 #: Our own outputs are not taken as inputs when a folder or pattern is expanded.
-_OUR_OUTPUTS = (*_LABEL_SUFFIXES, ".overlay.png")
+_OUR_OUTPUTS = (*_LABEL_SUFFIXES, ".overlay.png", ".panoptic.png")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 
@@ -227,7 +231,10 @@ def _targets(batch: _Batch, stem: str) -> list[Path]:
     """Every path this input may write (both label formats), to check before any work."""
     paths = []
     for kind in batch.outputs:
-        suffixes = _LABEL_SUFFIXES if kind == "labels" else (_SUFFIXES[kind],)
+        if kind in _SUFFIX_GROUPS:
+            suffixes = _SUFFIX_GROUPS[kind]
+        else:
+            suffixes = (_SUFFIXES[kind],)
         paths += [batch.outdir / (stem + s) for s in suffixes]
     return paths
 
@@ -251,6 +258,10 @@ def _payloads(
             out[path] = io.json_bytes(io.sidecar(seg, input_file=source, page=batch.page, notes=notes))
         elif kind == "coco":
             out[path] = io.json_bytes(io.coco_document(seg, file_name=source.name), indent=None)
+        elif kind == "panoptic":
+            out[path] = io.encode_png(io.panoptic_png(seg.labels))
+            doc = io.panoptic_document(seg, png_name=path.name, file_name=source.name)
+            out[path.with_suffix(".json")] = io.json_bytes(doc)
         else:
             out[path] = io.regions_csv(seg, image).encode("utf-8")
     return out
@@ -318,9 +329,11 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         params["mask"] = _read_mask(ns.mask)
     if ns.things is not None and ns.as_task not in ("instance", "panoptic"):
         raise UsageError("--things chooses the object classes of --as instance or --as panoptic; add one of those.")
-    if "coco" in ns.outputs and (ns.as_task or method.task) == "semantic":
-        raise UsageError(f"--outputs coco lists object instances, but {method.name} is a semantic method; "
-                         "add --as instance, drop coco or use an instance method (see `seglab methods`).")
+    for kind in ("coco", "panoptic"):
+        if kind in ns.outputs and (ns.as_task or method.task) == "semantic":
+            raise UsageError(f"--outputs {kind} lists segments, but {method.name} is a semantic method; add "
+                             f"--as {'instance' if kind == 'coco' else 'panoptic'}, drop {kind} or use an instance "
+                             "method (see `seglab methods`).")
     outdir = Path(ns.output_dir)
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"-o {outdir}: this is a file, not a folder.")

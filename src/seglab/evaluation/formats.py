@@ -51,17 +51,17 @@ LABEL_IMAGE_SUFFIXES = (".png", ".tif", ".tiff")
 
 
 def stem_of(path: str | os.PathLike[str]) -> str:
-    """The name an image is matched by: the file name without its suffix and without ``.labels``.
+    """The name an image is matched by: the file name without its suffix and without ``.labels`` / ``.panoptic``.
 
-    ``seglab segment`` writes ``<stem>.labels.png``; its stem is ``<stem>``.
+    ``seglab segment`` writes ``<stem>.labels.png`` and ``<stem>.panoptic.png``; their stem is ``<stem>``.
 
     Examples
     --------
-    >>> stem_of("out/coins.labels.png"), stem_of("gt/coins.png"), stem_of("b/100007.mat")
-    ('coins', 'coins', '100007')
+    >>> stem_of("out/coins.labels.png"), stem_of("gt/coins.png"), stem_of("out/coins.panoptic.png")
+    ('coins', 'coins', 'coins')
     """
     stem = Path(path).stem
-    return stem.removesuffix(".labels")
+    return stem.removesuffix(".labels").removesuffix(".panoptic")
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,6 +11,7 @@ refuses to replace an existing file unless ``overwrite=True``.
 ``write_overlay``      colour overlay PNG with boundaries
 ``write_json``         sidecar: method, params, meta, segments, version, input
 ``write_coco``         COCO instance JSON with RLE masks
+``write_panoptic``     COCO panoptic id PNG plus its segments JSON
 ``write_regions_csv``  label, class, area, bbox, centroid, mean intensity
 =====================  =========================================================
 
@@ -32,6 +33,7 @@ from .atomic import check_target, write_atomic
 from .coco import coco_document, rle_encode, write_coco
 from .labels import encode_labels, encode_png, label_suffix, write_labels
 from .overlay import overlay, write_overlay
+from .panoptic import panoptic_document, panoptic_png, write_panoptic
 from .read import IMAGE_SUFFIXES, ImageConversionWarning, read_image, read_labels
 from .regions import regions_csv, write_regions_csv
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
@@ -54,6 +56,9 @@ __all__ = [
     "write_coco",
     "coco_document",
     "rle_encode",
+    "write_panoptic",
+    "panoptic_document",
+    "panoptic_png",
     "write_regions_csv",
     "regions_csv",
     "write_atomic",

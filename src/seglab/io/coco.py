@@ -139,8 +139,8 @@ def coco_document(seg: Segmentation, *, image_id: int = 1, file_name: str = "") 
     if seg.task == "semantic":
         raise InvalidParameterError(
             f"COCO output lists object instances, but {seg.method or 'this'} result is semantic "
-            "(class ids per pixel). Use an instance or panoptic method, or "
-            "seglab.postprocess.semantic_to_instance(seg.labels), or drop coco from the outputs."
+            "(class ids per pixel). Use an instance or panoptic method, convert it with "
+            "seglab.to_instance(seg) (command line: --as instance), or drop coco from the outputs."
         )
     from .. import __version__
 
