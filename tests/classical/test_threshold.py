@@ -76,7 +76,14 @@ def test_otsu_uint8_mask_equals_opencv_on_masked_pixels():
 def test_otsu_level_is_opencvs_otsu(shape, lo, span, power, seed):
     rng = np.random.default_rng(seed)
     img = np.clip(lo + span * rng.random(shape) ** power, 0, 255).astype(np.uint8)
-    t_cv, _ = cv2.threshold(img, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # OpenCV's reference C++ code. Its IPP path (on by default in the pip wheels) can pick another level where
+    # two levels' between-class variances tie to within rounding: 2 of 20,000 random small images, e.g.
+    # [[19, 20, 9, 14, 18, 18, 16, 15, 18]] gives 9 with IPP and 15 without (a hypothesis find in CI).
+    cv2.setUseOptimized(False)
+    try:
+        t_cv, _ = cv2.threshold(img, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    finally:
+        cv2.setUseOptimized(True)
     assert thr.otsu_level(np.bincount(img.ravel(), minlength=256)) == t_cv
 
 
