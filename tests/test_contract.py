@@ -175,3 +175,15 @@ def test_extreme_parameter_values_give_labels_or_one_clear_error(spec, scene):
                 assert "\n" not in str(exc), (param.name, value)
             else:
                 assert seg.labels.shape == image.shape[:2], (param.name, value)
+
+
+@pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
+def test_an_empty_mask_gives_background_or_a_clear_mask_error(spec, scene):
+    """sobel and scharr raised a numpy reduction error on an all-False mask."""
+    image = scene(spec.input)
+    try:
+        seg = _call(spec, image, mask=np.zeros(image.shape[:2], bool))
+    except seglab.InvalidParameterError as exc:
+        assert str(exc).startswith("mask") and "\n" not in str(exc)
+    else:
+        assert not seg.labels.any()

@@ -440,7 +440,7 @@ def hysteresis(
 
 def _auto_high(magnitude: NDArray) -> float:
     """Otsu's threshold of a magnitude, from a 256-bin histogram on [0, max]."""
-    top = float(magnitude.max())
+    top = float(magnitude.max()) if magnitude.size else 0.0  # an empty mask selects nothing
     if top <= 0:
         return 0.0
     levels = cv2.convertScaleAbs(magnitude, alpha=255.0 / top)  # rounds to 0..255
