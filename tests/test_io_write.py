@@ -80,6 +80,10 @@ def test_unknown_label_format_and_bad_labels(tmp_path):
         write_labels(tmp_path / "l.jpg", np.zeros((2, 2), np.int32))
     with pytest.raises(InvalidImageError, match="fractional"):
         write_labels(tmp_path / "l.png", np.array([[0.5]]))
+    for suffix in (".png", ".tif"):  # PNG raised an OpenCV assertion; TIFF wrote a file that could not be read
+        with pytest.raises(InvalidImageError, match=r"labels are empty \(shape \(0, 3\)\)"):
+            write_labels(tmp_path / f"empty{suffix}", np.zeros((0, 3), np.int32))
+        assert not (tmp_path / f"empty{suffix}").exists()
 
 
 # --- never overwrite without asking, never leave a partial file ---------------------------------

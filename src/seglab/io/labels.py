@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.errors import InvalidParameterError
+from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.validate import as_labels
 from .atomic import write_atomic
 
@@ -90,6 +90,8 @@ def encode_labels(labels: ArrayLike, suffix: str) -> bytes:
     seglab.core.errors.InvalidParameterError: labels go up to 70000, beyond what a 16-bit PNG holds (65535); write a .tif (int32) instead.
     """
     lab = as_labels(labels)
+    if lab.size == 0:
+        raise InvalidImageError(f"labels are empty (shape {lab.shape}); a label image needs at least one pixel.")
     suffix = suffix.lower()
     if suffix == ".png":
         if lab.size and lab.min() < 0:
