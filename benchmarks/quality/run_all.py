@@ -74,6 +74,7 @@ SUITES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         "niblack": ["--param", "dark_foreground=false"],
         "canny": [], "sobel": [], "scharr": [], "log_zero_crossing": [],
         "region_growing": [], "split_merge": [], "watershed": [],
+        "watershed:auto": ["--param", "objects=auto"],
         "kmeans": ["--param", "n_clusters=2", "--background-class", "1"],
         "fuzzy_cmeans": ["--param", "n_clusters=2", "--background-class", "1"],
         "gabor": ["--param", "n_clusters=2", "--background-class", "darkest"],

@@ -110,6 +110,13 @@ def test_default_pipeline_separates_the_24_coins(relief):
     assert seg.num_segments <= 28  # a few bright background corners at most
 
 
+@pytest.mark.parametrize(("invert", "expected"), [(False, "bright"), (True, "dark")])
+def test_auto_polarity_finds_the_24_coins_bright_or_inverted(invert, expected):
+    coins = 255 - data.coins() if invert else data.coins()
+    seg = segment(coins, "watershed", objects="auto")
+    assert seg.meta["objects"] == expected and coins_separated(seg.labels) == 24
+
+
 def test_hmaxima_variant_on_coins():
     seg = watershed(data.coins(), auto_markers="hmaxima", h=3)
     assert coins_separated(seg.labels) >= 22

@@ -128,6 +128,14 @@ def _smooth(gray: NDArray, sigma: float) -> NDArray:
     return gaussian_blur(work, sigma, border=cv2.BORDER_REFLECT)
 
 
+def _bright_fraction(gray: NDArray, mask: NDArray | None) -> float:
+    """Fraction of the (masked) pixels above Otsu's threshold."""
+    values = gray if mask is None else gray[mask]
+    if values.size == 0:
+        return 0.0
+    return float(np.count_nonzero(values > otsu_threshold(gray, mask=mask))) / values.size
+
+
 def _foreground(gray: NDArray, *, threshold: str, objects: str, block_size: int | None, offset: float,
                 mask: NDArray | None) -> tuple[NDArray[np.uint8], dict[str, object]]:
     import cv2
@@ -284,7 +292,7 @@ def watershed(
     auto_markers: Literal["distance", "hmaxima"] = "distance",
     relief: Literal["gradient", "distance"] = "gradient",
     threshold: Literal["local", "otsu"] = "local",
-    objects: Literal["bright", "dark"] = "bright",
+    objects: Literal["bright", "dark", "auto"] = "bright",
     block_size: Annotated[int, Interval(3, None)] | None = None,
     offset: float = 0.0,
     sigma: Annotated[float, Interval(0, None)] = 1.0,
@@ -326,8 +334,12 @@ def watershed(
         Foreground: above the mean over a `block_size` square (replicated
         border) plus `offset`, robust to uneven lighting; or above Otsu's
         threshold. A flat region is never above its own mean.
-    objects : {"bright", "dark"}
-        Whether objects are brighter or darker than the background.
+    objects : {"bright", "dark", "auto"}
+        Whether objects are brighter or darker than the background. "auto"
+        takes the minority side of Otsu's threshold as the objects (dark when
+        more than half the pixels are above it), for data sets that mix
+        fluorescence (bright nuclei) with brightfield or stained images (dark
+        nuclei); ``meta["objects"]`` records the choice.
     block_size : int, optional
         Odd side of the local-mean window in pixels; default half the image's
         shorter side (made odd).
@@ -393,6 +405,9 @@ def watershed(
 
     fg = None
     if not user or relief == "distance":
+        if objects == "auto":
+            objects = "dark" if _bright_fraction(smooth, mask) > 0.5 else "bright"
+            meta["objects"] = objects
         fg, info = _foreground(smooth, threshold=threshold, objects=objects, block_size=block_size,
                                offset=offset, mask=mask)
         meta.update(info)
