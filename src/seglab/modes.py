@@ -30,7 +30,7 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from .core.errors import InvalidParameterError, did_you_mean
 from .core.types import Segment, Segmentation
 from .core.validate import check_param
+from .postprocess import semantic_to_instance
 
 __all__ = ["to_semantic", "to_instance", "to_panoptic", "convert"]
 
@@ -79,6 +80,13 @@ def _class_ids(seg: Segmentation, names: Sequence[str | int] | None, what: str) 
     return ids
 
 
+def _id_table(labels: NDArray[np.int32], segments: Mapping[int, Segment], void: int) -> NDArray[np.int32]:
+    """A zero lookup table over every id of `labels` and `segments`; its last entry, read by -1, is `void`."""
+    table = np.zeros(max([int(labels.max()), *segments]) + 2, np.int32)
+    table[-1] = void
+    return table
+
+
 def to_semantic(seg: Segmentation) -> Segmentation:
     """A class map: every pixel of a segment gets the segment's class id.
 
@@ -96,27 +104,19 @@ def to_semantic(seg: Segmentation) -> Segmentation:
     if seg.task == "semantic":
         return seg
     _require_classes(seg, "make a class map")
-    top = max([int(seg.labels.max()), *seg.segments]) if seg.labels.size else 0
-    lut = np.zeros(top + 2, np.int32)  # the last entry is for void, -1
-    lut[-1] = -1
+    lut = _id_table(seg.labels, seg.segments, void=-1)
     for sid, segment in seg.segments.items():
         lut[sid] = segment.class_id
     return _converted(seg, lut[seg.labels], "semantic", {})
 
 
-def _components(labels: NDArray[np.int32], classes: set[int], connectivity: int,
-                first_id: int) -> tuple[NDArray[np.int32], dict[int, Segment]]:
-    """Connected components of the pixels whose class is in `classes`, numbered from `first_id`."""
-    from skimage.measure import label
-
-    keep = np.isin(labels, sorted(classes)) if classes else np.zeros(labels.shape, bool)
-    comp, n = label(np.where(keep, labels, 0), background=0, connectivity=1 if connectivity == 4 else 2,
-                    return_num=True)
-    ids = np.zeros(labels.shape, np.int32)
-    ids[comp > 0] = comp[comp > 0] + (first_id - 1)
-    cls = np.zeros(n + 1, np.int32)
-    cls[comp.ravel()] = labels.ravel()  # every pixel of a component has the same class
-    return ids, {first_id + k - 1: Segment(class_id=int(cls[k])) for k in range(1, n + 1)}
+def _components(labels: NDArray[np.int32], classes: set[int],
+                connectivity: int) -> tuple[NDArray[np.int32], dict[int, Segment]]:
+    """Connected components (ids 1..N) of the pixels whose class is in `classes`, with each one's class."""
+    ids = semantic_to_instance(np.where(np.isin(labels, sorted(classes)), labels, 0), connectivity=connectivity)
+    cls = np.zeros(int(ids.max()) + 1, np.int32)
+    cls[ids.ravel()] = labels.ravel()  # every pixel of a component has the same class (index 0 is unused)
+    return ids, {k: Segment(class_id=int(cls[k])) for k in range(1, cls.size)}
 
 
 def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
@@ -153,12 +153,11 @@ def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
         return seg
     _require_classes(seg, "make instances")
     if seg.task == "semantic":
-        ids, segments = _components(seg.labels, _class_ids(seg, things, "things"), connectivity, 1)
+        ids, segments = _components(seg.labels, _class_ids(seg, things, "things"), connectivity)
         ids[seg.labels < 0] = -1
         return _converted(seg, ids, "instance", segments)
     kept = sorted(sid for sid, s in seg.segments.items() if s.is_thing)
-    lut = np.zeros(max([int(seg.labels.max()), *seg.segments], default=0) + 2, np.int32)
-    lut[-1] = -1
+    lut = _id_table(seg.labels, seg.segments, void=-1)
     lut[kept] = np.arange(1, len(kept) + 1, dtype=np.int32)
     segments = {new: seg.segments[old] for new, old in enumerate(kept, start=1)}
     return _converted(seg, lut[seg.labels], "instance", segments)
@@ -227,8 +226,7 @@ def to_panoptic(
     _require_classes(seg, "make a panoptic result")
     if instances is None:
         thing_ids = _class_ids(seg, things, "things") if things is not None else set()
-        labels, segments = _components(seg.labels, thing_ids, connectivity, 1)
-        segments = {sid: dataclasses.replace(s, is_thing=True) for sid, s in segments.items()}
+        labels, segments = _components(seg.labels, thing_ids, connectivity)  # Segment's is_thing is True
     else:
         _check_instances(seg, instances)
         thing_ids = (_class_ids(seg, things, "things") if things is not None
@@ -262,7 +260,7 @@ def _paint_instances(instances: Segmentation, min_score: float) -> tuple[NDArray
         return 1.0 if s.score is None else float(s.score)
 
     order = sorted(instances.segments, key=lambda sid: (-score(instances.segments[sid]), sid))
-    lut = np.zeros(max([int(instances.labels.max()), *instances.segments], default=0) + 2, np.int32)
+    lut = _id_table(instances.labels, instances.segments, void=0)
     segments: dict[int, Segment] = {}
     present = np.bincount(instances.labels[instances.labels > 0], minlength=lut.size)
     for sid in order:

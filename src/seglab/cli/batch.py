@@ -259,9 +259,7 @@ def _payloads(
         elif kind == "coco":
             out[path] = io.json_bytes(io.coco_document(seg, file_name=source.name), indent=None)
         elif kind == "panoptic":
-            out[path] = io.encode_png(io.panoptic_png(seg.labels))
-            doc = io.panoptic_document(seg, png_name=path.name, file_name=source.name)
-            out[path.with_suffix(".json")] = io.json_bytes(doc)
+            out.update(io.panoptic_files(path, seg, file_name=source.name))
         else:
             out[path] = io.regions_csv(seg, image).encode("utf-8")
     return out
@@ -350,26 +348,26 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         task = progress.add_task(method.name, total=len(files)) if progress else None
         held: tuple[Path, InvalidParameterError] | None = None  # the first image's parameter rejection
         for index, (source, stem) in enumerate(zip(files, stems)):
+            error: Exception | None = None
             try:
                 written = _process(batch, source, stem)
             except (UsageError, MissingDependencyError):
                 raise
             except Exception as exc:  # a bad file must not stop the batch
-                if isinstance(exc, InvalidParameterError) and index == 0:
-                    held = (source, exc)  # reported once the second image shows whether it is the image's fault
-                elif held is not None and isinstance(exc, InvalidParameterError) and str(exc) == str(held[1]):
-                    raise UsageError(f"{exc} (rejected for the first two images; the batch stopped)") from None
-                else:
-                    if held is not None:  # the second image did not fail the same way: the first one was at fault
-                        _record_failure(batch, *held)
-                        held = None
-                    _record_failure(batch, source, exc)
+                error = exc
+            if isinstance(error, InvalidParameterError) and index == 0:
+                held = (source, error)  # reported once the second image shows whether it is the image's fault
+            elif held is not None and isinstance(error, InvalidParameterError) and str(error) == str(held[1]):
+                raise UsageError(f"{error} (rejected for the first two images; the batch stopped)")
             else:
-                if held is not None:
+                if held is not None:  # the second image did not fail the same way: the first one was at fault
                     _record_failure(batch, *held)
                     held = None
-                batch.done += 1
-                print(f"{source} -> {', '.join(str(p) for p in written)}")
+                if error is not None:
+                    _record_failure(batch, source, error)
+                else:
+                    batch.done += 1
+                    print(f"{source} -> {', '.join(str(p) for p in written)}")
             if progress:
                 progress.advance(task)
     if held is not None:  # the only image was rejected for its parameters

@@ -33,7 +33,7 @@ from .atomic import check_target, write_atomic
 from .coco import coco_document, rle_encode, write_coco
 from .labels import encode_labels, encode_png, label_suffix, write_labels
 from .overlay import overlay, write_overlay
-from .panoptic import panoptic_document, panoptic_png, write_panoptic
+from .panoptic import panoptic_document, panoptic_files, panoptic_png, write_panoptic
 from .read import IMAGE_SUFFIXES, ImageConversionWarning, read_image, read_labels
 from .regions import regions_csv, write_regions_csv
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
@@ -59,6 +59,7 @@ __all__ = [
     "write_panoptic",
     "panoptic_document",
     "panoptic_png",
+    "panoptic_files",
     "write_regions_csv",
     "regions_csv",
     "write_atomic",

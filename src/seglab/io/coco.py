@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage as ndi
 
 from ..core.errors import InvalidParameterError
-from ..core.types import Segmentation
+from ..core.types import Segment, Segmentation
 from ..core.validate import as_labels
 from .atomic import write_atomic
 from .sidecar import json_bytes
@@ -102,6 +103,29 @@ def _instance_rle(labels: NDArray[np.int32], label: int, box: tuple[slice, slice
     return {"size": [int(labels.shape[0]), int(labels.shape[1])], "counts": _compress(counts)}, int(rows.size)
 
 
+def segment_boxes(
+    labels: NDArray[np.int32], seg: Segmentation
+) -> Iterator[tuple[int, tuple[slice, slice], Segment | None, int]]:
+    """``(id, bounding box, its Segment or None, class id)`` of every id > 0 present in `labels`, in id order.
+
+    Examples
+    --------
+    >>> from seglab import Segmentation
+    >>> lab = np.array([[0, 2]], np.int32)
+    >>> [(i, bbox_xywh(box), c) for i, box, _, c in segment_boxes(lab, Segmentation(lab, "instance"))]
+    [(2, [1, 0, 1, 1], 0)]
+    """
+    for index, box in enumerate(ndi.find_objects(np.where(labels > 0, labels, 0))):
+        if box is not None:
+            segment = seg.segments.get(index + 1)
+            yield index + 1, box, segment, int(segment.class_id) if segment is not None else 0
+
+
+def bbox_xywh(box: tuple[slice, slice]) -> list[int]:
+    """COCO's ``[x, y, width, height]`` of a ``(rows, cols)`` slice pair."""
+    return [box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start]
+
+
 def coco_document(seg: Segmentation, *, image_id: int = 1, file_name: str = "") -> dict[str, Any]:
     """A COCO instance dataset (one image) holding the segments of `seg`.
 
@@ -146,16 +170,10 @@ def coco_document(seg: Segmentation, *, image_id: int = 1, file_name: str = "") 
 
     labels = as_labels(seg.labels)
     height, width = labels.shape
-    positive = np.where(labels > 0, labels, 0)
     annotations = []
     used_classes = set()
-    for index, box in enumerate(ndi.find_objects(positive)):
-        if box is None:
-            continue
-        label = index + 1
+    for label, box, segment, class_id in segment_boxes(labels, seg):
         rle, area = _instance_rle(labels, label, box)
-        segment = seg.segments.get(label)
-        class_id = int(segment.class_id) if segment is not None else 0
         used_classes.add(class_id)
         ann = {
             "id": len(annotations) + 1,
@@ -163,7 +181,7 @@ def coco_document(seg: Segmentation, *, image_id: int = 1, file_name: str = "") 
             "category_id": class_id,
             "segmentation": rle,
             "area": area,
-            "bbox": [box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start],
+            "bbox": bbox_xywh(box),
             "iscrowd": 0,
             "seglab_label": label,
         }

@@ -28,16 +28,16 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage as ndi
 
 from ..core.errors import InvalidParameterError
 from ..core.types import Segmentation
 from ..core.validate import as_labels
 from .atomic import check_target, write_atomic
+from .coco import bbox_xywh, segment_boxes
 from .labels import encode_png
 from .sidecar import json_bytes
 
-__all__ = ["panoptic_png", "panoptic_document", "write_panoptic"]
+__all__ = ["panoptic_png", "panoptic_document", "panoptic_files", "write_panoptic"]
 
 _MAX_ID = 256**3 - 1
 
@@ -88,21 +88,15 @@ def panoptic_document(seg: Segmentation, *, png_name: str, file_name: str = "", 
     from .. import __version__
 
     labels = as_labels(seg.labels)
-    positive = np.where(labels > 0, labels, 0)
-    areas = np.bincount(positive.ravel())
+    areas = np.bincount(np.maximum(labels, 0).ravel())
     segments_info = []
     thing_of: dict[int, bool] = {}
-    for index, box in enumerate(ndi.find_objects(positive)):
-        sid = index + 1
-        if box is None:
-            continue
-        segment = seg.segments.get(sid)
-        class_id = int(segment.class_id) if segment is not None else 0
+    for sid, box, segment, class_id in segment_boxes(labels, seg):
         is_thing = bool(segment.is_thing) if segment is not None else True
         thing_of[class_id] = thing_of.get(class_id, False) or is_thing
         info = {
             "id": sid, "category_id": class_id, "iscrowd": 0, "isthing": is_thing, "area": int(areas[sid]),
-            "bbox": [box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start],
+            "bbox": bbox_xywh(box),
         }
         if segment is not None and segment.score is not None:
             info["score"] = float(segment.score)
@@ -138,11 +132,23 @@ def write_panoptic(
     >>> js.name
     'a.panoptic.json'
     """
+    files = panoptic_files(path, seg, file_name=file_name)
+    for target in files:  # both or neither: never a PNG without its JSON
+        check_target(target, overwrite=overwrite)
+    png, js = (write_atomic(target, data, overwrite=overwrite) for target, data in files.items())
+    return png, js
+
+
+def panoptic_files(path: str | os.PathLike[str], seg: Segmentation, *, file_name: str = "") -> dict[Path, bytes]:
+    """The content of the id PNG at `path` and of its JSON (same name, ``.json``), PNG first.
+
+    Examples
+    --------
+    >>> from seglab import Segment, Segmentation
+    >>> seg = Segmentation(np.array([[1]], np.int32), "instance", classes=("bg", "cell"), segments={1: Segment(1)})
+    >>> [p.name for p in panoptic_files("out/a.panoptic.png", seg)]
+    ['a.panoptic.png', 'a.panoptic.json']
+    """
     png = Path(path)
     doc = panoptic_document(seg, png_name=png.name, file_name=file_name)
-    data = encode_png(panoptic_png(seg.labels))
-    js = png.with_suffix(".json")
-    for target in (png, js):  # both or neither: never a PNG without its JSON
-        check_target(target, overwrite=overwrite)
-    return (write_atomic(png, data, overwrite=overwrite),
-            write_atomic(js, json_bytes(doc), overwrite=overwrite))
+    return {png: encode_png(panoptic_png(seg.labels)), png.with_suffix(".json"): json_bytes(doc)}
