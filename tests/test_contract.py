@@ -163,7 +163,7 @@ def _extreme_values(spec_param) -> list:
 @pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
 def test_extreme_parameter_values_give_labels_or_one_clear_error(spec, scene):
     """sigma=1e6 once ran for minutes, 1e300 and inf reached OpenCV asserts, gabor tol=1e200 crashed the
-    process, n_clusters=10**9 tried to allocate terabytes: each now gives labels or one clear error."""
+    process, num_classes=10**9 tried to allocate terabytes: each now gives labels or one clear error."""
     image = scene(spec.input)[:40, :50]
     for param in spec.params():
         if param.kind not in ("int", "float"):

@@ -90,5 +90,5 @@ def test_params_recorded_and_meta_notes_gray_conversion():
     rgb = np.zeros((4, 4, 3), np.uint8)
     rgb[:2] = 255
     seg = seglab.segment(rgb, "otsu")
-    assert seg.params == {"nbins": 256, "dark_foreground": False}
+    assert seg.params == {"nbins": 256, "polarity": "bright"}
     assert "BT.601" in seg.meta["input_conversion"]

@@ -11,7 +11,8 @@ from skimage import data
 from skimage.segmentation import flood
 
 from seglab import InvalidParameterError, segment
-from seglab.classical.region_growing import noise_sigma, region_growing
+from seglab.classical.region_growing import region_growing
+from seglab.classical.seeds import noise_sigma
 from seglab.classical.split_merge import split_merge
 
 N4 = ((-1, 0), (0, -1), (0, 1), (1, 0))
@@ -113,7 +114,7 @@ def blobs(shape=(24, 30), seed=0, levels=(20, 60, 100), noise=6):
 def test_seed_criterion_equals_python_bfs(connectivity, dtype):
     img = blobs(seed=1).astype(dtype)
     for seed, tol in [((2, 2), 8), ((8, 9), 12), ((12, 27), 5)]:
-        seg = region_growing(img, seeds=[seed], tol=tol, criterion="seed", connectivity=connectivity)
+        seg = region_growing(img, seeds=[seed], tolerance=tol, criterion="seed", connectivity=connectivity)
         expected = bfs_fixed(img, seed, tol, connectivity)
         np.testing.assert_array_equal(seg.labels, expected.astype(np.int32))
 
@@ -121,7 +122,7 @@ def test_seed_criterion_equals_python_bfs(connectivity, dtype):
 def test_seed_criterion_equals_opencv_and_skimage_flood_on_camera():
     img = np.ascontiguousarray(data.camera()[::2, ::2])
     seed = (10, 10)
-    seg = region_growing(img, seeds=[seed], tol=10, criterion="seed", connectivity=4)
+    seg = region_growing(img, seeds=[seed], tolerance=10, criterion="seed", connectivity=4)
     sk = flood(img, seed, tolerance=10, connectivity=1)
     fill = np.zeros((img.shape[0] + 2, img.shape[1] + 2), np.uint8)
     cv2.floodFill(img, fill, seed[::-1], 0, 10, 10, 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
@@ -134,7 +135,7 @@ def test_colour_seed_criterion_is_euclidean_rgb():
     rng = np.random.default_rng(2)
     img = rng.integers(90, 110, (20, 25, 3)).astype(np.uint8)
     img[:, 12:] = (150, 80, 100)  # far in RGB although close in luma to the left part
-    seg = region_growing(img, seeds=[(5, 5)], tol=40, criterion="seed", connectivity=8)
+    seg = region_growing(img, seeds=[(5, 5)], tolerance=40, criterion="seed", connectivity=8)
     np.testing.assert_array_equal(seg.labels == 1, bfs_fixed(img, (5, 5), 40, 8))
     assert seg.labels[:, 12:].sum() == 0 and seg.labels[:, :12].all()
 
@@ -148,7 +149,7 @@ def test_running_mean_single_seed_matches_step_reference(connectivity):
     seeds = np.zeros(img.shape, np.int32)
     seeds[3, 3] = 1
     for tol in (6, 15, 30):
-        seg = region_growing(img, seeds=[(3, 3)], tol=tol, connectivity=connectivity)
+        seg = region_growing(img, seeds=[(3, 3)], tolerance=tol, connectivity=connectivity)
         ref = steps_reference(img, seeds, tol, connectivity)
         np.testing.assert_array_equal(seg.labels, ref)
         assert seg.meta["converged"]
@@ -161,7 +162,7 @@ def test_several_regions_and_conflicts_match_step_reference(criterion):
     seeds = np.zeros(img.shape, np.int32)
     for i, (r, c) in enumerate(pts):
         seeds[r, c] = i + 1
-    seg = region_growing(img, seeds=pts, tol=25, criterion=criterion, connectivity=4)
+    seg = region_growing(img, seeds=pts, tolerance=25, criterion=criterion, connectivity=4)
     ref = steps_reference(img, seeds, 25, 4, running=criterion == "running_mean")
     np.testing.assert_array_equal(seg.labels, ref)
     assert seg.num_segments == 4
@@ -175,10 +176,10 @@ def test_colour_running_mean_and_lab_match_step_reference():
     img = np.clip(img + rng.integers(-15, 16, img.shape), 0, 255).astype(np.uint8)
     seeds = np.zeros(img.shape[:2], np.int32)
     seeds[8, 2], seeds[8, 15] = 1, 2
-    seg = region_growing(img, markers=seeds, tol=40, connectivity=8)
+    seg = region_growing(img, markers=seeds, tolerance=40, connectivity=8)
     np.testing.assert_array_equal(seg.labels, steps_reference(img, seeds, 40, 8))
     assert (seg.labels[:, :9] == 1).mean() > 0.95 and (seg.labels[:, 9:] == 2).mean() > 0.95
-    lab = region_growing(img, markers=seeds, tol=30, color_space="lab", criterion="seed")
+    lab = region_growing(img, markers=seeds, tolerance=30, color_space="lab", criterion="seed")
     assert (lab.labels[:, :9] == 1).mean() > 0.95 and (lab.labels[:, 9:] == 2).mean() > 0.95
 
 
@@ -187,7 +188,7 @@ def test_marker_image_regions_are_renumbered_in_label_order():
     marks = np.zeros(img.shape, np.int32)
     marks[2:4, 2:4] = 7  # a blob seed: its mean is the reference
     marks[12, 27] = 3
-    seg = region_growing(img, markers=marks, tol=20)
+    seg = region_growing(img, markers=marks, tolerance=20)
     assert seg.labels[2, 2] == 2 and seg.labels[12, 27] == 1
     assert seg.num_segments == 2 and seg.meta["n_seeds"] == 2
     ref_marks = np.where(marks == 7, 2, np.where(marks == 3, 1, 0)).astype(np.int32)
@@ -199,13 +200,13 @@ def test_mask_is_a_barrier():
     mask = np.ones(img.shape, bool)
     mask[:, 5] = False
     for criterion in ("seed", "running_mean"):
-        seg = region_growing(img, seeds=[(4, 1)], tol=5, criterion=criterion, mask=mask)
+        seg = region_growing(img, seeds=[(4, 1)], tolerance=5, criterion=criterion, mask=mask)
         assert seg.labels[:, :5].all() and not seg.labels[:, 5:].any()
 
 
 def test_duplicate_seeds_keep_the_first_and_ids_stay_sequential():
     img = blobs(seed=7)
-    seg = region_growing(img, seeds=[(3, 3), (3, 3), (12, 27)], tol=10)
+    seg = region_growing(img, seeds=[(3, 3), (3, 3), (12, 27)], tolerance=10)
     assert sorted(np.unique(seg.labels[seg.labels > 0]).tolist()) == [1, 2]
     assert seg.labels[3, 3] == 1 and seg.labels[12, 27] == 2
 
@@ -226,18 +227,18 @@ def test_gradient_minima_seeds_recover_three_plateaus():
 
 def test_grid_seeds_count_and_constant_image():
     img = blobs(seed=9)
-    seg = region_growing(img, auto_seeds="grid", spacing=10, tol=255)  # rows 5, 15; cols 5, 15, 25
+    seg = region_growing(img, auto_seeds="grid", spacing=10, tolerance=255)  # rows 5, 15; cols 5, 15, 25
     assert seg.meta["n_seeds"] == 2 * 3 and seg.num_segments == 6 and seg.labels.all()
     assert seg.labels[5, 5] == 1 and seg.labels[15, 25] == 6
     const = region_growing(np.full((7, 9), 3.5))
-    assert const.num_segments == 1 and const.labels.all() and const.meta["tol"] == 0.0
+    assert const.num_segments == 1 and const.labels.all() and const.meta["tolerance"] == 0.0
 
 
 def test_default_tol_follows_the_noise():
     rng = np.random.default_rng(10)
     noisy = 1000 + rng.normal(0, 20, (128, 128))
     assert 18 < noise_sigma(noisy) < 22
-    assert 54 < region_growing(noisy, seeds=[(0, 0)]).meta["tol"] < 66
+    assert 54 < region_growing(noisy, seeds=[(0, 0)]).meta["tolerance"] < 66
 
 
 def test_one_pixel_image():
@@ -258,7 +259,7 @@ def test_one_pixel_image():
         ({"markers": np.zeros((24, 30), int)}, "no positive label"),
         ({"markers": np.ones((3, 3), int)}, "shape"),
         ({"seeds": [(0, 0)], "mask": np.zeros((24, 30), bool)}, "outside the mask"),
-        ({"tol": -1}, "out of range"),
+        ({"tolerance": -1}, "out of range"),
     ],
 )
 def test_bad_input_gives_one_clear_error(kwargs, match):
@@ -297,7 +298,7 @@ def quadtree_reference(img: np.ndarray, tol: float, min_block: int) -> np.ndarra
 @pytest.mark.parametrize("min_block", [1, 2, 4])
 def test_quadtree_split_equals_recursive_reference(min_block):
     img = blobs(shape=(32, 32), seed=11, noise=3)
-    seg = split_merge(img, tol=5.0, min_block=min_block, merge_tol=0)
+    seg = split_merge(img, tolerance=5.0, min_block=min_block, merge_tolerance=0)
     ref = quadtree_reference(img, 5.0, min_block)
     assert seg.meta["n_blocks"] == ref.max()
     assert ari(ref, seg.labels) == pytest.approx(1.0)
@@ -317,7 +318,7 @@ def piecewise(shape=(150, 170), noise=6.0, seed=12):
 @pytest.mark.parametrize("predicate, tol", [("std", 12.0), ("range", 45.0)])
 def test_split_merge_recovers_noisy_piecewise_constant_regions(predicate, tol):
     truth, img = piecewise()
-    seg = split_merge(img, tol=tol, predicate=predicate, merge_tol=25.0)
+    seg = split_merge(img, tolerance=tol, predicate=predicate, merge_tolerance=25.0)
     assert ari(truth, seg.labels) > 0.95
     assert seg.labels.min() == 1  # every pixel belongs to a region
 
@@ -327,7 +328,7 @@ def test_split_merge_defaults_on_noisy_uint16_and_exact_on_clean_image():
     img16 = (img * 100).astype(np.uint16)  # 16-bit units: the defaults follow the data
     assert ari(truth, split_merge(img16).labels) > 0.95
     clean = np.array([10, 20, 30, 40], np.uint8)[truth]
-    exact = split_merge(clean, tol=0, min_block=1, merge_tol=0.5)
+    exact = split_merge(clean, tolerance=0, min_block=1, merge_tolerance=0.5)
     assert exact.num_segments == 4 and ari(truth, exact.labels) == pytest.approx(1.0)
 
 
@@ -335,7 +336,7 @@ def test_split_merge_colour_uses_all_channels():
     img = np.zeros((40, 48, 3), np.uint8)
     img[:] = (200, 40, 40)
     img[:, 24:] = (40, 132, 40)  # about the same luma as the left part, another colour
-    seg = split_merge(img, tol=1, merge_tol=10)
+    seg = split_merge(img, tolerance=1, merge_tolerance=10)
     assert seg.num_segments == 2
     assert len(np.unique(seg.labels[:, :24])) == 1 and len(np.unique(seg.labels[:, 24:])) == 1
 
@@ -345,9 +346,9 @@ def test_split_merge_mask_and_odd_shapes():
     mask = np.ones(truth.shape, bool)
     mask[:, 20:23] = False  # a cut: the two sides of one region must not merge through it
     flat = np.where(mask, 100.0, 0.0)
-    seg = split_merge(flat, tol=1, merge_tol=5, mask=mask)
+    seg = split_merge(flat, tolerance=1, merge_tolerance=5, mask=mask)
     assert (seg.labels[~mask] == 0).all() and seg.num_segments == 2
-    assert split_merge(img, tol=12, merge_tol=25).labels.min() == 1
+    assert split_merge(img, tolerance=12, merge_tolerance=25).labels.min() == 1
 
 
 def test_split_merge_constant_and_one_pixel_images():

@@ -112,7 +112,7 @@ def test_energy_of_a_matched_grating_is_half_its_amplitude():
 @pytest.mark.parametrize("n_textures", [2, 3, 4])
 def test_mosaics_are_recovered(n_textures):
     img, truth = mosaic(n_textures, seed=n_textures)
-    seg = seglab.segment(img, "gabor", n_clusters=n_textures, rng=0)
+    seg = seglab.segment(img, "gabor", num_classes=n_textures, rng=0)
     assert seg.task == "semantic" and seg.labels.dtype == np.int32
     assert set(np.unique(seg.labels)) == set(range(1, n_textures + 1))
     assert seg.classes == ("background", *(f"texture{k}" for k in range(1, n_textures + 1)))
@@ -121,7 +121,7 @@ def test_mosaics_are_recovered(n_textures):
 
 def test_pca_keeps_the_mosaic_and_reports_explained_variance():
     img, truth = mosaic(3, seed=7)
-    seg = gabor(img, n_clusters=3, n_components=4, rng=1)
+    seg = gabor(img, num_classes=3, n_components=4, rng=1)
     ratios = seg.meta["explained_variance_ratio"]
     assert len(ratios) == 4 and all(a >= b for a, b in zip(ratios, ratios[1:])) and sum(ratios) <= 1 + 1e-9
     assert seg.meta["n_components"] == 4 and seg.meta["n_features"] == 12
@@ -148,11 +148,11 @@ def test_intensity_units_do_not_matter():
 def test_fit_apply_split_reproduces_the_whole():
     img, _ = mosaic(3, seed=5)
     spec = seglab.get_method("gabor")
-    state = spec.fit(img, n_clusters=3, rng=2)
+    state = spec.fit(img, num_classes=3, rng=2)
     json.dumps(state)
-    np.testing.assert_array_equal(spec.apply(img, state).labels, gabor(img, n_clusters=3, rng=2).labels)
+    np.testing.assert_array_equal(spec.apply(img, state).labels, gabor(img, num_classes=3, rng=2).labels)
     # A tile with enough halo is labelled like the whole, away from its border.
-    halo = spec.halo({"frequencies": state["frequencies"], "window": state["window"]})
+    halo = spec.halo({"frequencies": state["frequencies"], "window_periods": state["window_periods"]})
     tile = img[:, : 64 + halo]
     np.testing.assert_array_equal(spec.apply(tile, state).labels[:, :64], spec.apply(img, state).labels[:, :64])
 
@@ -160,13 +160,13 @@ def test_fit_apply_split_reproduces_the_whole():
 def test_mask_limits_sampling_and_labels():
     img, truth = mosaic(3, seed=6)
     mask = truth != 2  # leave out the central disk
-    seg = gabor(img, n_clusters=2, mask=mask, rng=0)
+    seg = gabor(img, num_classes=2, mask=mask, rng=0)
     assert not seg.labels[~mask].any()
     assert matched_accuracy(np.where(mask, seg.labels, 0)[mask], truth[mask]) >= 0.9
 
 
 def test_meta_describes_the_bank():
-    seg = gabor(mosaic(2)[0], frequencies=[0.1, 0.3], n_orientations=3, window=1.5, rng=0)
+    seg = gabor(mosaic(2)[0], frequencies=[0.1, 0.3], n_orientations=3, window_periods=1.5, rng=0)
     meta = seg.meta
     assert meta["frequencies"] == [0.1, 0.3] and meta["orientations_deg"] == [0.0, 60.0, 120.0]
     assert meta["sigmas"] == pytest.approx([gabor_sigma(0.1), gabor_sigma(0.3)])
@@ -179,7 +179,7 @@ def test_meta_describes_the_bank():
 
 
 def test_constant_image_is_one_class():
-    seg = gabor(np.full((20, 30), 90, np.uint8), n_clusters=3, rng=0)
+    seg = gabor(np.full((20, 30), 90, np.uint8), num_classes=3, rng=0)
     assert (seg.labels == 1).all()
 
 
@@ -199,8 +199,8 @@ def test_bad_frequencies_name_the_parameter(frequencies):
     "params, match",
     [
         ({"n_components": 13}, "n_components"),
-        ({"n_clusters": 0}, "n_clusters"),
-        ({"window": 0}, "window"),
+        ({"num_classes": 0}, "num_classes"),
+        ({"window_periods": 0}, "window_periods"),
         ({"n_orientations": 2.5}, "n_orientations"),
     ],
 )

@@ -14,7 +14,7 @@ from skimage import filters
 from skimage.exposure import histogram as sk_histogram
 
 import seglab
-from seglab.classical import threshold as thr
+from seglab.classical import histograms as thr
 from seglab.core.errors import InvalidParameterError, UnknownParameterError
 from seglab.core.validate import to_gray
 
@@ -52,7 +52,7 @@ def test_otsu_uint8_equals_opencv(seed, dark):
     img = _scene(seed=seed, noise=10 + 10 * seed)
     kind = cv2.THRESH_BINARY_INV if dark else cv2.THRESH_BINARY
     t, ref = cv2.threshold(img, 0, 1, kind | cv2.THRESH_OTSU)
-    seg = seglab.segment(img, "otsu", dark_foreground=dark)
+    seg = seglab.segment(img, "otsu", polarity="dark" if dark else "bright")
     assert seg.meta["threshold"] == t
     np.testing.assert_array_equal(seg.labels, ref)
     assert seg.labels.dtype == np.int32
@@ -117,7 +117,7 @@ def test_global_threshold_equals_skimage(name, dtype):
         expected = SKIMAGE_FN[name](img)
     assert seg.meta["threshold"] == float(expected)
     np.testing.assert_array_equal(seg.labels, img > expected)
-    np.testing.assert_array_equal(seglab.segment(img, name, dark_foreground=True).labels, img <= expected)
+    np.testing.assert_array_equal(seglab.segment(img, name, polarity="dark").labels, img <= expected)
 
 
 @pytest.mark.parametrize("name", GLOBAL_BINARY)
@@ -158,23 +158,23 @@ def test_li_tol_is_passed_through():
 # ---------------------------------------------------------------- multiotsu
 
 
-@pytest.mark.parametrize("n_classes", [2, 3, 4])
+@pytest.mark.parametrize("num_classes", [2, 3, 4])
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
-def test_multiotsu_equals_skimage(n_classes, dtype):
-    img = _scene(dtype, size=64, seed=n_classes)
-    expected = filters.threshold_multiotsu(img, classes=n_classes)
-    seg = seglab.segment(img, "multiotsu", n_classes=n_classes)
+def test_multiotsu_equals_skimage(num_classes, dtype):
+    img = _scene(dtype, size=64, seed=num_classes)
+    expected = filters.threshold_multiotsu(img, classes=num_classes)
+    seg = seglab.segment(img, "multiotsu", num_classes=num_classes)
     np.testing.assert_array_equal(seg.meta["thresholds"], expected)
     # class k holds t[k-1] < value <= t[k]: the `>` rule of otsu
     np.testing.assert_array_equal(seg.labels, np.digitize(img, expected, right=True))
-    assert seg.classes == tuple(f"class{k}" for k in range(n_classes))
-    assert set(np.unique(seg.labels)) <= set(range(n_classes))
+    assert seg.classes == tuple(f"class{k}" for k in range(num_classes))
+    assert set(np.unique(seg.labels)) <= set(range(num_classes))
 
 
 def test_multiotsu_wide_uint16_bins_like_float():
     img = (_scene(np.uint8, size=64).astype(np.uint16) * 200).astype(np.uint16)  # range ~50000 levels
     expected = filters.threshold_multiotsu(img.astype(np.float64), classes=3, nbins=256)
-    seg = seglab.segment(img, "multiotsu", n_classes=3)
+    seg = seglab.segment(img, "multiotsu", num_classes=3)
     np.testing.assert_array_equal(seg.meta["thresholds"], expected)
     np.testing.assert_array_equal(seg.labels, np.digitize(img, expected, right=True))
 
@@ -187,17 +187,17 @@ def test_multiotsu_narrow_uint16_is_exact_per_value():
 
 def test_multiotsu_fewer_values_than_classes():
     img = np.array([[10, 10, 200, 200]], np.uint8)
-    seg = seglab.segment(img, "multiotsu", n_classes=4)
+    seg = seglab.segment(img, "multiotsu", num_classes=4)
     assert seg.labels.tolist() == [[0, 0, 1, 1]]
     assert seg.meta["thresholds"] == [10.0, 200.0, 200.0]
 
 
 def test_multiotsu_refuses_an_exhaustive_search_too_large():
     img = np.arange(256, dtype=np.uint8).reshape(16, 16)
-    with pytest.raises(InvalidParameterError, match="n_classes.*nbins"):
-        seglab.segment(img, "multiotsu", n_classes=6)
+    with pytest.raises(InvalidParameterError, match="num_classes.*nbins"):
+        seglab.segment(img, "multiotsu", num_classes=6)
     # fewer bins make it affordable
-    assert seglab.segment(img, "multiotsu", n_classes=6, nbins=32).labels.max() == 5
+    assert seglab.segment(img, "multiotsu", num_classes=6, nbins=32).labels.max() == 5
 
 
 # --------------------------------------------------------------- fixed value
@@ -207,7 +207,7 @@ def test_fixed_threshold_hand_computed_and_complement():
     img = np.array([[0, 100, 101, 255]], np.uint8)
     assert seglab.segment(img, "threshold", value=100).labels.tolist() == [[0, 0, 1, 1]]
     assert seglab.segment(img, "threshold", value=100.5).labels.tolist() == [[0, 0, 1, 1]]
-    assert seglab.segment(img, "threshold", value=100, dark_foreground=True).labels.tolist() == [[1, 1, 0, 0]]
+    assert seglab.segment(img, "threshold", value=100, polarity="dark").labels.tolist() == [[1, 1, 0, 0]]
     assert seglab.segment(img, "threshold", value=-3).labels.tolist() == [[1, 1, 1, 1]]
     assert seglab.segment(img, "threshold", value=1e12).labels.tolist() == [[0, 0, 0, 0]]
     f = np.array([[0.25, 0.5, 0.75]])
@@ -216,11 +216,11 @@ def test_fixed_threshold_hand_computed_and_complement():
 
 @pytest.mark.parametrize("name", ["threshold", *GLOBAL_BINARY, "adaptive", "sauvola", "niblack"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
-def test_dark_foreground_is_the_exact_complement(name, dtype):
+def test_dark_polarity_is_the_exact_complement(name, dtype):
     img = _scene(dtype, size=48)
     kw = {"value": float(np.median(img))} if name == "threshold" else {}
-    a = seglab.segment(img, name, dark_foreground=False, **kw).labels
-    b = seglab.segment(img, name, dark_foreground=True, **kw).labels
+    a = seglab.segment(img, name, polarity="bright", **kw).labels
+    b = seglab.segment(img, name, polarity="dark", **kw).labels
     np.testing.assert_array_equal(a + b, np.ones_like(a))
 
 
@@ -266,18 +266,18 @@ def test_histogram_equals_skimage_also_when_chunked(monkeypatch):
 
 
 @pytest.mark.parametrize("method", ["mean", "gaussian"])
-@pytest.mark.parametrize("block_size", [3, 5, 7, 11, 35])
+@pytest.mark.parametrize("window_size", [3, 5, 7, 11, 35])
 @pytest.mark.parametrize("offset", [0, 2, 2.5, -3.2])
-def test_adaptive_uint8_equals_opencv(method, block_size, offset):
-    img = _scene(size=64, seed=block_size)
+def test_adaptive_uint8_equals_opencv(method, window_size, offset):
+    img = _scene(size=64, seed=window_size)
     cv_method = cv2.ADAPTIVE_THRESH_MEAN_C if method == "mean" else cv2.ADAPTIVE_THRESH_GAUSSIAN_C
-    ref = cv2.adaptiveThreshold(img, 1, cv_method, cv2.THRESH_BINARY, block_size, offset)
-    seg = seglab.segment(img, "adaptive", method=method, block_size=block_size, offset=offset)
+    ref = cv2.adaptiveThreshold(img, 1, cv_method, cv2.THRESH_BINARY, window_size, offset)
+    seg = seglab.segment(img, "adaptive", method=method, window_size=window_size, offset=offset)
     np.testing.assert_array_equal(seg.labels, ref)
     if float(offset).is_integer():  # OpenCV's BINARY_INV is the complement for integer C
-        inv = cv2.adaptiveThreshold(img, 1, cv_method, cv2.THRESH_BINARY_INV, block_size, offset)
-        dark = seglab.segment(img, "adaptive", method=method, block_size=block_size, offset=offset,
-                              dark_foreground=True)
+        inv = cv2.adaptiveThreshold(img, 1, cv_method, cv2.THRESH_BINARY_INV, window_size, offset)
+        dark = seglab.segment(img, "adaptive", method=method, window_size=window_size, offset=offset,
+                              polarity="dark")
         np.testing.assert_array_equal(dark.labels, inv)
 
 
@@ -295,18 +295,18 @@ def _gaussian_kernel(size: int) -> np.ndarray:
 
 @pytest.mark.parametrize("dtype", [np.uint16, np.float32, np.float64], ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("method", ["mean", "gaussian"])
-@pytest.mark.parametrize("block_size", [5, 7, 21])
-def test_adaptive_other_dtypes_match_a_scipy_reference(dtype, method, block_size):
+@pytest.mark.parametrize("window_size", [5, 7, 21])
+def test_adaptive_other_dtypes_match_a_scipy_reference(dtype, method, window_size):
     img = _scene(dtype, size=64, seed=7)
     offset = 0.01 if dtype != np.uint16 else 20.0
     f = img.astype(np.float64)
     if method == "mean":
-        local = ndi.uniform_filter(f, block_size, mode="nearest")  # BORDER_REPLICATE
+        local = ndi.uniform_filter(f, window_size, mode="nearest")  # BORDER_REPLICATE
     else:
-        k = _gaussian_kernel(block_size)
+        k = _gaussian_kernel(window_size)
         local = ndi.correlate1d(ndi.correlate1d(f, k, axis=0, mode="nearest"), k, axis=1, mode="nearest")
     diff = f - (local - offset)
-    seg = seglab.segment(img, "adaptive", method=method, block_size=block_size, offset=offset)
+    seg = seglab.segment(img, "adaptive", method=method, window_size=window_size, offset=offset)
     clear = np.abs(diff) > 1e-4 * max(1.0, float(np.abs(f).max()))  # ignore float32 round-off ties
     assert clear.mean() > 0.99
     np.testing.assert_array_equal(seg.labels[clear], (diff > 0)[clear])
@@ -316,16 +316,16 @@ def test_adaptive_other_dtypes_match_a_scipy_reference(dtype, method, block_size
 def test_adaptive_float_on_integer_values_agrees_with_opencv_up_to_its_rounding():
     img = _scene(size=64, seed=11)
     ref = cv2.adaptiveThreshold(img, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 9, 3)
-    seg = seglab.segment(img.astype(np.float32), "adaptive", method="mean", block_size=9, offset=3)
+    seg = seglab.segment(img.astype(np.float32), "adaptive", method="mean", window_size=9, offset=3)
     mean = ndi.uniform_filter(img.astype(np.float64), 9, mode="nearest")
     far = np.abs(img - (mean - 3)) > 1  # OpenCV rounds the uint8 mean: only near ties may differ
     np.testing.assert_array_equal(seg.labels[far], ref[far])
 
 
-@pytest.mark.parametrize("block_size, fix", [(4, "odd"), (34, "odd"), (1, r"\[3, inf")])
-def test_adaptive_bad_block_size_gives_one_clear_line(block_size, fix):
-    with pytest.raises(InvalidParameterError, match="block_size") as info:
-        seglab.segment(_scene(size=16), "adaptive", block_size=block_size)
+@pytest.mark.parametrize("window_size, fix", [(4, "odd"), (34, "odd"), (1, r"\[3, inf")])
+def test_adaptive_bad_block_size_gives_one_clear_line(window_size, fix):
+    with pytest.raises(InvalidParameterError, match="window_size") as info:
+        seglab.segment(_scene(size=16), "adaptive", window_size=window_size)
     message = str(info.value)
     assert "\n" not in message
     assert re.search(fix, message)
@@ -334,7 +334,7 @@ def test_adaptive_bad_block_size_gives_one_clear_line(block_size, fix):
 
 def test_adaptive_meta_reports_derived_values():
     img = _scene(size=32)
-    seg = seglab.segment(img, "adaptive", block_size=35, offset=2.5)
+    seg = seglab.segment(img, "adaptive", window_size=35, offset=2.5)
     assert seg.meta["sigma"] == pytest.approx(5.6)
     assert seg.meta["offset"] == 3.0  # OpenCV rounds C up for uint8
     assert "sigma" not in seglab.segment(img, "adaptive", method="mean").meta
@@ -351,7 +351,7 @@ def test_sauvola_and_niblack_equal_skimage(dtype, window_size):
     seg = seglab.segment(img, "sauvola", window_size=window_size, k=0.3)
     np.testing.assert_array_equal(seg.labels, img <= t_s)  # default: dark ink is foreground
     t_n = filters.threshold_niblack(img, window_size=window_size, k=-0.2)
-    seg = seglab.segment(img, "niblack", window_size=window_size, k=-0.2, dark_foreground=False)
+    seg = seglab.segment(img, "niblack", window_size=window_size, k=-0.2, polarity="bright")
     np.testing.assert_array_equal(seg.labels, img > t_n)
 
 
@@ -382,7 +382,7 @@ def test_even_window_size_gives_one_clear_line(name):
 # ------------------------------------------------------ tiling declarations
 
 
-@pytest.mark.parametrize("name, params", [("adaptive", {"block_size": 21}), ("adaptive", {"block_size": 9,
+@pytest.mark.parametrize("name, params", [("adaptive", {"window_size": 21}), ("adaptive", {"window_size": 9,
                          "method": "mean"}), ("sauvola", {"window_size": 11}), ("niblack", {"window_size": 11})])
 def test_local_methods_tile_exactly_with_their_halo(name, params):
     spec = seglab.get_method(name)
@@ -412,13 +412,13 @@ def test_global_methods_fit_on_whole_apply_on_tiles(name):
 
 def test_bad_parameters_are_named():
     img = _scene(size=16)
-    with pytest.raises(InvalidParameterError, match="n_classes"):
-        seglab.segment(img, "multiotsu", n_classes=1)
-    with pytest.raises(InvalidParameterError, match="dark_foreground"):
-        seglab.segment(img, "otsu", dark_foreground="yes")
+    with pytest.raises(InvalidParameterError, match="num_classes"):
+        seglab.segment(img, "multiotsu", num_classes=1)
+    with pytest.raises(InvalidParameterError, match="polarity"):
+        seglab.segment(img, "otsu", polarity="yes")
     with pytest.raises(InvalidParameterError, match="method"):
         seglab.segment(img, "adaptive", method="median")
     with pytest.raises(InvalidParameterError, match="value"):
         seglab.segment(img, "threshold")
-    with pytest.raises(UnknownParameterError, match="block_size"):
-        seglab.segment(img, "sauvola", block_size=15)
+    with pytest.raises(UnknownParameterError, match="window_size"):
+        seglab.segment(img, "sauvola", window=15)

@@ -92,7 +92,7 @@ def test_tutorial_parameters_reproduce_the_opencv_tutorial_on_coins():
     coins = data.coins()
     ref = opencv_tutorial(coins)
     ref = np.where(ref > 1, ref - 1, 0)  # background marker 1 and lines -1 -> 0; objects 1..N
-    seg = watershed(coins, threshold="otsu", sigma=0, fg_fraction=0.7, relief="gradient", fill_holes=False,
+    seg = watershed(coins, threshold_method="otsu", sigma=0, fg_fraction=0.7, relief="gradient", fill_holes=False,
                     watershed_line=True)
     assert seg.meta["engine"] == "opencv" and seg.num_segments == ref.max()
     # cv2.watershed turns the image's outer frame into a barrier; seglab pads instead, so the border may differ
@@ -113,8 +113,8 @@ def test_default_pipeline_separates_the_24_coins(relief):
 @pytest.mark.parametrize(("invert", "expected"), [(False, "bright"), (True, "dark")])
 def test_auto_polarity_finds_the_24_coins_bright_or_inverted(invert, expected):
     coins = 255 - data.coins() if invert else data.coins()
-    seg = segment(coins, "watershed", objects="auto")
-    assert seg.meta["objects"] == expected and coins_separated(seg.labels) == 24
+    seg = segment(coins, "watershed", polarity="auto")
+    assert seg.meta["polarity"] == expected and coins_separated(seg.labels) == 24
 
 
 def test_hmaxima_variant_on_coins():
@@ -125,7 +125,7 @@ def test_hmaxima_variant_on_coins():
 @pytest.mark.parametrize("kwargs", [
     {"auto_markers": "hmaxima"},
     {"fg_fraction": 0.7},
-    {"threshold": "otsu", "auto_markers": "hmaxima", "relief": "distance"},
+    {"threshold_method": "otsu", "auto_markers": "hmaxima", "relief": "distance"},
     {"auto_markers": "hmaxima", "relief": "distance", "compactness": 0.1, "watershed_line": True},
 ])
 def test_two_overlapping_disks_become_two_instances(kwargs):
@@ -140,11 +140,11 @@ def test_two_overlapping_disks_become_two_instances(kwargs):
 
 def test_dark_objects_and_colour_input():
     img, left, right = two_disks(gap=30)
-    dark = watershed(255 - img, objects="dark", threshold="otsu")
-    bright = watershed(img, threshold="otsu")
+    dark = watershed(255 - img, polarity="dark", threshold_method="otsu")
+    bright = watershed(img, threshold_method="otsu")
     assert dark.num_segments == bright.num_segments == 2
     rgb = np.dstack([img, img // 2, 255 - img])
-    assert watershed(rgb, threshold="otsu").num_segments == 2
+    assert watershed(rgb, threshold_method="otsu").num_segments == 2
 
 
 def test_constant_and_one_pixel_images_have_no_automatic_marker():
@@ -197,11 +197,11 @@ def test_skimage_engine_equals_skimage_watershed():
 
 def test_distance_relief_with_user_markers_and_min_size():
     img, left, right = two_disks()
-    seg = watershed(img, seeds=[(20, 20), (20, 39)], relief="distance", threshold="otsu")
+    seg = watershed(img, seeds=[(20, 20), (20, 39)], relief="distance", threshold_method="otsu")
     assert seg.num_segments == 2 and (seg.labels[~(left | right)] == 0).mean() > 0.97
     speck = img.copy()
     speck[2:4, 55:57] = 200
-    assert watershed(speck, auto_markers="hmaxima", threshold="otsu", min_size=20).num_segments == 2
+    assert watershed(speck, auto_markers="hmaxima", threshold_method="otsu", min_size=20).num_segments == 2
 
 
 def test_mask_limits_the_flood():
@@ -220,7 +220,7 @@ def test_mask_limits_the_flood():
         ({"seeds": [(1, 1)], "markers": np.ones((30, 40), int)}, "not both"),
         ({"markers": np.zeros((30, 40), int)}, "no positive marker"),
         ({"markers": np.ones((2, 2), int)}, "shape"),
-        ({"block_size": 10}, "odd"),
+        ({"window_size": 10}, "odd"),
         ({"fg_fraction": 1.0}, "out of range"),
         ({"relief": "sobel"}, "relief"),
     ],

@@ -60,8 +60,8 @@ def test_coco_needs_an_instance_method(tmp_path, images, capsys):
     (["otsu", "--nbins", "1"], "nbins=1 is out of range; it must lie in [2, 65536]"),
     (["otsu", "--nbins", "many"], "--nbins: expected an integer; got 'many'"),
     (["adaptive", "--method", "gausian"], "Did you mean 'gaussian'?"),
-    (["adaptive", "--block-size", "4"], "block_size: must be odd"),  # rejected by the method itself
-    (["adaptive", "--block-size", "1"], "block_size=1 is out of range"),
+    (["adaptive", "--window-size", "4"], "window_size: must be odd"),  # rejected by the method itself
+    (["adaptive", "--window-size", "1"], "window_size=1 is out of range"),
     (["otsu", "--outputs", "labels,overlays"], "unknown output 'overlays'; Did you mean 'overlay'?"),
     (["otsu", "--page", "-1"], "expected a page number"),
     (["otsu", "--mask", "missing.png"], "--mask: missing.png: no such file"),
@@ -85,14 +85,28 @@ def test_a_parameter_that_only_some_images_reject_fails_those_files_not_the_batc
     assert "blobs.png" in summary and "flipped.png" in summary
 
 
-@pytest.mark.parametrize("names", [("blobs.png", "flipped.png", "rgba.png"), ("blobs.png",)])
-def test_a_parameter_rejected_for_the_first_two_images_or_the_only_one_is_bad_usage(tmp_path, images, capsys,
-                                                                                     names):
+def test_a_rule_that_holds_for_every_image_stops_before_any_file_is_read(tmp_path, images, capsys, monkeypatch):
+    """An even window is wrong whatever the image: exit 2 at once, nothing read, nothing written."""
+    import seglab.io
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a file was read")
+
+    monkeypatch.setattr(seglab.io, "read_image", no_reading)
     out = tmp_path / "out"
-    files = [str(images / name) for name in names]
-    assert main(["segment", "kmeans", *files, "-o", str(out), "--color-space", "lab"]) == 2
+    files = [str(images / name) for name in ("blobs.png", "flipped.png")]
+    assert main(["segment", "adaptive", *files, "-o", str(out), "--window-size", "4"]) == 2
     err = capsys.readouterr().err
-    assert "'lab' needs an (H, W, 3) RGB image" in err and err.count("\n") == 1
+    assert err.strip() == ("error: adaptive: window_size: must be odd so that the window is centred on the pixel; "
+                           "got 4, use 5 (or 3).")
+    assert not out.exists()
+
+
+def test_a_parameter_only_some_images_reject_fails_those_files(tmp_path, images, capsys):
+    """color_space='lab' needs colour: the gray files fail (exit 1), whichever comes first."""
+    out = tmp_path / "out"
+    assert main(["segment", "kmeans", str(images / "blobs.png"), "-o", str(out), "--color-space", "lab"]) == 1
+    assert "'lab' needs an (H, W, 3) RGB image" in capsys.readouterr().err
     assert _files(out) == []
 
 
@@ -124,16 +138,27 @@ def test_as_panoptic_with_things_and_things_without_as(tmp_path, images, capsys)
     segments = json.loads((out / "blobs.json").read_text())["segments"]
     assert len(segments) == 3 and all(s["is_thing"] and s["class_id"] == 1 for s in segments.values())
     assert main(["segment", "otsu", str(images), "-o", str(tmp_path / "o2"), "--things", "foreground"]) == 2
-    assert "--things chooses the object classes of --as instance" in capsys.readouterr().err
+    assert "things chooses the object classes of a conversion to instance or panoptic" in capsys.readouterr().err
 
 
 def test_method_flags_reach_the_method(tmp_path, images):
     out = tmp_path / "out"
-    args = ["segment", "adaptive", str(images / "blobs.png"), "-o", str(out), "--block-size", "5",
-            "--method", "mean", "--dark-foreground"]
+    args = ["segment", "adaptive", str(images / "blobs.png"), "-o", str(out), "--window-size", "5",
+            "--method", "mean", "--polarity", "dark"]
     assert main(args) == 0
     assert json.loads((out / "blobs.json").read_text())["params"] == {
-        "method": "mean", "block_size": 5, "offset": 0.0, "dark_foreground": True}
+        "method": "mean", "window_size": 5, "offset": 0.0, "polarity": "dark"}
+
+
+def test_deprecated_flags_still_work_and_say_so(tmp_path, images, capsys):
+    """--block-size and --dark-foreground (renamed) keep working for one release, with a warning naming the new flag."""
+    out = tmp_path / "out"
+    args = ["segment", "adaptive", str(images / "blobs.png"), "-o", str(out), "--block-size", "5", "--dark-foreground"]
+    assert main(args) == 0
+    assert json.loads((out / "blobs.json").read_text())["params"]["window_size"] == 5
+    assert json.loads((out / "blobs.json").read_text())["params"]["polarity"] == "dark"
+    err = capsys.readouterr().err
+    assert "'block_size' is deprecated" in err and "use 'window_size'" in err and "use 'polarity'" in err
 
 
 def test_mask_flag(tmp_path, images, blobs):
@@ -234,4 +259,4 @@ def test_ctrl_c_leaves_no_partial_file(tmp_path, images, demo_methods, monkeypat
     monkeypatch.setattr(atomic.os, "replace", replace_then_interrupt)
     out = tmp_path / "out"
     assert main(["segment", "otsu", str(images), "-o", str(out)]) == 130
-    assert _files(out) == ["blobs.labels.png"]  # the first file is complete; no temporary file is left
+    assert _files(out) == []  # an input's outputs appear together or not at all; no temporary file is left

@@ -8,12 +8,12 @@ import shlex
 import pytest
 
 from seglab.cli import main
-from seglab.cli.batch import build_parser
-from seglab.cli.flags import collect, convert, describe_kind, flag_name, parse_points
-from seglab.core.errors import InvalidParameterError
-from seglab.core.params import Interval, ParamSpec
+from seglab.cli.flags import collect, flag_name
+from seglab.cli.segment_cmd import build_parser
+from seglab.core.params_text import describe_kind
 from seglab.core.registry import list_methods
 from seglab.io import to_jsonable
+from seglab.run import prepare
 
 METHODS = list_methods()
 
@@ -52,11 +52,11 @@ def test_info_shows_every_parameter(spec, capsys):
 @pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)
 def test_every_method_gets_a_parser(spec):
     """Flags are generated for whatever is registered: no clashes, one flag per parameter."""
-    parser, flags, _ = build_parser(spec)
-    assert [f.spec.name for f in flags] == [p.name for p in spec.params()]
-    required = [arg for f in flags if f.spec.required for arg in (f.option, "0")]
-    ns = parser.parse_intermixed_args(["x.png", "-o", "out", *required])
-    assert ns.inputs == ["x.png"] and ns.outputs == ("labels", "json")
+    parser, flags = build_parser(spec)
+    assert [f.name for f in flags] == [p.name for p in spec.params()] + list(spec.renamed)
+    assert len({f.option for f in flags}) == len(flags)
+    ns = parser.parse_intermixed_args(["x.png", "-o", "out"])
+    assert ns.inputs == ["x.png"] and ns.outputs == "labels,json"
 
 
 @pytest.mark.parametrize("spec", [m for m in METHODS if m.example_params], ids=lambda s: s.name)
@@ -67,9 +67,9 @@ def test_info_command_line_example_parses_to_the_example_params(spec, capsys):
     words = shlex.split(line.removeprefix("Command line:"))
     assert words[:5] == ["seglab", "segment", spec.name, "INPUT...", "-o"]
     arrays = {p.name for p in spec.params() if p.kind == "array"}
-    parser, flags, _ = build_parser(spec)
+    parser, flags = build_parser(spec)
     ns = parser.parse_intermixed_args(words[3:])
-    got = collect(ns, [f for f in flags if f.spec.name not in arrays], spec)
+    got = prepare(spec, text=collect(ns, [f for f in flags if f.name not in arrays])).params
     expected = {k: v for k, v in spec.example_params.items() if k not in arrays}
     assert to_jsonable(got) == to_jsonable(expected)
 
@@ -91,32 +91,3 @@ def test_help_and_usage_errors(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == ("error: seglab segment otsu: the following arguments are required: -o/--output-dir "
                        "(see seglab segment otsu --help)")
-
-
-def test_convert_each_kind(tmp_path):
-    from PIL import Image
-    import numpy as np
-
-    assert convert(ParamSpec(name="k", kind="int"), "--k", "7") == 7
-    assert convert(ParamSpec(name="s", kind="float", nullable=True), "--s", "none") is None
-    assert convert(ParamSpec(name="c", kind="choice", choices=(4, 8)), "--c", "8") == 8
-    assert convert(ParamSpec(name="j", kind="json"), "--j", '{"a": [1, 2]}') == {"a": [1, 2]}
-    assert convert(ParamSpec(name="j", kind="json"), "--j", "red, skin") == ["red", "skin"]  # bare names
-    assert convert(ParamSpec(name="p", kind="points"), "--p", "1,2;3,4") == [(1, 2), (3, 4)]
-    assert convert(ParamSpec(name="r", kind="rng"), "--r", "42") == 42
-    Image.fromarray(np.arange(6, dtype=np.uint8).reshape(2, 3)).save(tmp_path / "m.png")
-    assert convert(ParamSpec(name="m", kind="array"), "--m", str(tmp_path / "m.png")).tolist() == [[0, 1, 2], [3, 4, 5]]
-    bad = [
-        (ParamSpec(name="k", kind="int"), "1.5", "--k: expected an integer; got '1.5'."),
-        (ParamSpec(name="c", kind="choice", choices=("mean", "gaussian")), "gausian",
-         "--c: 'gausian' is not allowed; choose one of 'mean', 'gaussian'. Did you mean 'gaussian'?"),
-        (ParamSpec(name="j", kind="json"), "{a", "--j: '{a' is not valid JSON (Expecting property name"),
-        (ParamSpec(name="p", kind="points"), "1;2", "--p: expected row,col pairs"),
-        (ParamSpec(name="m", kind="array"), str(tmp_path / "none.png"), "--m: "),
-    ]
-    for spec, raw, message in bad:
-        with pytest.raises(InvalidParameterError) as info:
-            convert(spec, flag_name(spec.name), raw)
-        assert str(info.value).startswith(message)
-    assert parse_points(" [[5, 6]] ") == [(5, 6)]
-    assert describe_kind(ParamSpec(name="x", kind="int", interval=Interval(3, None))) == "int in [3, inf)"

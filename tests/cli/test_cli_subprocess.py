@@ -65,7 +65,7 @@ def test_batch_goes_on_past_bad_files_and_lists_them(tmp_path, batch, run_seglab
 @pytest.mark.parametrize(("args", "message"), [
     (["segment", "otsuu"], "unknown method 'otsuu'. Did you mean 'otsu'?"),
     (["segment", "otsu", "--nbins", "1"], "nbins=1 is out of range"),
-    (["segment", "adaptive", "--block-size", "4"], "block_size: must be odd"),
+    (["segment", "adaptive", "--window-size", "4"], "window_size: must be odd"),
 ])
 def test_usage_errors_exit_2_with_one_line(tmp_path, batch, run_seglab, args, message):
     out = tmp_path / "out"

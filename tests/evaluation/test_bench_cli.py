@@ -82,16 +82,16 @@ def test_partition_sweep_is_the_bsds_threshold_axis(tmp_path):
         gts.append([ids + 1, (ids > 0).astype(int) + 1])
         save_bsds(root / "groundTruth" / "val" / f"{stem}.mat", *gts[-1])
     code, doc, _ = _bench(tmp_path, "kmeans", "canny", "--data", str(root), "--split", "val",
-                          "--sweep", "kmeans.n_clusters=2,3")
+                          "--sweep", "kmeans.num_classes=2,3")
     assert code == 0 and doc["task"] == "partition"
     kmeans, canny = doc["runs"]
-    assert kmeans["name"] == "kmeans n_clusters=2,3" and kmeans["per_image"][0]["settings"] == 2
+    assert kmeans["name"] == "kmeans num_classes=2,3" and kmeans["per_image"][0]["settings"] == 2
 
     results, edge_results = [], []
     for seed, annotations in enumerate(gts):
         image, _ = _scene(seed)
         gt = [metrics.BsdsGroundTruth.from_labels(a) for a in annotations]
-        segs = [label(seglab.segment(image, "kmeans", n_clusters=k, rng=0).labels, background=-1, connectivity=2) + 1
+        segs = [label(seglab.segment(image, "kmeans", num_classes=k, rng=0).labels, background=-1, connectivity=2) + 1
                 for k in (2, 3)]
         results.append(metrics.evaluate_bsds_image(gt, segs=segs))
         seg = seglab.segment(image, "canny")
@@ -127,27 +127,35 @@ def test_split_list_limit_and_a_bad_image(tmp_path, capsys):
 
 def test_a_method_failing_on_every_image_is_listed_per_image(tmp_path, dataset):
     code, doc, _ = _bench(tmp_path, "otsu", "multiotsu", "--data", str(dataset), "--num-classes", "2",
-                          "--label-map", "2=1", "--param", "multiotsu.n_classes=3")
+                          "--label-map", "2=1", "--param", "multiotsu.num_classes=3")
     assert code == 1
     otsu, multi = doc["runs"]
     assert otsu["error"] is None and multi["n_images"] == 0
     assert all("outside [0, 2)" in f["reason"] for f in multi["failures"])
 
 
-def test_parameters_rejected_on_the_first_image_skip_the_method(dataset):
+def test_parameters_are_checked_before_any_image_is_read(dataset, monkeypatch):
+    from seglab.core.errors import InvalidParameterError
+    from seglab.evaluation import bench
     from seglab.evaluation.bench import MethodRun, run_bench
     from seglab.evaluation.datasets import find_dataset
 
-    threshold, otsu = run_bench(find_dataset(dataset), [MethodRun("threshold"), MethodRun("otsu")], task="instance")
-    assert "needs the parameter 'value'" in threshold.error and threshold.n_images == 0 and not threshold.failures
-    assert otsu.error is None and otsu.n_images == 3
+    def no_reading(*args, **kwargs):
+        raise AssertionError("an image was read")
+
+    monkeypatch.setattr(bench, "read_input", no_reading)
+    with pytest.raises(InvalidParameterError, match="needs the parameter 'value'"):
+        run_bench(find_dataset(dataset), [MethodRun("otsu"), MethodRun("threshold")], task="instance")
+    with pytest.raises(InvalidParameterError, match="window_size: must be odd"):
+        run_bench(find_dataset(dataset), [MethodRun("adaptive", sweep=("window_size", (5, 4)))], task="instance")
 
 
 @pytest.mark.parametrize("args, message", [
     (["otsu", "--param", "sigma=2"], "otsu has no parameter 'sigma'"),
     (["otsu", "--param", "nbins=x"], "expected an integer"),
-    (["kmeans", "--sweep", "n_clusters=2,3", "--sweep", "rng=1,2"], "one sweep per method"),
+    (["kmeans", "--sweep", "num_classes=2,3", "--sweep", "rng=1,2"], "one sweep per method"),
     (["otsu", "--split", "val"], "no split 'val'"),
+    (["adaptive", "--sweep", "window_size=5,4"], "window_size: must be odd"),
     (["otsu", "--task", "instance", "--label-map", "255=1"], "only applies to semantic"),
     (["nosuch"], "unknown method 'nosuch'"),
 ])
@@ -165,26 +173,15 @@ def test_existing_outputs_are_kept_without_overwrite(tmp_path, dataset, capsys):
     assert "already exists" in capsys.readouterr().err and (out / "bench.md").read_text() == "mine"
 
 
-def test_a_rejected_sweep_value_does_not_stop_the_other_settings(dataset):
-    from seglab.evaluation.bench import MethodRun, run_bench
-    from seglab.evaluation.datasets import find_dataset
-
-    # value=None is rejected on the first image; the other setting of the sweep still runs
-    bad, good = run_bench(find_dataset(dataset), [MethodRun("threshold", sweep=("value", (None, 100.0)))],
-                          task="instance")
-    assert bad.error and bad.n_images == 0
-    assert good.error is None and good.n_images == 3
-
-
 def test_darkest_background_class_makes_bright_clusters_the_instances(tmp_path, dataset):
     """k-means puts the dark ground in one cluster: with ``darkest`` it is background, the squares are found."""
     code, doc, _ = _bench(tmp_path, "kmeans", "--data", str(dataset), "--task", "instance",
-                          "--param", "n_clusters=2", "--background-class", "darkest")
+                          "--param", "num_classes=2", "--background-class", "darkest")
     assert code == 0
     truths, preds = [], []
     for seed in range(3):
         image, ids = _scene(seed)
-        seg = seglab.segment(image, "kmeans", n_clusters=2, rng=0)
+        seg = seglab.segment(image, "kmeans", num_classes=2, rng=0)
         dark = min(np.unique(seg.labels), key=lambda c: image[seg.labels == c].mean())
         truths.append(ids)
         preds.append(semantic_to_instance(seg.labels, background=int(dark)))

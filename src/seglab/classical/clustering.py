@@ -12,7 +12,7 @@ Examples
 >>> import numpy as np
 >>> from seglab.classical.clustering import kmeans
 >>> img = np.zeros((4, 4), np.uint8); img[:, 2:] = 200
->>> kmeans(img, n_clusters=2, rng=0).labels.tolist()
+>>> kmeans(img, num_classes=2, rng=0).labels.tolist()
 [[1, 1, 2, 2], [1, 1, 2, 2], [1, 1, 2, 2], [1, 1, 2, 2]]
 """
 
@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.memory import available_memory
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation
 from ..core.validate import LUMA_WEIGHTS, check_param, float_dtype_for
@@ -179,10 +179,10 @@ def check_float32_range(values: NDArray, method: str, what: str = "feature value
 
 
 def _kmeans_core(
-    x: NDArray[np.float32], n_clusters: int, n_init: int, init: str, max_iter: int, tol: float, rng: Any
+    x: NDArray[np.float32], num_classes: int, n_init: int, init: str, max_iter: int, tol: float, rng: Any
 ) -> tuple[NDArray, NDArray, NDArray[np.intp], float]:
     """OpenCV k-means: (centres, labels 0..K'-1, sizes, inertia), coinciding and empty clusters merged."""
-    if x.shape[0] < n_clusters:  # fewer pixels than clusters: each distinct value is a cluster
+    if x.shape[0] < num_classes:  # fewer pixels than clusters: each distinct value is a cluster
         centres, labels, sizes = np.unique(x, axis=0, return_inverse=True, return_counts=True)
         return centres.astype(np.float64), labels.ravel(), sizes, 0.0
     import cv2
@@ -191,20 +191,20 @@ def _kmeans_core(
     cv2.setRNGSeed(_cv_seed(rng))
     flags = cv2.KMEANS_PP_CENTERS if init == "k-means++" else cv2.KMEANS_RANDOM_CENTERS
     criteria = kmeans_criteria(max_iter, tol)
-    inertia, labels, centres = cv2.kmeans(x, n_clusters, None, criteria, n_init, flags)
+    inertia, labels, centres = cv2.kmeans(x, num_classes, None, criteria, n_init, flags)
     labels = labels.ravel()
-    sizes = np.bincount(labels, minlength=n_clusters)
+    sizes = np.bincount(labels, minlength=num_classes)
     used = np.flatnonzero(sizes)
     merged, inverse = np.unique(centres[used], axis=0, return_inverse=True)
-    if len(merged) == n_clusters:
+    if len(merged) == num_classes:
         return centres.astype(np.float64), labels, sizes, float(inertia)
-    lut = np.zeros(n_clusters, np.intp)
+    lut = np.zeros(num_classes, np.intp)
     lut[used] = inverse.ravel()
     return merged.astype(np.float64), np.take(lut, labels), np.bincount(lut, sizes, len(merged)), float(inertia)
 
 
 def _kmeans_train(
-    image: NDArray, n_clusters: int, color_space: str, spatial_weight: float, n_init: int, init: str,
+    image: NDArray, num_classes: int, color_space: str, spatial_weight: float, n_init: int, init: str,
     max_iter: int, tol: float, rng: Any, mask: NDArray[np.bool_] | None,
 ) -> tuple[dict[str, Any], NDArray[np.int32]]:
     """Cluster the pixels in `mask`: (state with ordered centres, sizes and inertia; their labels 1..K)."""
@@ -213,7 +213,7 @@ def _kmeans_train(
     if x.shape[0] == 0:
         centres, labels, sizes, inertia = np.zeros((0, x.shape[1])), np.zeros(0, np.int32), np.zeros(0), 0.0
     else:
-        centres, labels, sizes, inertia = _kmeans_core(x, n_clusters, n_init, init, max_iter, tol, rng)
+        centres, labels, sizes, inertia = _kmeans_core(x, num_classes, n_init, init, max_iter, tol, rng)
     order = _canonical_order(centres, channels, color_space)
     if np.array_equal(order, np.arange(len(order))):
         labels = np.add(labels, 1, dtype=np.int32)
@@ -230,12 +230,12 @@ def _kmeans_train(
 
 
 def _kmeans_fit(
-    image: NDArray, *, n_clusters: int = 3, color_space: str = "rgb", spatial_weight: float = 0.0,
+    image: NDArray, *, num_classes: int = 3, color_space: str = "rgb", spatial_weight: float = 0.0,
     n_init: int = 3, init: str = "k-means++", max_iter: int = 100, tol: float = 0.0, rng: Any = None,
     mask: NDArray[np.bool_] | None = None, **_: Any,
 ) -> dict[str, Any]:
     """Fit k-means: the state (centres, feature settings) that :func:`_kmeans_apply` labels tiles with."""
-    return _kmeans_train(image, n_clusters, color_space, spatial_weight, n_init, init, max_iter, tol, rng,
+    return _kmeans_train(image, num_classes, color_space, spatial_weight, n_init, init, max_iter, tol, rng,
                          mask)[0]
 
 
@@ -261,7 +261,7 @@ def _kmeans_result(labels: NDArray[np.int32], state: Mapping[str, Any], extra: d
     k = len(state["centres"])
     scale = state["spatial_weight"] / max(state["shape"])
     meta = {
-        "n_clusters": k,
+        "num_classes": k,
         **_describe_centres(state["centres"], state["channels"], state["color_space"], scale),
         **extra,
     }
@@ -271,13 +271,14 @@ def _kmeans_result(labels: NDArray[np.int32], state: Mapping[str, Any], extra: d
 
 @register(
     "kmeans", family="clustering", task="semantic", input="any", tiling="global",
-    stochastic=True, fit=_kmeans_fit, apply=_kmeans_apply, example_params={"n_clusters": 3},
+    stochastic=True, fit=_kmeans_fit, apply=_kmeans_apply, example_params={"num_classes": 3},
+    renamed=(Renamed("n_clusters", "num_classes"),),
 )
 def kmeans(
     image: ArrayLike,
     /,
     *,
-    n_clusters: Annotated[int, Interval(1, None)] = 3,
+    num_classes: Annotated[int, Interval(1, None)] = 3,
     color_space: ColorSpace = "rgb",
     spatial_weight: Annotated[float, Interval(0, None)] = 0.0,
     n_init: Annotated[int, Interval(1, 1000)] = 3,
@@ -293,7 +294,7 @@ def kmeans(
     ----------
     image : (H, W) or (H, W, 3) ndarray
         Gray or RGB, any real dtype (float colour in [0, 1]).
-    n_clusters : int, optional
+    num_classes : int, optional
         Number of clusters, the *k* of k-means.
     color_space : {"rgb", "lab", "hsv"}, optional
         Features: "rgb" the image's own values (intensity for gray images),
@@ -329,24 +330,24 @@ def kmeans(
         v) for "hsv"), ``centre_positions`` ((row, col), with a spatial
         term), ``inertia`` (sum of squared feature distances to the centres,
         OpenCV's compactness), ``sizes`` (pixels per cluster) and
-        ``n_clusters`` (K).
+        ``num_classes`` (K).
 
     Notes
     -----
-    If the clustered pixels hold fewer than `n_clusters` distinct feature
+    If the clustered pixels hold fewer than `num_classes` distinct feature
     vectors (a constant image, a 1x1 image), coinciding and empty clusters
-    are merged and fewer clusters come back: ``meta["n_clusters"]`` says
+    are merged and fewer clusters come back: ``meta["num_classes"]`` says
     how many. Features are float32 (OpenCV's k-means works in float32).
 
     Examples
     --------
     >>> import numpy as np
     >>> img = np.zeros((4, 6, 3), np.uint8); img[:, 2:4] = (200, 30, 30); img[:, 4:] = 255
-    >>> seg = kmeans(img, n_clusters=3, rng=0)
+    >>> seg = kmeans(img, num_classes=3, rng=0)
     >>> seg.labels[0].tolist(), seg.meta["centres"][1]
     ([1, 1, 2, 2, 3, 3], [200.0, 30.0, 30.0])
     """
-    state, fit_labels = _kmeans_train(image, n_clusters, color_space, spatial_weight, n_init, init, max_iter,
+    state, fit_labels = _kmeans_train(image, num_classes, color_space, spatial_weight, n_init, init, max_iter,
                                       tol, rng, mask)
     labels = _scatter(fit_labels, mask, image.shape[:2], np.int32)
     return _kmeans_result(labels, state, {"inertia": state["inertia"], "sizes": state["sizes"]})
@@ -418,48 +419,48 @@ def _fcm_core(
     return centres + mean, u, history, converged
 
 
-def _fcm_init(init: Any, n_clusters: int, mask: NDArray[np.bool_] | None, shape: tuple[int, int],
+def _fcm_init(init: Any, num_classes: int, mask: NDArray[np.bool_] | None, shape: tuple[int, int],
               n_pixels: int, ftype: type, rng: Any) -> NDArray:
     if init is None:
-        u = np.random.default_rng(rng).random((n_clusters, n_pixels), dtype=ftype)
+        u = np.random.default_rng(rng).random((num_classes, n_pixels), dtype=ftype)
     else:
         u = np.array(init, dtype=np.float64)  # a copy: normalised in place below
         check_param(
-            u.shape == (n_clusters, *shape), "init",
-            f"must be (n_clusters, H, W) = {(n_clusters, *shape)} memberships; got shape {u.shape}.",
+            u.shape == (num_classes, *shape), "init",
+            f"must be (num_classes, H, W) = {(num_classes, *shape)} memberships; got shape {u.shape}.",
         )
-        u = u.reshape(n_clusters, -1) if mask is None else u[:, mask]
+        u = u.reshape(num_classes, -1) if mask is None else u[:, mask]
         check_param(bool(np.isfinite(u).all() and (u >= 0).all()), "init", "memberships must be finite and >= 0.")
         check_param(bool((u.sum(axis=0) > 0).all()), "init", "every pixel needs a positive membership somewhere.")
     u /= u.sum(axis=0)
     return np.fmax(u, np.finfo(np.float64).eps, out=u).astype(ftype, copy=False)
 
 
-def _check_fcm_memory(n_clusters: int, n_pixels: int, itemsize: int) -> None:
-    """Refuse a run whose (n_clusters, pixels) arrays cannot fit: memberships, distances and their powers."""
-    need = 5.0 * n_clusters * n_pixels * itemsize
+def _check_fcm_memory(num_classes: int, n_pixels: int, itemsize: int) -> None:
+    """Refuse a run whose (num_classes, pixels) arrays cannot fit: memberships, distances and their powers."""
+    need = 5.0 * num_classes * n_pixels * itemsize
     free = available_memory()
     if free is not None and need > free:
         raise InvalidParameterError(
-            f"n_clusters: {n_clusters} clusters over {n_pixels} pixels need about {need / 2**30:.1f} GiB for the "
+            f"num_classes: {num_classes} clusters over {n_pixels} pixels need about {need / 2**30:.1f} GiB for the "
             f"membership arrays but {free / 2**30:.1f} GiB is available; use fewer clusters, a mask or a smaller "
             "image."
         )
 
 
 def _fcm_train(
-    image: NDArray, n_clusters: int, m: float, tol: float, max_iter: int, init: Any, color_space: str,
+    image: NDArray, num_classes: int, m: float, tol: float, max_iter: int, init: Any, color_space: str,
     rng: Any, mask: NDArray[np.bool_] | None,
 ) -> tuple[dict[str, Any], NDArray]:
     """Cluster the pixels in `mask`: (state with ordered centres and the run's record, their memberships)."""
     ftype = float_dtype_for(image.dtype)
     x = _features(image, color_space, 0.0, mask, ftype)
-    _check_fcm_memory(n_clusters, x.shape[0], np.dtype(ftype).itemsize)
-    u = _fcm_init(init, n_clusters, mask, image.shape[:2], x.shape[0], ftype, rng)
+    _check_fcm_memory(num_classes, x.shape[0], np.dtype(ftype).itemsize)
+    u = _fcm_init(init, num_classes, mask, image.shape[:2], x.shape[0], ftype, rng)
     if x.shape[0]:
         centres, u, history, converged = _fcm_core(x, u, m, tol, max_iter)
     else:
-        centres, history, converged = np.zeros((n_clusters, x.shape[1])), [], True
+        centres, history, converged = np.zeros((num_classes, x.shape[1])), [], True
     channels = _channels(image)
     order = _canonical_order(centres, channels, color_space)
     state = {
@@ -470,12 +471,12 @@ def _fcm_train(
 
 
 def _fcm_fit(
-    image: NDArray, *, n_clusters: int = 3, m: float = 2.0, tol: float = 1e-3, max_iter: int = 100,
+    image: NDArray, *, num_classes: int = 3, m: float = 2.0, tol: float = 1e-3, max_iter: int = 100,
     init: Any = None, color_space: str = "rgb", rng: Any = None, mask: NDArray[np.bool_] | None = None,
     **_: Any,
 ) -> dict[str, Any]:
     """Fit fuzzy c-means: the state (centres, m, features) that :func:`_fcm_apply` labels tiles with."""
-    return _fcm_train(image, n_clusters, m, tol, max_iter, init, color_space, rng, mask)[0]
+    return _fcm_train(image, num_classes, m, tol, max_iter, init, color_space, rng, mask)[0]
 
 
 def _fcm_apply(image: NDArray, state: Mapping[str, Any], *, mask: NDArray[np.bool_] | None = None,
@@ -506,7 +507,7 @@ def _fcm_result(image: NDArray, u: NDArray, mask: NDArray[np.bool_] | None, stat
     labels = _scatter(_argmax_rows(u) + 1 if k else np.zeros(u.shape[1], np.int32), mask, image.shape[:2],
                       np.int32)
     scores = _scatter(u, mask, image.shape[:2], np.float32)
-    meta = {"n_clusters": k, **_describe_centres(state["centres"], state["channels"], state["color_space"], 0.0),
+    meta = {"num_classes": k, **_describe_centres(state["centres"], state["channels"], state["color_space"], 0.0),
             **extra}
     classes = ("background", *(f"cluster{j}" for j in range(1, k + 1)))
     return Segmentation(labels=labels, task="semantic", classes=classes, scores=scores, meta=meta)
@@ -514,13 +515,14 @@ def _fcm_result(image: NDArray, u: NDArray, mask: NDArray[np.bool_] | None, stat
 
 @register(
     "fuzzy_cmeans", family="clustering", task="semantic", input="any", tiling="global",
-    stochastic=True, fit=_fcm_fit, apply=_fcm_apply, example_params={"n_clusters": 3},
+    stochastic=True, fit=_fcm_fit, apply=_fcm_apply, example_params={"num_classes": 3},
+    renamed=(Renamed("n_clusters", "num_classes"),),
 )
 def fuzzy_cmeans(
     image: ArrayLike,
     /,
     *,
-    n_clusters: Annotated[int, Interval(1, None)] = 3,
+    num_classes: Annotated[int, Interval(1, None)] = 3,
     m: Annotated[float, Interval(1, None, lo_open=True)] = 2.0,
     tol: Annotated[float, Interval(0, None)] = 1e-3,
     max_iter: Annotated[int, Interval(1, None)] = 100,
@@ -535,7 +537,7 @@ def fuzzy_cmeans(
     ----------
     image : (H, W) or (H, W, 3) ndarray
         Gray or RGB, any real dtype (float colour in [0, 1]).
-    n_clusters : int, optional
+    num_classes : int, optional
         Number of clusters, the *c* of c-means.
     m : float, optional
         Fuzzifier, > 1: near 1 gives almost hard memberships, large values
@@ -546,7 +548,7 @@ def fuzzy_cmeans(
         it does not depend on the image size).
     max_iter : int, optional
         Largest number of iterations.
-    init : (n_clusters, H, W) ndarray, optional
+    init : (num_classes, H, W) ndarray, optional
         Initial memberships (normalised per pixel); random from `rng` when None.
     color_space : {"rgb", "lab", "hsv"}, optional
         Features, as in :func:`kmeans`: the image's values, CIE Lab, or the HSV cone.
@@ -564,25 +566,25 @@ def fuzzy_cmeans(
         increasing centre luminance); ``scores[j - 1]`` is the membership map
         of cluster ``j`` (float32). ``meta``: ``centres`` (as in
         :func:`kmeans`), ``objective`` (final ``J_m = sum u^m d^2``),
-        ``objective_history``, ``n_iter``, ``converged``, ``n_clusters``.
+        ``objective_history``, ``n_iter``, ``converged``, ``num_classes``.
 
     Notes
     -----
     Vectorised NumPy, float32 (float64 for float64 images). Each iteration
     matches ``skfuzzy.cluster.cmeans`` (same update, same distance floor),
     so the same data, `m` and initial memberships give the same objective.
-    With fewer distinct colours than `n_clusters`, several clusters share a
+    With fewer distinct colours than `num_classes`, several clusters share a
     centre and split its memberships equally; labels then take the first.
 
     Examples
     --------
     >>> import numpy as np
     >>> img = np.zeros((4, 4), np.uint8); img[:, 2:] = 200
-    >>> seg = fuzzy_cmeans(img, n_clusters=2, rng=0)
+    >>> seg = fuzzy_cmeans(img, num_classes=2, rng=0)
     >>> seg.labels[0].tolist(), seg.scores.shape, round(float(seg.scores[1, 0, 3]), 3)
     ([1, 1, 2, 2], (2, 4, 4), 1.0)
     """
-    state, memberships = _fcm_train(image, n_clusters, m, tol, max_iter, init, color_space, rng, mask)
+    state, memberships = _fcm_train(image, num_classes, m, tol, max_iter, init, color_space, rng, mask)
     history = state["objective_history"]
     extra = {
         "objective": history[-1] if history else 0.0, "objective_history": history,

@@ -333,6 +333,19 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _hashable_ranges(ranges: Any) -> Any:
+    """`ranges` frozen for the parse cache, checked: parsing (cached) raises on any bad range."""
+    frozen = _freeze(ranges)
+    try:
+        hash(frozen)
+    except TypeError:
+        raise InvalidParameterError(
+            f"ranges: expected preset names, dicts or tuples of numbers; got {ranges!r}."
+        ) from None
+    _compile_ranges(frozen, "|u1")
+    return frozen
+
+
 def _thaw(value: Any) -> Any:
     if isinstance(value, tuple) and value[:1] == ("__dict__",):
         return {k: _thaw(v) for k, v in value[1]}
@@ -353,7 +366,7 @@ def _compile_ranges(frozen: Any, dtype: str) -> tuple[list[dict[str, Any]], list
 
 @register(
     "hsv_range", family="color", task="semantic", input="color", tiling="pointwise",
-    example_params={"ranges": ["red", "green", "blue"]},
+    example_params={"ranges": ["red", "green", "blue"]}, check=lambda p: _hashable_ranges(p["ranges"]),
 )
 def hsv_range(
     image: ArrayLike,
@@ -410,14 +423,7 @@ def hsv_range(
     import cv2
 
     exact = image.dtype != np.uint8
-    frozen = _freeze(ranges)
-    try:
-        hash(frozen)
-    except TypeError:
-        raise InvalidParameterError(
-            f"ranges: expected preset names, dicts or tuples of numbers; got {ranges!r}."
-        ) from None
-    parsed, bounds = _compile_ranges(frozen, np.dtype(image.dtype).str)
+    parsed, bounds = _compile_ranges(_hashable_ranges(ranges), np.dtype(image.dtype).str)
     height, width = image.shape[:2]
     labels = np.empty((height, width), np.int32)
     step = next(_blocks(height, width, _HSV_BLOCK_PIXELS)).stop
@@ -458,7 +464,8 @@ def hsv_range(
 # --------------------------------------------------------------------------- color_distance
 
 
-def _references_lab(references: Any, space: str, dtype: np.dtype) -> NDArray[np.float64]:
+def _reference_array(references: Any, space: str) -> NDArray[np.float64]:
+    """The reference colours as an ``(N, 3)`` array; checks what does not depend on the image."""
     try:
         refs = np.asarray(references, dtype=np.float64)
     except (TypeError, ValueError):
@@ -474,6 +481,12 @@ def _references_lab(references: Any, space: str, dtype: np.dtype) -> NDArray[np.
     if space == "lab":
         bad = (refs[:, 0] < 0) | (refs[:, 0] > 100)
         check_param(not bad.any(), "references", f"Lab lightness L* must lie in [0, 100]; got {refs[bad].tolist()}.")
+    return refs
+
+
+def _references_lab(references: Any, space: str, dtype: np.dtype) -> NDArray[np.float64]:
+    refs = _reference_array(references, space)
+    if space == "lab":
         return refs
     white = white_level(dtype)
     bad = (refs < 0).any(1) | (refs > white).any(1)
@@ -489,6 +502,7 @@ def _references_lab(references: Any, space: str, dtype: np.dtype) -> NDArray[np.
     "color_distance", family="color", task="semantic", input="color", tiling="pointwise",
     example_params={"references": [[48, 68, 50], [70, -65, 60]], "reference_space": "lab",
                     "tolerance": 25.0},
+    check=lambda p: _reference_array(p["references"], p["reference_space"]),
 )
 def color_distance(
     image: ArrayLike,

@@ -203,6 +203,10 @@ def _check_thresholds(low: float | None, high: float | None) -> None:
         )
 
 
+def _check_params(params: Mapping[str, Any]) -> None:
+    _check_thresholds(params["low_threshold"], params["high_threshold"])
+
+
 def _halo(sigma_default: float, extra: int) -> Any:
     def halo(p: Mapping[str, Any]) -> int:
         return math.ceil(4 * p.get("sigma", sigma_default)) + extra + p.get("close_radius", 2)
@@ -286,6 +290,7 @@ def _abs_median(image: NDArray) -> float:
 
 @register(
     "canny", family="edge", task="instance", input="gray", tiling="instance", halo=_halo(1.0, 2),
+    check=_check_params,
 )
 def canny(
     image: ArrayLike,
@@ -532,6 +537,7 @@ def _gradient_doc(title: str, norm: int, name: str) -> Any:
 
 @register(
     "sobel", family="edge", task="instance", input="gray", tiling="instance", halo=_halo(0.0, 1),
+    check=_check_params,
 )
 @_gradient_doc("Sobel", 8, "sobel")
 def sobel(
@@ -553,6 +559,7 @@ def sobel(
 
 @register(
     "scharr", family="edge", task="instance", input="gray", tiling="instance", halo=_halo(0.0, 1),
+    check=_check_params,
 )
 @_gradient_doc("Scharr", 32, "scharr")
 def scharr(

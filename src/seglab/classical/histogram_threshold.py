@@ -2,7 +2,7 @@
 
 The family's conventions hold (see :mod:`seglab.classical.threshold`):
 thresholds in the image's own units, foreground where ``image > threshold``
-(``dark_foreground=True`` for the exact complement), a constant image is all
+(``polarity="dark"`` for the exact complement), a constant image is all
 background, colour is converted to gray with BT.601 luma by the registry. Each
 threshold equals scikit-image's on the same pixels.
 
@@ -24,11 +24,19 @@ from typing import Annotated, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation
 from ..core.validate import check_param
-from .threshold import _apply_binary, _fallback_threshold, _no_split, _values, histogram
+from .histograms import (
+    POLARITY_RENAMED,
+    Polarity,
+    apply_binary,
+    fallback_threshold,
+    histogram,
+    no_split,
+    pixel_values,
+)
 
 __all__ = ["multiotsu", "li", "triangle", "yen"]
 
@@ -36,11 +44,11 @@ _MULTIOTSU_MAX_COMBINATIONS = 5e8  # about 10 s in scikit-image's search
 
 
 def _multiotsu_fit(
-    image: NDArray, *, n_classes: int = 3, nbins: int = 256, mask: NDArray | None = None, **_: Any
+    image: NDArray, *, num_classes: int = 3, nbins: int = 256, mask: NDArray | None = None, **_: Any
 ) -> dict[str, Any]:
-    if _no_split(image, mask):
-        return {"thresholds": [_fallback_threshold(image, mask)] * (n_classes - 1)}
-    values = _values(image, mask)
+    if no_split(image, mask):
+        return {"thresholds": [fallback_threshold(image, mask)] * (num_classes - 1)}
+    values = pixel_values(image, mask)
     if image.dtype.kind in "iu" and int(values.max()) - int(values.min()) >= nbins:
         # Too many integer levels for an exhaustive search: bin them like a float image.
         from skimage.exposure import histogram as sk_histogram
@@ -49,20 +57,20 @@ def _multiotsu_fit(
     else:
         counts, centers = histogram(image, nbins=nbins, mask=mask)
     levels = np.flatnonzero(counts)
-    if levels.size < n_classes:  # one class per occupied level, lowest first; the rest stay empty
+    if levels.size < num_classes:  # one class per occupied level, lowest first; the rest stay empty
         t = [float(c) for c in centers[levels[:-1]]]
-        return {"thresholds": t + [float(values.max())] * (n_classes - 1 - len(t))}
-    combos = math.comb(counts.size - 1, n_classes - 1)
+        return {"thresholds": t + [float(values.max())] * (num_classes - 1 - len(t))}
+    combos = math.comb(counts.size - 1, num_classes - 1)
     check_param(
-        combos <= _MULTIOTSU_MAX_COMBINATIONS, "n_classes",
-        f"{n_classes} classes over {counts.size} histogram levels means {combos:.2g} threshold "
+        combos <= _MULTIOTSU_MAX_COMBINATIONS, "num_classes",
+        f"{num_classes} classes over {counts.size} histogram levels means {combos:.2g} threshold "
         f"combinations to search (limit {_MULTIOTSU_MAX_COMBINATIONS:.0e}, about 10 s); "
         "use fewer classes or fewer bins (nbins).",
     )
     from skimage.filters import threshold_multiotsu
 
     prob = counts / np.sum(counts)  # normalised exactly as skimage.exposure.histogram(normalize=True)
-    return {"thresholds": [float(t) for t in threshold_multiotsu(hist=(prob, centers), classes=n_classes)]}
+    return {"thresholds": [float(t) for t in threshold_multiotsu(hist=(prob, centers), classes=num_classes)]}
 
 
 def _multiotsu_apply(image: NDArray, state: Mapping[str, Any], **_: Any) -> Segmentation:
@@ -80,24 +88,24 @@ def _multiotsu_apply(image: NDArray, state: Mapping[str, Any], **_: Any) -> Segm
 
 @register(
     "multiotsu", family="threshold", task="semantic", input="gray", tiling="global",
-    fit=_multiotsu_fit, apply=_multiotsu_apply,
+    fit=_multiotsu_fit, apply=_multiotsu_apply, renamed=(Renamed("n_classes", "num_classes"),),
 )
 def multiotsu(
     image: ArrayLike,
     /,
     *,
-    n_classes: Annotated[int, Interval(2, 8)] = 3,
+    num_classes: Annotated[int, Interval(2, 8)] = 3,
     nbins: Annotated[int, Interval(2, 65536)] = 256,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
-    """Multi-class Otsu: `n_classes` intensity classes from ``n_classes - 1`` thresholds.
+    """Multi-class Otsu: `num_classes` intensity classes from ``num_classes - 1`` thresholds.
 
     Parameters
     ----------
     image : (H, W) ndarray
         Grayscale image, any real dtype, in its own units; RGB is converted to gray (BT.601 luma).
-    n_classes : int, optional
-        Number of classes. The exhaustive search grows as ``levels ** (n_classes - 1)``:
+    num_classes : int, optional
+        Number of classes. The exhaustive search grows as ``levels ** (num_classes - 1)``:
         on 256 levels, 4 classes take ~0.05 s and 5 classes ~3 s; larger searches are refused.
     nbins : int, optional
         Histogram bins. Integer images whose value range fits in `nbins` use one
@@ -109,7 +117,7 @@ def multiotsu(
     Returns
     -------
     Segmentation
-        Semantic labels 0..n_classes-1 ordered by intensity: class ``k`` holds
+        Semantic labels 0..num_classes-1 ordered by intensity: class ``k`` holds
         ``t[k-1] < value <= t[k]`` (the same ``>`` rule as `otsu`); ``classes``
         are ``"class0"``... ; ``meta["thresholds"]`` equals scikit-image's
         ``threshold_multiotsu`` on the same histogram (for wide integer ranges,
@@ -121,33 +129,34 @@ def multiotsu(
     --------
     >>> import numpy as np
     >>> img = np.repeat(np.array([[10, 100, 200]], np.uint8), 4, axis=0)
-    >>> seg = multiotsu(img, n_classes=3)
+    >>> seg = multiotsu(img, num_classes=3)
     >>> seg.labels[0].tolist(), seg.meta["thresholds"]
     ([0, 1, 2], [10.0, 100.0])
     """
-    return _multiotsu_apply(image, _multiotsu_fit(image, n_classes=n_classes, nbins=nbins, mask=mask))
+    return _multiotsu_apply(image, _multiotsu_fit(image, num_classes=num_classes, nbins=nbins, mask=mask))
 
 
 def _li_fit(
-    image: NDArray, *, tol: float | None = None, dark_foreground: bool = False, mask: NDArray | None = None,
+    image: NDArray, *, tol: float | None = None, polarity: Polarity = "bright", mask: NDArray | None = None,
     **_: Any,
 ) -> dict[str, Any]:
-    if _no_split(image, mask):
-        t = _fallback_threshold(image, mask)
+    if no_split(image, mask):
+        t = fallback_threshold(image, mask)
     else:
         from skimage.filters import threshold_li
 
-        t = float(threshold_li(_values(image, mask), tolerance=tol))
-    return {"threshold": t, "dark_foreground": dark_foreground}
+        t = float(threshold_li(pixel_values(image, mask), tolerance=tol))
+    return {"threshold": t, "polarity": polarity}
 
 
-@register("li", family="threshold", task="semantic", input="gray", tiling="global", fit=_li_fit, apply=_apply_binary)
+@register("li", family="threshold", task="semantic", input="gray", tiling="global", fit=_li_fit, apply=apply_binary,
+          renamed=(POLARITY_RENAMED,))
 def li(
     image: ArrayLike,
     /,
     *,
     tol: Annotated[float, Interval(0, None, lo_open=True)] | None = None,
-    dark_foreground: bool = False,
+    polarity: Polarity = "bright",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Two-class segmentation with Li's minimum cross-entropy threshold.
@@ -159,8 +168,9 @@ def li(
     tol : float, optional
         Stop when the threshold moves by less than this (image units). Default:
         0.5 for integer images, half the smallest step between values for float ones.
-    dark_foreground : bool, optional
-        If True, foreground is ``image <= threshold`` (the exact complement).
+    polarity : {"bright", "dark"}, optional
+        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
+        (dark objects, the exact complement).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the computation.
 
@@ -177,31 +187,31 @@ def li(
     >>> int(li(img).labels.sum())
     16
     """
-    return _apply_binary(image, _li_fit(image, tol=tol, dark_foreground=dark_foreground, mask=mask))
+    return apply_binary(image, _li_fit(image, tol=tol, polarity=polarity, mask=mask))
 
 
 def _triangle_fit(
-    image: NDArray, *, nbins: int = 256, dark_foreground: bool = False, mask: NDArray | None = None, **_: Any
+    image: NDArray, *, nbins: int = 256, polarity: Polarity = "bright", mask: NDArray | None = None, **_: Any
 ) -> dict[str, Any]:
-    if _no_split(image, mask):
-        t = _fallback_threshold(image, mask)
+    if no_split(image, mask):
+        t = fallback_threshold(image, mask)
     else:
         from skimage.filters import threshold_triangle
 
-        t = float(threshold_triangle(_values(image, mask), nbins=nbins))
-    return {"threshold": t, "dark_foreground": dark_foreground}
+        t = float(threshold_triangle(pixel_values(image, mask), nbins=nbins))
+    return {"threshold": t, "polarity": polarity}
 
 
 @register(
     "triangle", family="threshold", task="semantic", input="gray", tiling="global",
-    fit=_triangle_fit, apply=_apply_binary,
+    fit=_triangle_fit, apply=apply_binary, renamed=(POLARITY_RENAMED,),
 )
 def triangle(
     image: ArrayLike,
     /,
     *,
     nbins: Annotated[int, Interval(2, 65536)] = 256,
-    dark_foreground: bool = False,
+    polarity: Polarity = "bright",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Two-class segmentation with the triangle (Zack) threshold, for one dominant peak.
@@ -212,8 +222,9 @@ def triangle(
         Grayscale image, any real dtype, in its own units; RGB is converted to gray (BT.601 luma).
     nbins : int, optional
         Histogram bins for float images; integer images use one bin per value.
-    dark_foreground : bool, optional
-        If True, foreground is ``image <= threshold`` (the exact complement).
+    polarity : {"bright", "dark"}, optional
+        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
+        (dark objects, the exact complement).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the histogram.
 
@@ -230,28 +241,29 @@ def triangle(
     >>> int(triangle(img).labels.sum())
     5
     """
-    return _apply_binary(image, _triangle_fit(image, nbins=nbins, dark_foreground=dark_foreground, mask=mask))
+    return apply_binary(image, _triangle_fit(image, nbins=nbins, polarity=polarity, mask=mask))
 
 
 def _yen_fit(
-    image: NDArray, *, nbins: int = 256, dark_foreground: bool = False, mask: NDArray | None = None, **_: Any
+    image: NDArray, *, nbins: int = 256, polarity: Polarity = "bright", mask: NDArray | None = None, **_: Any
 ) -> dict[str, Any]:
-    if _no_split(image, mask):
-        t = _fallback_threshold(image, mask)
+    if no_split(image, mask):
+        t = fallback_threshold(image, mask)
     else:
         from skimage.filters import threshold_yen
 
         t = float(threshold_yen(hist=histogram(image, nbins=nbins, mask=mask)))
-    return {"threshold": t, "dark_foreground": dark_foreground}
+    return {"threshold": t, "polarity": polarity}
 
 
-@register("yen", family="threshold", task="semantic", input="gray", tiling="global", fit=_yen_fit, apply=_apply_binary)
+@register("yen", family="threshold", task="semantic", input="gray", tiling="global", fit=_yen_fit, apply=apply_binary,
+          renamed=(POLARITY_RENAMED,))
 def yen(
     image: ArrayLike,
     /,
     *,
     nbins: Annotated[int, Interval(2, 65536)] = 256,
-    dark_foreground: bool = False,
+    polarity: Polarity = "bright",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Two-class segmentation with Yen's maximum-correlation threshold.
@@ -262,8 +274,9 @@ def yen(
         Grayscale image, any real dtype, in its own units; RGB is converted to gray (BT.601 luma).
     nbins : int, optional
         Histogram bins for float images; integer images use one bin per value.
-    dark_foreground : bool, optional
-        If True, foreground is ``image <= threshold`` (the exact complement).
+    polarity : {"bright", "dark"}, optional
+        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
+        (dark objects, the exact complement).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the histogram.
 
@@ -280,4 +293,4 @@ def yen(
     >>> int(yen(img).labels.sum())
     16
     """
-    return _apply_binary(image, _yen_fit(image, nbins=nbins, dark_foreground=dark_foreground, mask=mask))
+    return apply_binary(image, _yen_fit(image, nbins=nbins, polarity=polarity, mask=mask))

@@ -4,7 +4,7 @@ Each pixel is compared with a threshold computed from its own neighbourhood,
 which copes with uneven illumination (documents, microscopy). The family's
 conventions hold (see :mod:`seglab.classical.threshold`): values in the
 image's own units, foreground where ``image > local threshold``, and
-``dark_foreground=True`` for the exact complement. Borders replicate the edge
+``polarity="dark"`` for the exact complement. Borders replicate the edge
 pixel (``adaptive``, as OpenCV) or reflect it (``sauvola``/``niblack``, as
 scikit-image). `mask` only zeroes labels outside it: the local statistics see
 every pixel. All three tile exactly with a halo of half the window.
@@ -15,36 +15,39 @@ Examples
 >>> from seglab.classical.local_threshold import adaptive
 >>> ramp = np.tile(np.arange(0, 240, 8, dtype=np.uint8), (30, 1))
 >>> img = ramp.copy(); img[10:20, 10:20] += 15         # a faint square on a ramp
->>> int(adaptive(img, block_size=31, offset=5).labels[10:20, 10:20].mean() > 0.9)
+>>> int(adaptive(img, window_size=31, offset=5).labels[10:20, 10:20].mean() > 0.9)
 1
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation
 from ..core.validate import check_param
-from .threshold import BINARY_CLASSES
+from .histograms import BINARY_CLASSES, POLARITY_RENAMED, Polarity
 
-__all__ = ["adaptive", "sauvola", "niblack", "gaussian_sigma_for"]
+__all__ = ["adaptive", "sauvola", "niblack", "gaussian_sigma_for", "check_odd_window"]
 
 
-def _check_window(name: str, size: int) -> None:
+def check_odd_window(params: Mapping[str, Any]) -> None:
+    """The parameter check of the local thresholds: ``window_size`` must be odd (a centred window)."""
+    size = params["window_size"]
     check_param(
-        size % 2 == 1,
-        name,
+        size is None or size % 2 == 1,
+        "window_size",
         f"must be odd so that the window is centred on the pixel; got {size}, use {size + 1} (or {size - 1}).",
     )
 
 
-def gaussian_sigma_for(block_size: int) -> float:
+def gaussian_sigma_for(window_size: int) -> float:
     """The Gaussian sigma OpenCV derives from a kernel size: ``0.3 * ((size - 1) / 2 - 1) + 0.8``.
 
     OpenCV uses fixed binomial-like kernels for sizes 3, 5 and 7 instead.
@@ -54,29 +57,30 @@ def gaussian_sigma_for(block_size: int) -> float:
     >>> round(gaussian_sigma_for(35), 4)
     5.6
     """
-    return 0.3 * ((block_size - 1) * 0.5 - 1) + 0.8
+    return 0.3 * ((window_size - 1) * 0.5 - 1) + 0.8
 
 
 def _labels(fg: NDArray[np.bool_], meta: dict[str, Any]) -> Segmentation:
     return Segmentation(labels=fg.view(np.uint8).astype(np.int32), task="semantic", classes=BINARY_CLASSES, meta=meta)
 
 
-def _compare(image: NDArray, thresh: NDArray, dark_foreground: bool) -> NDArray[np.bool_]:
-    return np.less_equal(image, thresh) if dark_foreground else np.greater(image, thresh)
+def _compare(image: NDArray, thresh: NDArray, polarity: Polarity) -> NDArray[np.bool_]:
+    return np.less_equal(image, thresh) if polarity == "dark" else np.greater(image, thresh)
 
 
 @register(
     "adaptive", family="threshold", task="semantic", input="gray", tiling="local",
-    halo=lambda p: int(p.get("block_size", 35)) // 2,
+    halo=lambda p: int(p.get("window_size", 35)) // 2, check=check_odd_window,
+    renamed=(Renamed("block_size", "window_size"), POLARITY_RENAMED),
 )
 def adaptive(
     image: ArrayLike,
     /,
     *,
     method: Literal["gaussian", "mean"] = "gaussian",
-    block_size: Annotated[int, Interval(3, None)] = 35,
+    window_size: Annotated[int, Interval(3, None)] = 35,
     offset: float = 0.0,
-    dark_foreground: bool = False,
+    polarity: Polarity = "bright",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Adaptive threshold with OpenCV's semantics: foreground where ``pixel > local mean - offset``.
@@ -86,14 +90,15 @@ def adaptive(
     image : (H, W) ndarray
         Grayscale image, any real dtype, in its own units; RGB is converted to gray (BT.601 luma).
     method : {"gaussian", "mean"}, optional
-        Local mean: Gaussian-weighted (sigma derived from `block_size` as OpenCV
+        Local mean: Gaussian-weighted (sigma derived from `window_size` as OpenCV
         does, see :func:`gaussian_sigma_for`) or a plain box average.
-    block_size : int, optional
+    window_size : int, optional
         Odd window side in pixels, at least 3.
     offset : float, optional
         OpenCV's ``C``, in image units: subtracted from the local mean.
-    dark_foreground : bool, optional
-        If True, foreground is the exact complement (``pixel <= local mean - offset``).
+    polarity : {"bright", "dark"}, optional
+        Foreground where ``pixel > local mean - offset`` (bright objects), or the
+        exact complement (dark objects).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0.
 
@@ -116,18 +121,17 @@ def adaptive(
     --------
     >>> import numpy as np
     >>> img = np.array([[10, 10, 10], [10, 50, 10], [10, 10, 10]], np.uint8)
-    >>> adaptive(img, method="mean", block_size=3).labels.tolist()
+    >>> adaptive(img, method="mean", window_size=3).labels.tolist()
     [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
     """
     import cv2
 
-    _check_window("block_size", block_size)
-    meta: dict[str, Any] = {"sigma": gaussian_sigma_for(block_size)} if method == "gaussian" else {}
+    meta: dict[str, Any] = {"sigma": gaussian_sigma_for(window_size)} if method == "gaussian" else {}
     cv_method = cv2.ADAPTIVE_THRESH_GAUSSIAN_C if method == "gaussian" else cv2.ADAPTIVE_THRESH_MEAN_C
     if image.dtype == np.uint8:
         applied = float(math.ceil(min(max(offset, -256.0), 256.0)))  # beyond +-255 nothing changes
-        out = cv2.adaptiveThreshold(image, 1, cv_method, cv2.THRESH_BINARY, block_size, applied)
-        if dark_foreground:
+        out = cv2.adaptiveThreshold(image, 1, cv_method, cv2.THRESH_BINARY, window_size, applied)
+        if polarity == "dark":
             np.subtract(1, out, out=out)
         return Segmentation(
             labels=out.astype(np.int32), task="semantic", classes=BINARY_CLASSES, meta=dict(meta, offset=applied)
@@ -137,16 +141,16 @@ def adaptive(
     data = np.ascontiguousarray(image, dtype=ftype)
     border = cv2.BORDER_REPLICATE | cv2.BORDER_ISOLATED
     if method == "gaussian":
-        local = cv2.GaussianBlur(data, (block_size, block_size), 0, borderType=border)
+        local = cv2.GaussianBlur(data, (window_size, window_size), 0, borderType=border)
     else:
-        local = cv2.boxFilter(data, -1, (block_size, block_size), normalize=True, borderType=border)
+        local = cv2.boxFilter(data, -1, (window_size, window_size), normalize=True, borderType=border)
     local -= offset
-    return _labels(_compare(data, local, dark_foreground), dict(meta, offset=float(offset)))
+    return _labels(_compare(data, local, polarity), dict(meta, offset=float(offset)))
 
 
 @register(
     "sauvola", family="threshold", task="semantic", input="gray", tiling="local",
-    halo=lambda p: int(p.get("window_size", 15)) // 2,
+    halo=lambda p: int(p.get("window_size", 15)) // 2, check=check_odd_window, renamed=(POLARITY_RENAMED,),
 )
 def sauvola(
     image: ArrayLike,
@@ -155,7 +159,7 @@ def sauvola(
     window_size: Annotated[int, Interval(3, None)] = 15,
     k: Annotated[float, Interval(0, None)] = 0.2,
     r: Annotated[float, Interval(0, None, lo_open=True)] | None = None,
-    dark_foreground: bool = True,
+    polarity: Polarity = "dark",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Sauvola's document binarisation: ``T = m * (1 + k * (s / r - 1))`` per window.
@@ -171,8 +175,8 @@ def sauvola(
     r : float, optional
         Dynamic range of the standard deviation, in image units. Default: half
         the dtype's range, as scikit-image (127.5 for uint8, 32767.5 for uint16, 1.0 for float).
-    dark_foreground : bool, optional
-        True (default): foreground is dark ink, ``image <= T``. False: ``image > T``.
+    polarity : {"dark", "bright"}, optional
+        ``"dark"`` (default): foreground is dark ink, ``image <= T``. ``"bright"``: ``image > T``.
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 (the windows still see them).
 
@@ -192,17 +196,16 @@ def sauvola(
     from skimage.filters import threshold_sauvola
     from skimage.util import dtype_limits
 
-    _check_window("window_size", window_size)
     if r is None:
         lo, hi = dtype_limits(image, clip_negative=False)
         r = 0.5 * (hi - lo)
     thresh = threshold_sauvola(image, window_size=window_size, k=k, r=r)
-    return _labels(_compare(image, thresh, dark_foreground), {"r": float(r)})
+    return _labels(_compare(image, thresh, polarity), {"r": float(r)})
 
 
 @register(
     "niblack", family="threshold", task="semantic", input="gray", tiling="local",
-    halo=lambda p: int(p.get("window_size", 15)) // 2,
+    halo=lambda p: int(p.get("window_size", 15)) // 2, check=check_odd_window, renamed=(POLARITY_RENAMED,),
 )
 def niblack(
     image: ArrayLike,
@@ -210,7 +213,7 @@ def niblack(
     *,
     window_size: Annotated[int, Interval(3, None)] = 15,
     k: float = 0.2,
-    dark_foreground: bool = True,
+    polarity: Polarity = "dark",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Niblack's local threshold: ``T = m - k * s`` (local mean and standard deviation).
@@ -223,8 +226,8 @@ def niblack(
         Odd window side in pixels, at least 3.
     k : float, optional
         Weight of the local standard deviation (scikit-image's sign convention).
-    dark_foreground : bool, optional
-        True (default): foreground is dark ink, ``image <= T``. False: ``image > T``.
+    polarity : {"dark", "bright"}, optional
+        ``"dark"`` (default): foreground is dark ink, ``image <= T``. ``"bright"``: ``image > T``.
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 (the windows still see them).
 
@@ -237,7 +240,7 @@ def niblack(
     Notes
     -----
     In flat regions ``s = 0``, so pixels sit exactly at ``T = m``; with
-    ``dark_foreground=True`` they count as foreground (Niblack's known noise on
+    ``polarity="dark"`` they count as foreground (Niblack's known noise on
     blank paper). `sauvola` lowers ``T`` there and avoids it.
 
     Examples
@@ -249,6 +252,5 @@ def niblack(
     """
     from skimage.filters import threshold_niblack
 
-    _check_window("window_size", window_size)
     thresh = threshold_niblack(image, window_size=window_size, k=k)
-    return _labels(_compare(image, thresh, dark_foreground), {})
+    return _labels(_compare(image, thresh, polarity), {})

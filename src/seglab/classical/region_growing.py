@@ -5,7 +5,7 @@ per-pixel Python loop). At step ``k`` every unassigned pixel 4- or
 8-adjacent to at least one region is a candidate; for each adjacent region
 ``r`` its distance is ``d_r = |I(p) - ref_r|`` (Euclidean norm over the
 channels of a colour image). The candidate joins the region with the
-smallest ``d_r`` (ties: the smallest label) if that distance is ``<= tol``.
+smallest ``d_r`` (ties: the smallest label) if that distance is ``<= tolerance``.
 The reference ``ref_r`` is
 
 * ``criterion="running_mean"``: the mean of the region's pixels at the start
@@ -20,7 +20,7 @@ Examples
 >>> import numpy as np
 >>> from seglab.classical.region_growing import region_growing
 >>> img = np.zeros((6, 6), np.uint8); img[:, 3:] = 100
->>> region_growing(img, seeds=[(0, 0), (5, 5)], tol=10).labels[0].tolist()
+>>> region_growing(img, seeds=[(0, 0), (5, 5)], tolerance=10).labels[0].tolist()
 [1, 1, 1, 2, 2, 2]
 """
 
@@ -33,115 +33,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidParameterError
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
-from ..core.validate import as_labels, check_param
+from ..core.validate import as_labels
+from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, noise_and_span, parse_points
 from .smoothing import gaussian_blur
 
-__all__ = ["region_growing", "noise_sigma", "noise_and_span", "parse_points"]
-
-Points = Annotated[Sequence[tuple[int, int]] | None, "points"]
-MarkerImage = Annotated[ArrayLike | None, "array"]
-
-#: Immerkaer's noise kernel: the difference of two Laplacians; its weights' L2 norm is 6.
-_NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-
-
-def noise_sigma(image: NDArray) -> float:
-    """Robust estimate of the standard deviation of additive noise, in image units.
-
-    Immerkaer's kernel (a difference of two Laplacians, blind to planes) is
-    applied to the image; the noise sigma is the median absolute response
-    times 1.4826 / 6 (a MAD estimate, robust to edges). A colour image gives
-    the largest of its channels' estimates.
-
-    Parameters
-    ----------
-    image : (H, W) or (H, W, 3) ndarray
-        Any real dtype.
-
-    Returns
-    -------
-    float
-        ``0.0`` for images smaller than 3x3 or without measurable noise.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> round(noise_sigma(100 + rng.normal(0, 5, (256, 256))), 0)
-    5.0
-    """
-    import cv2
-
-    if image.ndim == 3:
-        return max(noise_sigma(image[..., c]) for c in range(image.shape[2]))
-    if min(image.shape) < 3:
-        return 0.0
-    ftype = np.float64 if image.dtype == np.float64 else np.float32
-    response = cv2.filter2D(image.astype(ftype, copy=False), -1, _NOISE_KERNEL.astype(ftype))[1:-1, 1:-1]
-    step = max(1, int(np.sqrt(response.size / 1_000_000)))  # a 1 Mpx subsample is plenty
-    return float(np.median(np.abs(response[::step, ::step])) * 1.4826 / 6.0)
-
-
-def noise_and_span(image: NDArray, mask: NDArray | None) -> tuple[float, float]:
-    """:func:`noise_sigma` of the image and the largest channel range inside `mask` (0, 0 when empty).
-
-    Examples
-    --------
-    >>> noise_and_span(np.array([[0, 100], [0, 100]], np.uint8), None)
-    (0.0, 100.0)
-    """
-    values = (image if mask is None else image[mask]).reshape(-1, *image.shape[2:3])
-    if values.size == 0:
-        return 0.0, 0.0
-    return noise_sigma(image), float(np.max(np.ptp(values, axis=0)))
-
-
-def parse_points(points: Sequence[tuple[int, int]], shape: tuple[int, ...], name: str) -> NDArray[np.intp]:
-    """Validate (row, col) points against an image shape; return an ``(N, 2)`` array.
-
-    Raises
-    ------
-    InvalidParameterError
-        For an empty list, non-integer coordinates, or a point outside the image
-        (the message names the point and the image shape).
-
-    Examples
-    --------
-    >>> parse_points([(0, 1), (2, 2)], (3, 3), "seeds").tolist()
-    [[0, 1], [2, 2]]
-    >>> parse_points([(3, 0)], (3, 3), "seeds")
-    Traceback (most recent call last):
-    ...
-    seglab.core.errors.InvalidParameterError: seeds: point 0, (3, 0), lies outside the image ...
-    """
-    try:
-        arr = np.asarray(points)
-    except ValueError:
-        arr = np.asarray(points, dtype=object)
-    if arr.size == 0:
-        raise InvalidParameterError(
-            f"{name} is empty; give at least one (row, col) point, or leave {name}=None for automatic ones."
-        )
-    if arr.ndim != 2 or arr.shape[1] != 2 or arr.dtype.kind not in "iuf":
-        raise InvalidParameterError(
-            f"{name} must be a list of (row, col) pairs, e.g. [(10, 20), (30, 5)]; got {points!r:.80}."
-        )
-    if arr.dtype.kind == "f":
-        if not (np.isfinite(arr).all() and np.array_equal(arr, np.round(arr))):
-            raise InvalidParameterError(f"{name} must hold integer (row, col) pixel coordinates; got {points!r:.80}.")
-    arr = arr.astype(np.intp)
-    h, w = shape[:2]
-    outside = (arr[:, 0] < 0) | (arr[:, 0] >= h) | (arr[:, 1] < 0) | (arr[:, 1] >= w)
-    if outside.any():
-        i = int(np.flatnonzero(outside)[0])
-        raise InvalidParameterError(
-            f"{name}: point {i}, ({arr[i, 0]}, {arr[i, 1]}), lies outside the image of shape (H, W) = ({h}, {w}); "
-            f"rows must be in [0, {h - 1}] and columns in [0, {w - 1}] (points are (row, col), not (x, y))."
-        )
-    return arr
-
+__all__ = ["region_growing"]
 
 def _features(image: NDArray, color_space: str) -> NDArray:
     """(H, W, C) array the distances are measured in: the image itself, or CIE Lab for colour."""
@@ -172,8 +71,6 @@ def _minima_markers(feat: NDArray, sigma: float, h: float, mask: NDArray | None)
     """Regional minima of dynamic >= h of the gradient magnitude, one label per connected plateau."""
     import cv2
 
-    from .watershed import h_maxima
-
     ftype = np.float64 if feat.dtype == np.float64 else np.float32
     grad2 = np.zeros(feat.shape[:2], ftype)
     for c in range(feat.shape[2]):
@@ -194,7 +91,7 @@ def _minima_markers(feat: NDArray, sigma: float, h: float, mask: NDArray | None)
     return markers
 
 
-def _flood_one(image: NDArray, seed: tuple[int, int], tol: float, connectivity: int,
+def _flood_one(image: NDArray, seed: tuple[int, int], tolerance: float, connectivity: int,
                mask: NDArray | None) -> NDArray[np.int32]:
     """Fixed-range flood fill from one seed point of a uint8 gray image (``cv2.floodFill``): 0/1 labels."""
     import cv2
@@ -208,24 +105,24 @@ def _flood_one(image: NDArray, seed: tuple[int, int], tol: float, connectivity: 
         fill[1:-1, 1:-1] = ~mask  # non-zero mask pixels stop the fill
         value = 2
     flags = connectivity | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (value << 8)
-    _, _, _, (x, y, rw, rh) = cv2.floodFill(image, fill, (int(seed[1]), int(seed[0])), 0, tol, tol, flags)
+    _, _, _, (x, y, rw, rh) = cv2.floodFill(image, fill, (int(seed[1]), int(seed[0])), 0, tolerance, tolerance, flags)
     labels = np.zeros((h, w), np.int32)  # only the filled bounding box is written
     filled = fill[1 + y : 1 + y + rh, 1 + x : 1 + x + rw]
     labels[y : y + rh, x : x + rw] = filled if value == 1 else filled == value
     return labels
 
 
-def _grow_fixed_single(feat: NDArray, seed_mask: NDArray[np.bool_], tol: float, connectivity: int,
+def _grow_fixed_single(feat: NDArray, seed_mask: NDArray[np.bool_], tolerance: float, connectivity: int,
                        mask: NDArray | None) -> NDArray[np.bool_]:
-    """One region, fixed reference: the connected component(s) of ``dist <= tol`` holding the seeds."""
+    """One region, fixed reference: the connected component(s) of ``dist <= tolerance`` holding the seeds."""
     import cv2
 
     ref = feat[seed_mask].astype(np.float64).mean(axis=0)
     if feat.shape[2] == 1:
-        within = np.abs(feat[..., 0] - ref[0]) <= tol
+        within = np.abs(feat[..., 0] - ref[0]) <= tolerance
     else:
         diff = feat - ref
-        within = np.einsum("ijc,ijc->ij", diff, diff) <= tol * tol
+        within = np.einsum("ijc,ijc->ij", diff, diff) <= tolerance * tolerance
     within |= seed_mask
     if mask is not None:
         within &= mask | seed_mask
@@ -236,7 +133,7 @@ def _grow_fixed_single(feat: NDArray, seed_mask: NDArray[np.bool_], tol: float, 
     return keep[comp]
 
 
-def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tol: float, connectivity: int,
+def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tolerance: float, connectivity: int,
           running: bool, mask: NDArray | None, max_iter: int) -> tuple[NDArray[np.int32], int, bool]:
     """Simultaneous-step region growing (see the module docstring); returns labels, steps, converged."""
     h, w, nch = feat.shape
@@ -269,7 +166,7 @@ def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tol: fl
     # neighbours all belong to other regions sees the same labels and means as when it was rejected,
     # so it is rejected again without being tested.
     changed = np.zeros(n_regions + 2, bool)
-    tol2 = tol * tol
+    tol2 = tolerance * tolerance
     steps, converged = 0, False
     while steps < max_iter:
         nb = (new[:, None] + offsets).ravel()
@@ -322,6 +219,7 @@ def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tol: fl
 
 @register(
     "region_growing", family="region", task="instance", input="any", tiling="instance",
+    check=check_seeds_or_markers, renamed=(Renamed("tol", "tolerance"),),
 )
 def region_growing(
     image: ArrayLike,
@@ -329,7 +227,7 @@ def region_growing(
     *,
     seeds: Points = None,
     markers: MarkerImage = None,
-    tol: Annotated[float, Interval(0, None)] | None = None,
+    tolerance: Annotated[float, Interval(0, None)] | None = None,
     criterion: Literal["running_mean", "seed"] = "running_mean",
     connectivity: Literal[4, 8] = 4,
     auto_seeds: Literal["minima", "grid"] = "minima",
@@ -339,7 +237,7 @@ def region_growing(
     max_iter: Annotated[int, Interval(1, None)] = 1_000_000,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
-    """Grow regions from seeds while pixels stay within `tol` of the region's reference.
+    """Grow regions from seeds while pixels stay within `tolerance` of the region's reference.
 
     Parameters
     ----------
@@ -351,12 +249,12 @@ def region_growing(
     markers : (H, W) ndarray of int, optional
         Marker image: every positive label is one region grown from all its
         pixels (labels are renumbered 1..N in increasing order); 0 = unseeded.
-    tol : float, optional
+    tolerance : float, optional
         Largest accepted distance between a pixel and its region's reference,
         in image units (Euclidean RGB distance for colour, Delta E 1976 with
         ``color_space="lab"``). Default: ``max(3 * noise sigma, 10 % of the
         value range)``, the noise sigma from :func:`noise_sigma`; reported in
-        ``meta["tol"]``.
+        ``meta["tolerance"]``.
     criterion : {"running_mean", "seed"}
         Reference of a region: its current mean, updated after every growth
         step, or the fixed mean of its seed pixels (flood-fill rule).
@@ -365,8 +263,8 @@ def region_growing(
     auto_seeds : {"minima", "grid"}
         Seeds used when neither `seeds` nor `markers` is given: the flattest
         spots, i.e. the regional minima of the gradient magnitude (of the
-        image smoothed by `sigma`) whose dynamic is at least ``tol / 2`` (a
-        step edge of height ``tol`` peaks near ``tol / 2``), one seed region
+        image smoothed by `sigma`) whose dynamic is at least ``tolerance / 2`` (a
+        step edge of height ``tolerance`` peaks near ``tolerance / 2``), one seed region
         per connected minimum; or the centres of a square grid of step
         `spacing` (rows ``spacing // 2, spacing // 2 + spacing, ...``).
     spacing : int
@@ -387,7 +285,7 @@ def region_growing(
     Segmentation
         Instance labels 1..N (one per seed region that kept a pixel), 0 where
         no region reached; each id has a segment of class 1 in
-        ``classes=("background", "region")``. ``meta``: ``tol``, ``n_seeds``, ``n_iter`` (growth
+        ``classes=("background", "region")``. ``meta``: ``tolerance``, ``n_seeds``, ``n_iter`` (growth
         steps; ``None`` where one flood fill did the work), ``converged``.
 
     Raises
@@ -402,42 +300,40 @@ def region_growing(
     centre). A 1x1 image is one region. One seed point with
     ``criterion="seed"`` on a uint8 gray image runs ``cv2.floodFill``; one
     seed region with ``criterion="seed"`` is the connected component of
-    ``distance <= tol`` holding it; everything else runs the step algorithm.
+    ``distance <= tolerance`` holding it; everything else runs the step algorithm.
 
     Examples
     --------
     >>> import numpy as np
     >>> img = np.array([[10, 12, 50], [11, 13, 52], [60, 61, 55]], np.uint8)
-    >>> region_growing(img, seeds=[(0, 0)], tol=5).labels.tolist()
+    >>> region_growing(img, seeds=[(0, 0)], tolerance=5).labels.tolist()
     [[1, 1, 0], [1, 1, 0], [0, 0, 0]]
-    >>> region_growing(img, seeds=[(0, 0), (2, 2)], tol=8, connectivity=8).labels.tolist()
+    >>> region_growing(img, seeds=[(0, 0), (2, 2)], tolerance=8, connectivity=8).labels.tolist()
     [[1, 1, 2], [1, 1, 2], [2, 2, 2]]
     """
     h, w = image.shape[:2]
-    check_param(seeds is None or markers is None, "seeds",
-                "give seeds (points) or markers (a label image), not both.")
     feat = _features(image, color_space)
-    if tol is None:  # max(3 sigma, 10 % of the range)
+    if tolerance is None:  # max(3 sigma, 10 % of the range)
         sigma_noise, span = noise_and_span(feat if image.ndim == 3 else image, mask)
-        tol = max(3.0 * sigma_noise, 0.1 * span)
-    meta: dict[str, object] = {"tol": float(tol)}
-    pts, seed_labels = _seeds(image, feat, seeds, markers, auto_seeds, spacing, sigma, float(tol), mask)
+        tolerance = max(3.0 * sigma_noise, 0.1 * span)
+    meta: dict[str, object] = {"tolerance": float(tolerance)}
+    pts, seed_labels = _seeds(image, feat, seeds, markers, auto_seeds, spacing, sigma, float(tolerance), mask)
     n_regions = len(pts) if pts is not None else int(seed_labels.max())
     meta["n_seeds"] = n_regions
     if n_regions == 0:  # nothing to grow: an empty mask, or a mask between grid points
         return instance_segmentation(np.zeros((h, w), np.int32), meta=dict(meta, n_iter=0, converged=True))
     if criterion == "seed" and n_regions == 1:
         if pts is not None and image.ndim == 2 and image.dtype == np.uint8:
-            labels = _flood_one(image, tuple(pts[0]), tol, connectivity, mask)
+            labels = _flood_one(image, tuple(pts[0]), tolerance, connectivity, mask)
         else:
             seed_mask = seed_labels == 1 if pts is None else _point_mask(pts, (h, w))
-            labels = _grow_fixed_single(feat, seed_mask, tol, connectivity, mask).view(np.uint8).astype(np.int32)
+            labels = _grow_fixed_single(feat, seed_mask, tolerance, connectivity, mask).view(np.uint8).astype(np.int32)
         return instance_segmentation(labels, meta=dict(meta, n_iter=None, converged=True))
 
     if pts is not None:
         seed_labels = np.zeros((h, w), np.int32)
         seed_labels[pts[::-1, 0], pts[::-1, 1]] = np.arange(len(pts), 0, -1, dtype=np.int32)  # first seed wins
-    labels, steps, converged = _grow(feat, seed_labels, n_regions, float(tol), connectivity,
+    labels, steps, converged = _grow(feat, seed_labels, n_regions, float(tolerance), connectivity,
                                      criterion == "running_mean", mask, max_iter)
     present = np.zeros(n_regions + 1, bool)
     present[labels.ravel()] = True
@@ -456,7 +352,7 @@ def _point_mask(pts: NDArray[np.intp], shape: tuple[int, int]) -> NDArray[np.boo
 
 
 def _seeds(image: NDArray, feat: NDArray, seeds: Sequence[tuple[int, int]] | None, markers: ArrayLike | None,
-           auto_seeds: str, spacing: int, sigma: float, tol: float, mask: NDArray | None) -> tuple[NDArray[np.intp] | None, NDArray[np.int32] | None]:
+           auto_seeds: str, spacing: int, sigma: float, tolerance: float, mask: NDArray | None) -> tuple[NDArray[np.intp] | None, NDArray[np.int32] | None]:
     """Seed points ``(N, 2)`` or a seed label image numbered 1..N (exactly one of the two is not None)."""
     h, w = image.shape[:2]
     if seeds is not None:
@@ -487,4 +383,4 @@ def _seeds(image: NDArray, feat: NDArray, seeds: Sequence[tuple[int, int]] | Non
         return inside[len(inside) // 2 :][:1], None
     if auto_seeds == "grid":
         return _grid_seeds((h, w), spacing, mask), None
-    return None, _minima_markers(feat, sigma, max(tol / 2, float(np.finfo(np.float32).eps)), mask)
+    return None, _minima_markers(feat, sigma, max(tolerance / 2, float(np.finfo(np.float32).eps)), mask)

@@ -5,19 +5,19 @@ to a grid of square top blocks of side ``B``, the largest power of two not
 above the shorter image side (at most 256). A block is split into four while
 it is not homogeneous and its children would still be at least `min_block`
 wide. Homogeneous means: the population standard deviation of every channel
-is ``<= tol`` (``predicate="std"``), or the range ``max - min`` of every
-channel is ``<= tol`` (``predicate="range"``). Block statistics come from a
+is ``<= tolerance`` (``predicate="std"``), or the range ``max - min`` of every
+channel is ``<= tolerance`` (``predicate="range"``). Block statistics come from a
 sum / sum-of-squares / min / max pyramid built bottom-up with reshapes (no
 per-pixel loop).
 
 **Merge.** The leaves form a region adjacency graph (4- or 8-connectivity).
 Merging runs in rounds. In each round every region finds its most similar
-neighbour among those whose mean colour is closer than `merge_tol`
+neighbour among those whose mean colour is closer than `merge_tolerance`
 (Euclidean distance; ties: the smaller id). Two regions that are each
 other's most similar neighbour merge, and every other region whose most
 similar neighbour belongs to such a pair joins it in the same round; then
 the means are recomputed. Rounds repeat until no adjacent pair differs by
-less than `merge_tol`. The globally closest pair always merges in its round:
+less than `merge_tolerance`. The globally closest pair always merges in its round:
 this is a parallel form of the classic smallest-difference-first merge with
 mean update (it can differ from the strictly sequential order where several
 merges compete), and a region never chains through a neighbour that is
@@ -28,7 +28,7 @@ Examples
 >>> import numpy as np
 >>> from seglab.classical.split_merge import split_merge
 >>> img = np.zeros((16, 16), np.uint8); img[:, 6:] = 100
->>> split_merge(img, tol=1, merge_tol=10).num_segments
+>>> split_merge(img, tolerance=1, merge_tolerance=10).num_segments
 2
 """
 
@@ -39,10 +39,10 @@ from typing import Annotated, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
-from .region_growing import noise_and_span
+from .seeds import noise_and_span
 
 __all__ = ["split_merge"]
 
@@ -98,19 +98,19 @@ def _pyramid(feat: NDArray, valid: NDArray[np.bool_] | None, base: int, top: int
         side *= 2
 
 
-def _homogeneous(stats: dict[str, NDArray], tol: float) -> NDArray[np.bool_]:
+def _homogeneous(stats: dict[str, NDArray], tolerance: float) -> NDArray[np.bool_]:
     n = stats["n"]
     with np.errstate(invalid="ignore"):
         if "sq" in stats:
             m = np.maximum(n, 1)[..., None]
             var = np.maximum(stats["sq"] / m - (stats["sum"] / m) ** 2, 0.0)
-            ok = (np.sqrt(var) <= tol).all(axis=-1)
+            ok = (np.sqrt(var) <= tolerance).all(axis=-1)
         else:
-            ok = ((stats["hi"] - stats["lo"]) <= tol).all(axis=-1)
+            ok = ((stats["hi"] - stats["lo"]) <= tolerance).all(axis=-1)
     return ok | (n == 0)
 
 
-def _leaves(levels: list[dict[str, NDArray]], tol: float) -> tuple[NDArray[np.int32], NDArray, NDArray]:
+def _leaves(levels: list[dict[str, NDArray]], tolerance: float) -> tuple[NDArray[np.int32], NDArray, NDArray]:
     """Quadtree leaves on the finest block grid: ids 1..L (0 = empty), per-leaf pixel count and sum."""
     top = len(levels) - 1
     ids = np.zeros(levels[top]["n"].shape, np.int32)
@@ -125,7 +125,7 @@ def _leaves(levels: list[dict[str, NDArray]], tol: float) -> tuple[NDArray[np.in
         occupied = stats["n"] > 0
         leaf = split & occupied
         if lvl > 0:
-            leaf &= _homogeneous(stats, tol)
+            leaf &= _homogeneous(stats, tolerance)
         k = int(np.count_nonzero(leaf))
         ids[leaf] = np.arange(n_leaves + 1, n_leaves + k + 1, dtype=np.int32)
         counts.append(stats["n"][leaf])
@@ -160,7 +160,7 @@ def _adjacency(grid: NDArray[np.int64], connectivity: int) -> NDArray[np.int64]:
     return np.stack(np.divmod(np.unique(edges[:, 0] * n + edges[:, 1]), n), axis=1)
 
 
-def _merge(edges: NDArray[np.int64], counts: NDArray, sums: NDArray, merge_tol: float) -> tuple[NDArray[np.int64], int]:
+def _merge(edges: NDArray[np.int64], counts: NDArray, sums: NDArray, merge_tolerance: float) -> tuple[NDArray[np.int64], int]:
     """Merging rounds (see the module docstring); returns each region's final representative and the rounds."""
     n = counts.size
     rep = np.arange(n, dtype=np.int64)
@@ -170,7 +170,7 @@ def _merge(edges: NDArray[np.int64], counts: NDArray, sums: NDArray, merge_tol: 
         means = sums / np.maximum(counts, 1)[:, None]
         u, v = edges[:, 0], edges[:, 1]
         d = np.sqrt(np.square(means[u] - means[v]).sum(axis=1))
-        close = d < merge_tol
+        close = d < merge_tolerance
         if not close.any():
             break
         rounds += 1
@@ -207,15 +207,18 @@ def _merge(edges: NDArray[np.int64], counts: NDArray, sums: NDArray, merge_tol: 
     return rep, rounds
 
 
-@register("split_merge", family="region", task="instance", input="any", tiling="instance")
+@register(
+    "split_merge", family="region", task="instance", input="any", tiling="instance",
+    renamed=(Renamed("tol", "tolerance"), Renamed("merge_tol", "merge_tolerance")),
+)
 def split_merge(
     image: ArrayLike,
     /,
     *,
-    tol: Annotated[float, Interval(0, None)] | None = None,
+    tolerance: Annotated[float, Interval(0, None)] | None = None,
     predicate: Literal["std", "range"] = "std",
     min_block: Annotated[int, Interval(1, None)] = 2,
-    merge_tol: Annotated[float, Interval(0, None)] | None = None,
+    merge_tolerance: Annotated[float, Interval(0, None)] | None = None,
     connectivity: Literal[4, 8] = 4,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
@@ -225,7 +228,7 @@ def split_merge(
     ----------
     image : (H, W) or (H, W, 3) ndarray
         Gray or RGB image, any real dtype; values are used as-is (no rescaling).
-    tol : float, optional
+    tolerance : float, optional
         Homogeneity bound in image units: largest standard deviation
         (``predicate="std"``) or range (``"range"``) of every channel inside a
         block. Default: ``max(2 * noise sigma, 5 % of the value range)`` for
@@ -237,7 +240,7 @@ def split_merge(
         Smallest block side in pixels: a block is not split if its children
         would be narrower (sides are powers of two, so the smallest leaf side
         is the smallest power of two >= `min_block`).
-    merge_tol : float, optional
+    merge_tolerance : float, optional
         Adjacent regions merge while their mean colours differ (Euclidean
         distance, image units) by less than this. Default ``max(3 * noise
         sigma, 15 % of the value range)`` (on a constant image: merge equal
@@ -252,7 +255,7 @@ def split_merge(
     -------
     Segmentation
         Instance labels 1..N, each with a segment of class 1 in
-        ``classes=("background", "region")``; ``meta``: ``tol``, ``merge_tol``, ``n_blocks``
+        ``classes=("background", "region")``; ``meta``: ``tolerance``, ``merge_tolerance``, ``n_blocks``
         (regions before merging: quadtree leaves), ``n_rounds`` (merge rounds).
 
     Notes
@@ -263,23 +266,23 @@ def split_merge(
     --------
     >>> import numpy as np
     >>> img = np.zeros((8, 8)); img[4:, 4:] = 1.0
-    >>> seg = split_merge(img, tol=0.1, merge_tol=0.5)
+    >>> seg = split_merge(img, tolerance=0.1, merge_tolerance=0.5)
     >>> seg.num_segments, seg.meta["n_blocks"]
     (2, 4)
     """
     h, w = image.shape[:2]
     feat = image[..., None] if image.ndim == 2 else image
-    if tol is None or merge_tol is None:
+    if tolerance is None or merge_tolerance is None:
         sigma, span = noise_and_span(image, mask)
-    if tol is None:
-        tol = max(2.0 * sigma, 0.05 * span) if predicate == "std" else max(6.0 * sigma, 0.15 * span)
-    if merge_tol is None:  # never 0 (which merges nothing): on a constant image, equal means merge
-        merge_tol = max(3.0 * sigma, 0.15 * span) or float(np.finfo(np.float64).tiny)
+    if tolerance is None:
+        tolerance = max(2.0 * sigma, 0.05 * span) if predicate == "std" else max(6.0 * sigma, 0.15 * span)
+    if merge_tolerance is None:  # never 0 (which merges nothing): on a constant image, equal means merge
+        merge_tolerance = max(3.0 * sigma, 0.15 * span) or float(np.finfo(np.float64).tiny)
     base = 1 << int(np.ceil(np.log2(min(min_block, max(h, w)))))  # a block as big as the image never splits
     top = max(base, min(_MAX_TOP_BLOCK, 1 << int(np.floor(np.log2(min(h, w))))))
     shape_p = (-(-h // top) * top, -(-w // top) * top)
     levels = _pyramid(feat, mask, base, top, shape_p, predicate)
-    ids, counts, sums = _leaves(levels, float(tol))
+    ids, counts, sums = _leaves(levels, float(tolerance))
     if mask is None:
         grid = ids  # leaves are unions of whole blocks: block adjacency is pixel adjacency
     else:  # a leaf cut by the mask becomes one region per connected part
@@ -292,9 +295,9 @@ def split_merge(
         sums = np.stack([np.bincount(grid.ravel(), weights=feat[..., c].ravel())[1:]
                          for c in range(feat.shape[2])], axis=1)
     edges = _adjacency(grid, connectivity) - 1
-    rep, rounds = _merge(edges, counts, sums, float(merge_tol))
+    rep, rounds = _merge(edges, counts, sums, float(merge_tolerance))
     _, final = np.unique(rep, return_inverse=True)
     lut = np.concatenate([[0], final + 1]).astype(np.int32)
     labels = lut[grid] if mask is not None else _upsample(lut[ids], base, h, w)
-    meta = {"tol": float(tol), "merge_tol": float(merge_tol), "n_blocks": int(counts.size), "n_rounds": rounds}
+    meta = {"tolerance": float(tolerance), "merge_tolerance": float(merge_tolerance), "n_blocks": int(counts.size), "n_rounds": rounds}
     return instance_segmentation(labels, meta=meta)

@@ -4,7 +4,7 @@ A bank of complex Gabor filters (orientations x frequencies) is applied to
 the image; the magnitude of each complex response, smoothed by a Gaussian
 window, is the local energy of that channel. Every pixel is thus described
 by ``n_orientations * len(frequencies)`` energies, which are standardised,
-optionally reduced by PCA, and clustered by k-means into `n_clusters`
+optionally reduced by PCA, and clustered by k-means into `num_classes`
 texture classes (Jain & Farrokhnia, 1991, without their non-linearity).
 
 The filters have an isotropic Gaussian envelope, so each complex kernel is
@@ -19,7 +19,7 @@ Examples
 >>> from seglab.classical.texture import gabor
 >>> rr, cc = np.mgrid[:64, :64]
 >>> img = np.where(cc < 32, np.sin(2 * np.pi * 0.25 * cc), np.sin(2 * np.pi * 0.25 * rr))
->>> seg = gabor(img, n_clusters=2, frequencies=(0.25,), rng=0)
+>>> seg = gabor(img, num_classes=2, frequencies=(0.25,), rng=0)
 >>> left, right = seg.labels[:, :24], seg.labels[:, 40:]  # 8 pixels (the window) off the border
 >>> seg.classes, bool((left == left[0, 0]).all() and (right == right[0, 0]).all() and left[0, 0] != right[0, 0])
 (('background', 'texture1', 'texture2'), True)
@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation
 from ..core.validate import check_param
@@ -175,7 +175,7 @@ def _features(image: NDArray, params: Mapping[str, Any]) -> NDArray[np.float32]:
     n_or = params["n_orientations"]
     feats = np.empty((len(energies), *image.shape), np.float32)
     for k, e in enumerate(energies):
-        feats[k] = _smooth(e, params["window"] / params["frequencies"][k // n_or])
+        feats[k] = _smooth(e, params["window_periods"] / params["frequencies"][k // n_or])
     return feats
 
 
@@ -218,11 +218,11 @@ def _kmeans(z: NDArray[np.float64], k: int, max_iter: int, tol: float, rng: np.r
 def _gabor_fit(
     image: NDArray,
     *,
-    n_clusters: int = 2,
+    num_classes: int = 2,
     frequencies: Sequence[float] = (0.1, 0.2, 0.4),
     n_orientations: int = 4,
     bandwidth: float = 1.0,
-    window: float = 1.0,
+    window_periods: float = 1.0,
     n_components: int | None = None,
     max_iter: int = 100,
     tol: float = 1e-3,
@@ -232,7 +232,7 @@ def _gabor_fit(
     **_: Any,
 ) -> dict[str, Any]:
     """Learn standardisation, PCA and cluster centres; a JSON-able state for :func:`_gabor_apply`."""
-    params = _bank_params(frequencies, n_orientations, bandwidth, window)
+    params = _bank_params(frequencies, n_orientations, bandwidth, window_periods)
     feats = _features(image, params) if features is None else features
     d = feats.shape[0]
     flat = feats.reshape(d, -1)
@@ -256,7 +256,7 @@ def _gabor_fit(
         basis = vecs[:, ::-1][:, :n_components]
         explained = (var[::-1][:n_components] / max(float(var.sum()), 1e-300)).tolist()
     z = basis.T @ z
-    centres, inertia = _kmeans(z, min(n_clusters, z.shape[1]), max_iter, tol, rng)
+    centres, inertia = _kmeans(z, min(num_classes, z.shape[1]), max_iter, tol, rng)
     # Canonical order: by the centre's mean standardised energy, so labels do not depend on the seeds.
     order = np.argsort((centres @ basis.T).mean(axis=1), kind="stable")
     return {
@@ -270,7 +270,7 @@ def _gabor_fit(
     }
 
 
-def _bank_params(frequencies: Sequence[float], n_orientations: int, bandwidth: float, window: float
+def _bank_params(frequencies: Sequence[float], n_orientations: int, bandwidth: float, window_periods: float
                  ) -> dict[str, Any]:
     numbers = isinstance(frequencies, (list, tuple, np.ndarray)) and all(
         isinstance(f, (int, float, np.integer, np.floating)) and not isinstance(f, bool) for f in frequencies
@@ -284,7 +284,7 @@ def _bank_params(frequencies: Sequence[float], n_orientations: int, bandwidth: f
         "frequencies": freqs,
         "n_orientations": int(n_orientations),
         "bandwidth": float(bandwidth),
-        "window": float(window),
+        "window_periods": float(window_periods),
     }
 
 
@@ -318,8 +318,8 @@ def _gabor_apply(
         "frequencies": state["frequencies"],
         "orientations_deg": [180.0 * j / state["n_orientations"] for j in range(state["n_orientations"])],
         "sigmas": [gabor_sigma(f, state["bandwidth"]) for f in state["frequencies"]],
-        "window": state["window"],
-        "window_sigmas": [state["window"] / f for f in state["frequencies"]],
+        "window_periods": state["window_periods"],
+        "window_sigmas": [state["window_periods"] / f for f in state["frequencies"]],
         "n_features": int(d),
         "n_components": int(basis.shape[1]),
         "explained_variance_ratio": state.get("explained_variance_ratio"),
@@ -329,24 +329,34 @@ def _gabor_apply(
     return Segmentation(labels=labels, task="semantic", classes=classes, meta=meta)
 
 
+def _check_params(p: Mapping[str, Any]) -> None:
+    bank = _bank_params(p["frequencies"], p["n_orientations"], p["bandwidth"], p["window_periods"])
+    n_filters = p["n_orientations"] * len(bank["frequencies"])
+    check_param(
+        p["n_components"] is None or p["n_components"] <= n_filters, "n_components",
+        f"must not exceed the number of filters ({n_filters}); got {p['n_components']}.",
+    )
+
+
 def _halo(p: Mapping[str, Any]) -> int:
     low = min(p.get("frequencies") or (0.1, 0.2, 0.4))
-    return math.ceil(3 * gabor_sigma(low, p.get("bandwidth", 1.0))) + math.ceil(3 * p.get("window", 1.0) / low)
+    return math.ceil(3 * gabor_sigma(low, p.get("bandwidth", 1.0))) + math.ceil(3 * p.get("window_periods", 1.0) / low)
 
 
 @register(
     "gabor", family="texture", task="semantic", input="gray", tiling="global", halo=_halo,
-    stochastic=True, fit=_gabor_fit, apply=_gabor_apply,
+    stochastic=True, fit=_gabor_fit, apply=_gabor_apply, check=_check_params,
+    renamed=(Renamed("n_clusters", "num_classes"), Renamed("window", "window_periods")),
 )
 def gabor(
     image: ArrayLike,
     /,
     *,
-    n_clusters: Annotated[int, Interval(1, 256)] = 2,
+    num_classes: Annotated[int, Interval(1, 256)] = 2,
     frequencies: Sequence[float] = (0.1, 0.2, 0.4),
     n_orientations: Annotated[int, Interval(1, 64)] = 4,
     bandwidth: Annotated[float, Interval(0.1, 8)] = 1.0,
-    window: Annotated[float, Interval(0, None, lo_open=True)] = 1.0,
+    window_periods: Annotated[float, Interval(0, None, lo_open=True)] = 1.0,
     n_components: Annotated[int, Interval(1, None)] | None = None,
     max_iter: Annotated[int, Interval(1, 100)] = 100,
     tol: Annotated[float, Interval(0, None)] = 1e-3,
@@ -360,7 +370,7 @@ def gabor(
     image : (H, W) ndarray
         Gray image, any real dtype; RGB is converted to gray (BT.601 luma).
         Filtering runs in float32, in the image's units.
-    n_clusters : int, optional
+    num_classes : int, optional
         Number of texture classes.
     frequencies : sequence of float, optional
         Centre frequencies of the bank, cycles per pixel, each in (0, 0.5]
@@ -372,9 +382,9 @@ def gabor(
     bandwidth : float, optional
         Frequency bandwidth of each filter in octaves; the envelope sigma is
         ``gabor_sigma(f, bandwidth)``, about ``0.56 / f`` for 1 octave.
-    window : float, optional
+    window_periods : float, optional
         Scale at which texture is measured: each energy map is smoothed by a
-        Gaussian of sigma ``window / f`` pixels, i.e. `window` periods of its
+        Gaussian of sigma ``window_periods / f`` pixels, i.e. that many periods of its
         filter's frequency ``f`` (Jain & Farrokhnia's per-channel window).
     n_components : int or None, optional
         Keep this many principal components of the standardised energies
@@ -396,7 +406,7 @@ def gabor(
         Semantic labels 1..K, ``classes=("background", "texture1", ...)``,
         classes ordered by increasing mean standardised energy; ``meta``
         holds the bank (``frequencies``, ``orientations_deg``, ``sigmas``,
-        ``window``, ``window_sigmas``), ``n_features``, ``n_components``,
+        ``window_periods``, ``window_sigmas``), ``n_features``, ``n_components``,
         ``explained_variance_ratio`` (PCA) and ``inertia`` (of the fitted sample).
 
     Notes
@@ -406,7 +416,7 @@ def gabor(
     (``cv2.kmeans``, k-means++ seeding, best of 2 attempts) is fitted on at
     most 16,384 pixels drawn with `rng`, then every pixel is assigned to its nearest centre, so the
     fit/apply split used for tiling is exact for a given state, given tiles
-    with a halo of ``ceil(3 gabor_sigma(f)) + ceil(3 window / f)`` pixels for
+    with a halo of ``ceil(3 gabor_sigma(f)) + ceil(3 window_periods / f)`` pixels for
     the lowest frequency ``f``. A constant image has no texture: every pixel
     gets class 1.
 
@@ -420,20 +430,15 @@ def gabor(
     >>> import numpy as np
     >>> rr, cc = np.mgrid[:64, :96]
     >>> img = np.where(cc < 48, np.cos(2 * np.pi * 0.125 * cc), np.cos(2 * np.pi * 0.25 * rr))
-    >>> seg = gabor(img, n_clusters=2, frequencies=(0.125, 0.25), rng=0)
+    >>> seg = gabor(img, num_classes=2, frequencies=(0.125, 0.25), rng=0)
     >>> left, right = seg.labels[:, :40], seg.labels[:, 56:]
     >>> bool((left == left[0, 0]).all() and (right == right[0, 0]).all() and left[0, 0] != right[0, 0])
     True
     """
-    params = _bank_params(frequencies, n_orientations, bandwidth, window)
-    check_param(
-        n_components is None or n_components <= n_orientations * len(params["frequencies"]), "n_components",
-        f"must not exceed the number of filters ({n_orientations * len(params['frequencies'])}); "
-        f"got {n_components}.",
-    )
+    params = _bank_params(frequencies, n_orientations, bandwidth, window_periods)
     feats = _features(image, params)
     state = _gabor_fit(
-        image, n_clusters=n_clusters, **params, n_components=n_components, max_iter=max_iter, tol=tol,
+        image, num_classes=num_classes, **params, n_components=n_components, max_iter=max_iter, tol=tol,
         rng=rng, mask=mask, features=feats,
     )
     return _gabor_apply(image, state, mask=mask, features=feats)

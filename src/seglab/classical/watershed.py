@@ -8,7 +8,7 @@ components of the *sure foreground*: ``distance > fg_fraction * max`` or the
 h-maxima of the distance. The relief flooded from the markers is the image
 gradient (with the tutorial's sure-background marker and unknown band) or the
 negated distance inside the foreground (splits touching objects at their
-necks). With ``threshold="otsu", sigma=0, fill_holes=False, fg_fraction=0.7``
+necks). With ``threshold_method="otsu", sigma=0, fill_holes=False, fg_fraction=0.7``
 the result is the tutorial's, up to the image border.
 
 Examples
@@ -23,79 +23,23 @@ Examples
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidParameterError
-from ..core.params import Interval
+from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import as_labels, check_param, to_gray
 from ..postprocess import relabel_sequential, remove_small
-from .region_growing import MarkerImage, Points, parse_points
-from .threshold import otsu_threshold
+from .histograms import otsu_threshold
+from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, parse_points
 from .smoothing import gaussian_blur
 
-__all__ = ["watershed", "h_maxima", "fill_holes_binary"]
-
-_CV_DILATE_DTYPES = (np.uint8, np.uint16, np.int16, np.float32, np.float64)
-
-
-def h_maxima(image: ArrayLike, h: float) -> NDArray[np.bool_]:
-    """Regional maxima of dynamic >= `h`; equals ``skimage.morphology.h_maxima(image, h) > 0``.
-
-    The reconstruction by dilation of ``image - h`` under `image` is computed
-    by repeated 3x3 geodesic dilation (``cv2.dilate`` then ``min``) until it
-    is stable; the maxima are the pixels where ``image - reconstruction >= h``.
-    Integer images are shifted with clipping at the dtype's minimum and float
-    images with scikit-image's rounding margin, so both give scikit-image's result.
-
-    Parameters
-    ----------
-    image : (H, W) ndarray
-        Any real dtype.
-    h : float
-        Minimal dynamic (height above the highest saddle to a higher maximum), > 0.
-
-    Returns
-    -------
-    (H, W) ndarray of bool
-
-    Examples
-    --------
-    >>> f = np.array([[0, 1, 0, 0, 9, 0, 5, 4, 0]], np.float32)
-    >>> h_maxima(f, 2).astype(int).tolist()
-    [[0, 0, 0, 0, 1, 0, 1, 0, 0]]
-    """
-    import cv2
-
-    f = np.asarray(image)
-    check_param(h > 0, "h", f"must be > 0; got {h}.")
-    if f.size == 0 or h > float(np.ptp(f)):
-        return np.zeros(f.shape, bool)
-    if f.dtype.kind == "f":
-        work = f if f.dtype in _CV_DILATE_DTYPES else f.astype(np.float64)
-        marker = work - h - 2 * np.finfo(f.dtype).resolution * np.abs(work)
-    else:
-        if float(h).is_integer():
-            hv = int(h)
-            info = np.iinfo(f.dtype)
-            work = f if f.dtype in _CV_DILATE_DTYPES else f.astype(np.float64)
-            marker = np.maximum(f.astype(np.int64) - hv, info.min).astype(work.dtype)
-        else:  # a fractional h on integers: scikit-image converts to float
-            work = f.astype(np.float64)
-            marker = work - h - 2 * np.finfo(np.float64).resolution * np.abs(work)
-    marker = np.ascontiguousarray(np.minimum(marker, work), dtype=work.dtype)
-    kernel = np.ones((3, 3), np.uint8)
-    while True:
-        grown = cv2.min(cv2.dilate(marker, kernel, borderType=cv2.BORDER_REPLICATE), work)
-        if np.array_equal(grown, marker):
-            break
-        marker = grown
-    return (work - marker) >= h  # in the working dtype, as scikit-image computes it
-
+__all__ = ["watershed", "fill_holes_binary"]
 
 def fill_holes_binary(binary: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Fill background regions not connected (4-connectivity) to the image border.
@@ -136,24 +80,23 @@ def _bright_fraction(gray: NDArray, mask: NDArray | None) -> float:
     return float(np.count_nonzero(values > otsu_threshold(gray, mask=mask))) / values.size
 
 
-def _foreground(gray: NDArray, *, threshold: str, objects: str, block_size: int | None, offset: float,
+def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_size: int | None, offset: float,
                 mask: NDArray | None) -> tuple[NDArray[np.uint8], dict[str, object]]:
     import cv2
 
-    if threshold == "otsu":
+    if threshold_method == "otsu":
         t = otsu_threshold(gray, mask=mask)
-        fg = gray > t if objects == "bright" else gray <= t
+        fg = gray > t if polarity == "bright" else gray <= t
         info: dict[str, object] = {"threshold": t}
     else:
-        if block_size is None:
-            block_size = max(3, min(gray.shape) // 2 // 2 * 2 + 1)
-        check_param(block_size % 2 == 1, "block_size", f"must be odd; got {block_size}.")
+        if window_size is None:
+            window_size = max(3, min(gray.shape) // 2 // 2 * 2 + 1)
         # float64 sums: exact for integer images, so a flat region is never "above its own mean"
-        local = cv2.boxFilter(gray, cv2.CV_64F, (block_size, block_size), borderType=cv2.BORDER_REPLICATE)
+        local = cv2.boxFilter(gray, cv2.CV_64F, (window_size, window_size), borderType=cv2.BORDER_REPLICATE)
         margin = 1e-9 * float(np.abs(gray).max()) if gray.dtype.kind == "f" else 0.0  # float rounding
-        local += offset + margin if objects == "bright" else -(offset + margin)
-        fg = gray > local if objects == "bright" else gray < local
-        info = {"block_size": block_size}
+        local += offset + margin if polarity == "bright" else -(offset + margin)
+        fg = gray > local if polarity == "bright" else gray < local
+        info = {"window_size": window_size}
     if mask is not None:
         fg &= mask
     return fg.view(np.uint8), info
@@ -282,7 +225,18 @@ def _user_markers(markers: ArrayLike | None, seeds: object, shape: tuple[int, in
     return lut[marks]
 
 
-@register("watershed", family="watershed", task="instance", input="any", tiling="instance")
+def _check_params(params: Mapping[str, Any]) -> None:
+    check_seeds_or_markers(params)
+    size = params["window_size"]
+    check_param(size is None or size % 2 == 1, "window_size",
+                f"must be odd so that the window is centred on the pixel; got {size}, use {size + 1 if size else 3}.")
+
+
+@register(
+    "watershed", family="watershed", task="instance", input="any", tiling="instance", check=_check_params,
+    renamed=(Renamed("objects", "polarity"), Renamed("block_size", "window_size"),
+             Renamed("threshold", "threshold_method")),
+)
 def watershed(
     image: ArrayLike,
     /,
@@ -291,9 +245,9 @@ def watershed(
     seeds: Points = None,
     auto_markers: Literal["distance", "hmaxima"] = "distance",
     relief: Literal["gradient", "distance"] = "gradient",
-    threshold: Literal["local", "otsu"] = "local",
-    objects: Literal["bright", "dark", "auto"] = "bright",
-    block_size: Annotated[int, Interval(3, None)] | None = None,
+    threshold_method: Literal["local", "otsu"] = "local",
+    polarity: Literal["bright", "dark", "auto"] = "bright",
+    window_size: Annotated[int, Interval(3, None)] | None = None,
     offset: float = 0.0,
     sigma: Annotated[float, Interval(0, None)] = 1.0,
     fill_holes: bool = True,
@@ -330,17 +284,17 @@ def watershed(
         tutorial; the background is returned as 0. ``"distance"``: the negated
         distance transform inside the foreground, which splits touching
         objects at their necks whatever their intensity (background stays 0).
-    threshold : {"local", "otsu"}
-        Foreground: above the mean over a `block_size` square (replicated
+    threshold_method : {"local", "otsu"}
+        Foreground: above the mean over a `window_size` square (replicated
         border) plus `offset`, robust to uneven lighting; or above Otsu's
         threshold. A flat region is never above its own mean.
-    objects : {"bright", "dark", "auto"}
+    polarity : {"bright", "dark", "auto"}
         Whether objects are brighter or darker than the background. "auto"
         takes the minority side of Otsu's threshold as the objects (dark when
         more than half the pixels are above it), for data sets that mix
         fluorescence (bright nuclei) with brightfield or stained images (dark
-        nuclei); ``meta["objects"]`` records the choice.
-    block_size : int, optional
+        nuclei); ``meta["polarity"]`` records the choice.
+    window_size : int, optional
         Odd side of the local-mean window in pixels; default half the image's
         shorter side (made odd).
     offset : float
@@ -371,13 +325,13 @@ def watershed(
         Instance labels 1..N, 0 = background (and lines); ``classes`` is
         ``("background", "object")`` and each id has a segment of class 1. ``meta``:
         ``n_markers``, ``relief``, ``engine`` (``"opencv"`` or ``"skimage"``)
-        and, for automatic markers, ``threshold`` or ``block_size``.
+        and, for automatic markers, ``threshold`` or ``window_size``.
 
     Raises
     ------
     InvalidParameterError
         Both `markers` and `seeds`, a seed outside the image, no positive
-        marker, or an even `block_size`.
+        marker, or an even `window_size`.
 
     Notes
     -----
@@ -396,7 +350,6 @@ def watershed(
     >>> watershed(img, seeds=[(2, 1), (2, 6)], sigma=0).labels.tolist()[0]
     [1, 1, 1, 1, 2, 2, 2]
     """
-    check_param(markers is None or seeds is None, "markers", "give markers (a label image) or seeds (points), not both.")
     hh, ww = image.shape[:2]
     gray = to_gray(image) if image.ndim == 3 else image
     smooth = _smooth(gray, sigma)
@@ -405,10 +358,10 @@ def watershed(
 
     fg = None
     if not user or relief == "distance":
-        if objects == "auto":
-            objects = "dark" if _bright_fraction(smooth, mask) > 0.5 else "bright"
-            meta["objects"] = objects
-        fg, info = _foreground(smooth, threshold=threshold, objects=objects, block_size=block_size,
+        if polarity == "auto":
+            polarity = "dark" if _bright_fraction(smooth, mask) > 0.5 else "bright"
+            meta["polarity"] = polarity
+        fg, info = _foreground(smooth, threshold_method=threshold_method, polarity=polarity, window_size=window_size,
                                offset=offset, mask=mask)
         meta.update(info)
         import cv2

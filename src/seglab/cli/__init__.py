@@ -20,13 +20,13 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from ..core.errors import InvalidParameterError, MissingDependencyError, UnknownMethodError
 from ..core.registry import get_method, list_methods
-from .batch import EXIT_MISSING, EXIT_OK, EXIT_USAGE, Parser, UsageError, run
+from .common import EXIT_MISSING, EXIT_OK, EXIT_USAGE, Parser, UsageError
 from .describe import info_text, methods_markdown, methods_text
-from .flags import takes_mask
 
 __all__ = ["main"]
 
@@ -70,7 +70,7 @@ def _info(ns: argparse.Namespace) -> None:
     if ns.json:
         print(json.dumps(spec.to_json(), indent=2))
     else:
-        print(info_text(spec, has_mask=takes_mask(spec)))
+        print(info_text(spec))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,13 +95,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    with warnings.catch_warnings():
+        # seglab's own deprecations (renamed parameters) are shown as one line each
+        warnings.filterwarnings("always", category=DeprecationWarning, message=".*deprecated and will be removed in seglab")
+        warnings.showwarning = _print_warning
+        return _dispatch(args)
+
+
+def _print_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _dispatch(args: list[str]) -> int:
     try:
         if args and args[0] in ("eval", "bench"):
             from . import bench_cmd, eval_cmd
 
             return (eval_cmd if args[0] == "eval" else bench_cmd).run(args[1:])
         if len(args) > 1 and args[0] == "segment" and not args[1].startswith("-"):
-            return run(get_method(args[1]), args[2:])
+            from . import segment_cmd
+
+            return segment_cmd.run(get_method(args[1]), args[2:])
         ns = _parser().parse_args(args)
         if ns.command == "methods":
             _methods(ns)
@@ -115,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MISSING
     except KeyboardInterrupt:
-        print("seglab: interrupted; files written so far are complete, no partial file was left.", file=sys.stderr)
+        print("seglab: interrupted; the inputs reported done have all their outputs, no partial file was left.",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:  # stdout closed early: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail again

@@ -24,10 +24,8 @@ usage, 3 a missing optional dependency.
 
 Examples
 --------
->>> parse_assignment("kmeans.n_clusters=3", "--param")
-('kmeans', 'n_clusters', '3')
->>> parse_label_map("255=1,0=0")
-{255: 1, 0: 0}
+>>> parse_assignment("kmeans.num_classes=3", "--param")
+('kmeans', 'num_classes', '3')
 """
 
 from __future__ import annotations
@@ -42,16 +40,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InvalidParameterError
-from ..core.params import ParamSpec
+from ..core.params_text import parse_param
 from ..core.registry import MethodSpec, get_method
-from .batch import EXIT_FAILED, EXIT_OK, Parser, UsageError
-from .flags import convert
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
 
-__all__ = ["run", "build_parser", "parse_assignment", "parse_label_map", "method_runs"]
+__all__ = ["run", "build_parser", "parse_assignment", "method_runs"]
 
 _TASKS = ("auto", "semantic", "instance", "partition")  # a data set of label images cannot be panoptic
-_TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
 def _background_class(text: str) -> int | str:
@@ -74,7 +69,7 @@ def parse_assignment(text: str, option: str) -> tuple[str | None, str, str]:
     >>> parse_assignment("sigma", "--param")
     Traceback (most recent call last):
     ...
-    seglab.cli.batch.UsageError: --param: expected NAME=VALUE or METHOD.NAME=VALUE; got 'sigma'
+    seglab.cli.common.UsageError: --param: expected NAME=VALUE or METHOD.NAME=VALUE; got 'sigma'
     """
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -83,39 +78,8 @@ def parse_assignment(text: str, option: str) -> tuple[str | None, str, str]:
     return (method if dot else None), name.replace("-", "_"), value
 
 
-def parse_label_map(text: str) -> dict[int, int]:
-    """``"255=1,0=0"`` -> ``{255: 1, 0: 0}``.
-
-    Examples
-    --------
-    >>> parse_label_map("1=x")
-    Traceback (most recent call last):
-    ...
-    seglab.cli.batch.UsageError: --label-map: expected OLD=NEW integer pairs such as 255=1,0=0; got '1=x'
-    """
-    out = {}
-    for part in (p for p in text.split(",") if p.strip()):
-        old, sep, new = part.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            out[int(old)] = int(new)
-        except ValueError:
-            raise UsageError(f"--label-map: expected OLD=NEW integer pairs such as 255=1,0=0; got {text!r}") from None
-    if not out:
-        raise UsageError("--label-map: give at least one OLD=NEW pair, e.g. 255=1")
-    return out
-
-
-def _value(spec: ParamSpec, method: MethodSpec, option: str, raw: str) -> Any:
-    if spec.kind == "bool":
-        low = raw.strip().lower()
-        if low not in _TRUE + _FALSE:
-            raise InvalidParameterError(f"{option}: expected true or false; got {raw!r}.")
-        value: Any = low in _TRUE
-    else:
-        value = convert(spec, option, raw)
-    return spec.validate(value, method.name)
+def _value(method: MethodSpec, name: str, option: str, raw: str) -> Any:
+    return parse_param(method.param(name), raw, where=option, method=method.name)
 
 
 def _targets(method: str | None, methods: Sequence[MethodSpec], option: str, name: str) -> list[MethodSpec]:
@@ -126,7 +90,7 @@ def _targets(method: str | None, methods: Sequence[MethodSpec], option: str, nam
         if not chosen:
             raise UsageError(f"{option}: {method!r} is not one of the methods benchmarked ({', '.join(m.name for m in methods)})")
     for m in chosen:
-        if name not in {p.name for p in m.params()}:
+        if name not in {p.name for p in m.params()} and name not in m.renamed:
             names = ", ".join(p.name for p in m.params()) or "none"
             raise UsageError(f"{option}: {m.name} has no parameter {name!r}; its parameters: {names} "
                              f"(or qualify it, METHOD.{name}=..., to set it for one method)")
@@ -138,8 +102,8 @@ def method_runs(names: Sequence[str], params: Sequence[str], sweeps: Sequence[st
 
     Examples
     --------
-    >>> [r.label() for r in method_runs(["otsu", "kmeans"], ["kmeans.rng=1"], ["kmeans.n_clusters=2,3"])]
-    ['otsu', 'kmeans rng=1 n_clusters=2,3']
+    >>> [r.label() for r in method_runs(["otsu", "kmeans"], ["kmeans.rng=1"], ["kmeans.num_classes=2,3"])]
+    ['otsu', 'kmeans rng=1 num_classes=2,3']
     """
     from ..evaluation.bench import MethodRun
 
@@ -149,8 +113,7 @@ def method_runs(names: Sequence[str], params: Sequence[str], sweeps: Sequence[st
     for text in params:
         method, name, raw = parse_assignment(text, "--param")
         for spec in _targets(method, specs, "--param", name):
-            pspec = next(p for p in spec.params() if p.name == name)
-            fixed[spec.name][name] = _value(pspec, spec, f"--param {text}", raw)
+            fixed[spec.name][name] = _value(spec, name, f"--param {text}", raw)
     for text in sweeps:
         method, name, raw = parse_assignment(text, "--sweep")
         parts = [v.strip() for v in raw.split(";" if ";" in raw else ",") if v.strip()]
@@ -159,8 +122,7 @@ def method_runs(names: Sequence[str], params: Sequence[str], sweeps: Sequence[st
         for spec in _targets(method, specs, "--sweep", name):
             if spec.name in swept:
                 raise UsageError(f"--sweep: {spec.name} already sweeps {swept[spec.name][0]!r}; one sweep per method")
-            pspec = next(p for p in spec.params() if p.name == name)
-            swept[spec.name] = (name, tuple(_value(pspec, spec, f"--sweep {text}", v) for v in parts))
+            swept[spec.name] = (name, tuple(_value(spec, name, f"--sweep {text}", v) for v in parts))
     return [MethodRun(s.name, fixed[s.name], swept.get(s.name)) for s in specs]
 
 
@@ -228,7 +190,7 @@ def _markdown(doc: dict[str, Any], results: list[Any]) -> str:
 def run(argv: Sequence[str]) -> int:
     """Run ``seglab bench`` with the arguments after ``bench``; return the exit code."""
     from .. import __version__
-    from ..evaluation.bench import dataset_task, run_bench
+    from ..evaluation.bench import dataset_task, jobs_of, run_bench
     from ..evaluation.datasets import find_dataset
     from ..evaluation.report import SUMMARY_COLUMNS, columns_of, print_table
     from ..io import check_target, json_bytes, to_jsonable, write_atomic
@@ -237,6 +199,8 @@ def run(argv: Sequence[str]) -> int:
     if ns.limit is not None and ns.limit < 1:
         raise UsageError("--limit: must be a positive number of images")
     runs = method_runs(ns.methods, ns.param, ns.sweep)
+    for r in runs:
+        jobs_of(r)  # the methods' own rules, before any file is read or written
     try:
         dataset = find_dataset(ns.data, split=ns.split)
     except FileNotFoundError as exc:

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..core.params import ParamSpec
 from ..core.registry import MethodSpec
-from .flags import describe_kind, flag_name
+from ..core.params_text import describe_kind
+from .flags import flag_name
 
 __all__ = ["methods_text", "methods_markdown", "info_text", "availability"]
 
@@ -95,13 +96,13 @@ def _cli_call(spec: MethodSpec) -> str:
     return " ".join(words)
 
 
-def info_text(spec: MethodSpec, *, has_mask: bool) -> str:
+def info_text(spec: MethodSpec) -> str:
     """Human description of one method: what it is, every parameter, how to call it.
 
     Examples
     --------
     >>> import seglab
-    >>> print(info_text(seglab.get_method("threshold"), has_mask=False))  # doctest: +ELLIPSIS
+    >>> print(info_text(seglab.get_method("threshold")))  # doctest: +ELLIPSIS
     threshold: Fixed threshold: foreground where ``image > value``.
       family threshold, task semantic, input gray, tiling global
     <BLANKLINE>
@@ -124,10 +125,21 @@ def info_text(spec: MethodSpec, *, has_mask: bool) -> str:
             flag += f" / --no-{flag[2:]}"
         lines.append(f"  {flag}: {describe_kind(p)}; {default}")
         lines += textwrap.wrap(p.doc or "(undocumented)", width=88, initial_indent=" " * 6, subsequent_indent=" " * 6)
-    if has_mask:
+    if spec.takes_mask:
         lines.append("  --mask: image file; optional")
         lines.append("      Pixels where the mask image is 0 get label 0.")
-    if not params and not has_mask:
+    if not params and not spec.takes_mask:
         lines.append("  (none)")
+    if spec.renamed:
+        renamed = ", ".join(f"{flag_name(old)} -> {flag_name(r.new)}" for old, r in spec.renamed.items())
+        lines += textwrap.wrap(f"Deprecated names, accepted until seglab 0.3: {renamed}", width=92,
+                               initial_indent="  ", subsequent_indent="    ")
+    if spec.weights:
+        lines += ["", "Weights (weights=NAME):"]
+        for w in spec.weights.values():
+            state = "" if w.available() else " [not installed]"
+            lines.append(f"  {w.name}: {w.description}{state}")
+            if w.figures:
+                lines.append("      " + ", ".join(f"{k} {v}" for k, v in w.figures.items()))
     lines += ["", f"Python:        {_python_call(spec)}", f"Command line:  {_cli_call(spec)}"]
     return "\n".join(lines)

@@ -43,8 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import MissingDependencyError
-from .batch import EXIT_FAILED, EXIT_OK, Parser, UsageError
-from .bench_cmd import parse_label_map
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
 
 __all__ = ["run", "build_parser", "choose_task", "main_score"]
 

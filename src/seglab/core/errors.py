@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterable
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "UnknownMethodError",
     "MissingDependencyError",
     "did_you_mean",
+    "warn_caller",
 ]
 
 
@@ -63,3 +65,32 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class CheckpointError(SeglabError, ValueError):
+    """A model checkpoint file cannot be used: not a checkpoint, corrupt, another architecture, mismatched weights."""
+
+
+__all__ += ["CheckpointError"]
+
+
+def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn, attributing the warning to the first caller outside seglab (so it shows where the user's code is).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_caller("old name", DeprecationWarning)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('DeprecationWarning', 'old name')
+    """
+    import sys
+    from pathlib import Path
+
+    package = str(Path(__file__).resolve().parents[1])
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level + 1)

@@ -35,7 +35,10 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["Interval", "ParamSpec", "params_of", "parse_param_docs", "ARRAY", "POINTS", "JSON"]
+__all__ = [
+    "Interval", "ParamSpec", "Renamed", "params_of", "parse_param_docs", "ARRAY", "POINTS", "JSON",
+    "WeightsName", "Device", "BatchSize", "TileSize", "Overlap", "STANDARD_PARAMS",
+]
 
 #: Schema kinds that are not scalar: an image-like array, a list of (row, col) points, free JSON.
 ARRAY, POINTS, JSON = "array", "points", "json"
@@ -70,6 +73,47 @@ class Interval:
         lo = "-inf" if self.lo is None else f"{self.lo:g}"
         hi = "inf" if self.hi is None else f"{self.hi:g}"
         return f"{left}{lo}, {hi}{right}"
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A parameter name kept for one release after a rename, with a DeprecationWarning naming the new one.
+
+    Parameters
+    ----------
+    old, new : str
+        The old and the new parameter name.
+    convert : callable, optional
+        Maps an old value to the new parameter's value (e.g. ``dark_foreground=True`` -> ``polarity="dark"``).
+    kind : str, optional
+        The old parameter's schema kind when it differs from the new one's (so the CLI can still parse it).
+    removed_in : str
+        The release that drops the old name.
+
+    Examples
+    --------
+    >>> r = Renamed("dark_foreground", "polarity", convert=lambda v: "dark" if v else "bright", kind="bool")
+    >>> r.value(True), r.message("otsu")
+    ('dark', "otsu: the parameter 'dark_foreground' is deprecated and will be removed in seglab 0.3; use 'polarity' instead (dark_foreground=True is polarity='dark').")
+    """
+
+    old: str
+    new: str
+    convert: Callable[[Any], Any] | None = None
+    kind: str | None = None
+    removed_in: str = "0.3"
+
+    def value(self, old_value: Any) -> Any:
+        """The new parameter's value for `old_value`."""
+        return old_value if self.convert is None else self.convert(old_value)
+
+    def message(self, method: str) -> str:
+        """The DeprecationWarning text."""
+        text = (f"{method}: the parameter {self.old!r} is deprecated and will be removed in seglab "
+                f"{self.removed_in}; use {self.new!r} instead")
+        if self.convert is not None:
+            text += f" ({self.old}=True is {self.new}={self.value(True)!r})"
+        return text + "."
 
 
 @dataclass(frozen=True)
@@ -156,6 +200,23 @@ class ParamSpec:
                 f"{where}{self.name}={value!r} is out of range; it must lie in {self.interval}."
             )
         return value
+
+
+#: Standard parameters of model methods: every method that takes one of these names declares it with this type.
+WeightsName = str | None
+Device = Literal["auto", "cpu", "cuda"]
+BatchSize = Annotated[int, Interval(1, 4096)]
+TileSize = Annotated[int, Interval(32, None)] | None
+Overlap = Annotated[float, Interval(0, 0.95)]
+
+#: Name -> (annotation, what it means); the vocabulary test holds every method to these.
+STANDARD_PARAMS: dict[str, tuple[Any, str]] = {
+    "weights": (WeightsName, "a shipped weights name (see `seglab info METHOD`) or a checkpoint path"),
+    "device": (Device, "where the network runs: 'auto' (a GPU when present), 'cpu' or 'cuda'"),
+    "batch_size": (BatchSize, "tiles per forward pass"),
+    "tile_size": (TileSize, "side of the square tiles of sliding-window inference (None: the whole image)"),
+    "overlap": (Overlap, "fraction of a tile shared with its neighbour, blended with a Gaussian window"),
+}
 
 
 def _jsonable(value: Any) -> Any:

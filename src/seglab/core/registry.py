@@ -1,10 +1,17 @@
-"""The method registry: one place that Python, the CLI and the web form read.
+"""The method registry: one place that Python, the CLI, ``seglab bench`` and the web page read.
 
 ``@register`` wraps a front function so that every call, direct or through
-:func:`segment`, gets the same treatment: the image and mask are validated,
-each keyword is checked against the schema derived from the signature, the
-mask is applied last, and the result carries the method name and the
-effective, JSON-able parameters.
+:func:`segment`, gets the same treatment: the keywords are checked against
+the schema derived from the signature and against the method's own rules
+(:meth:`MethodSpec.validate_params`, which needs no image, so a batch can be
+checked before any file is read), the image and mask are validated, the mask
+is applied last, and the result carries the method name and the effective,
+JSON-able parameters.
+
+Methods come from the built-in family packages (each lists its own front
+modules in ``FRONT_MODULES``) and from plugins in the ``seglab.methods``
+entry-point group: an entry point names a module that registers methods when
+imported, or a package with ``FRONT_MODULES``.
 
 Examples
 --------
@@ -13,6 +20,10 @@ Examples
 >>> seg = seglab.segment(img, "otsu")
 >>> seg.method, int(seg.labels.sum())
 ('otsu', 16)
+>>> get_method("adaptive").validate_params({"window_size": 4})
+Traceback (most recent call last):
+...
+seglab.core.errors.InvalidParameterError: adaptive: window_size: must be odd so that the window is centred ...
 """
 
 from __future__ import annotations
@@ -20,10 +31,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import importlib.util
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -34,41 +46,65 @@ from .errors import (
     UnknownMethodError,
     UnknownParameterError,
     did_you_mean,
+    warn_caller,
 )
-from .params import ParamSpec, params_of
+from .optional import install_hint, is_installed
+from .params import ParamSpec, Renamed, params_of
 from .types import Segmentation, Task
 from .validate import as_image, as_mask
+from .weights import Weights
 
-__all__ = ["MethodSpec", "register", "list_methods", "get_method", "segment", "FRONT_MODULES"]
-
-Family = Literal[
-    "threshold", "edge", "region", "watershed", "clustering", "color", "texture", "deep"
+__all__ = [
+    "MethodSpec", "register", "list_methods", "get_method", "segment", "BUILTIN_FAMILIES", "PluginWarning",
+    "Family", "Tiling",
 ]
+
+Family = Literal["threshold", "edge", "region", "watershed", "clustering", "color", "texture", "deep"]
 Tiling = Literal["pointwise", "local", "global", "instance", "model"]
 
-#: The modules that register methods. The core imports exactly these (plus
-#: plugins from the ``seglab.methods`` entry-point group), so no method can go
-#: missing because nobody imported its module.
-FRONT_MODULES: tuple[str, ...] = (
-    "seglab.classical.threshold",
-    "seglab.classical.clustering",
-    "seglab.classical.color",
-    "seglab.classical.histogram_threshold",
-    "seglab.classical.local_threshold",
-    "seglab.classical.edges",
-    "seglab.classical.texture",
-    "seglab.classical.region_growing",
-    "seglab.classical.split_merge",
-    "seglab.classical.watershed",
-)
+#: Packages of built-in methods; each lists its front modules in ``FRONT_MODULES``. The registry imports
+#: exactly these (plus plugins), so no method goes missing because nobody imported its module.
+BUILTIN_FAMILIES: tuple[str, ...] = ("seglab.classical", "seglab.deep")
 
 _REGISTRY: dict[str, MethodSpec] = {}
+_SCHEMAS: dict[Callable[..., Segmentation], dict[str, ParamSpec]] = {}  # by front function
 _LOADED = False
+
+
+class PluginWarning(UserWarning):
+    """A plugin of the ``seglab.methods`` entry-point group could not be loaded; its methods are missing."""
 
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """Everything the toolkit knows about one registered method."""
+    """Everything the toolkit knows about one registered method.
+
+    Attributes
+    ----------
+    name, family, task, input, tiling, summary
+        Identity: registry name, family, the task of its result, the image it
+        takes (``"gray"``, ``"color"`` or ``"any"``), how it tiles, one line of doc.
+    halo : int or callable
+        Context pixels a tile needs (``local``/``instance`` tiling), from the parameters.
+    requires : tuple of str
+        Optional packages it needs (e.g. ``("torch",)``).
+    stochastic : bool
+        Whether it takes ``rng``.
+    fit, apply : callable, optional
+        ``global`` tiling: fit a state on (a sample of) the image, apply it per tile.
+    example_params : mapping
+        Parameters for tests, examples and ``seglab info``.
+    check : callable, optional
+        Rules beyond each parameter's own range (an odd window, two parameters
+        that exclude each other); called with every effective parameter before
+        any image is seen, raises :class:`InvalidParameterError`.
+    renamed : mapping of str to Renamed
+        Old parameter names still accepted, with a DeprecationWarning.
+    weights : mapping of str to Weights
+        Named trained weights (model methods).
+    volumes : bool
+        Whether the method also takes 3-D volumes ``(D, H, W)``.
+    """
 
     name: str
     fn: Callable[..., Segmentation]
@@ -83,14 +119,112 @@ class MethodSpec:
     fit: Callable[..., Any] | None = None
     apply: Callable[..., Any] | None = None
     example_params: Mapping[str, Any] = field(default_factory=dict)
+    check: Callable[[Mapping[str, Any]], None] | None = None
+    renamed: Mapping[str, Renamed] = field(default_factory=dict)
+    weights: Mapping[str, Weights] = field(default_factory=dict)
+    volumes: bool = False
 
     def params(self) -> list[ParamSpec]:
         """Schemas of the method's keyword parameters (``image`` and ``mask`` excluded)."""
-        return params_of(self.fn)
+        return list(self._schema().values())
+
+    def param(self, name: str) -> ParamSpec:
+        """The schema of one parameter (an old, renamed name gives the new one's).
+
+        Raises
+        ------
+        UnknownParameterError
+            With a did-you-mean and the list of parameters.
+        """
+        schema = self._schema()
+        if name in self.renamed:  # a deprecated name: the new parameter's schema, or its own old kind
+            rename = self.renamed[name]
+            new = schema[rename.new]
+            if rename.kind is None or rename.kind == new.kind:
+                return new
+            return ParamSpec(name=name, kind=rename.kind, doc=f"deprecated; use {rename.new}")
+        if name not in schema:
+            raise UnknownParameterError(
+                f"{self.name} got an unknown parameter {name!r}." + did_you_mean(name, schema)
+                + f" Its parameters: {', '.join(schema) or 'none'} (see `seglab info {self.name}`)."
+            )
+        return schema[name]
+
+    def _schema(self) -> dict[str, ParamSpec]:
+        if self.fn not in _SCHEMAS:
+            _SCHEMAS[self.fn] = {p.name: p for p in params_of(self.fn)}
+        return _SCHEMAS[self.fn]
+
+    @property
+    def takes_mask(self) -> bool:
+        """Whether the method takes ``mask=``."""
+        return "mask" in inspect.signature(self.fn).parameters
 
     def available(self) -> bool:
         """Whether the optional packages the method needs can be imported (checked, never imported)."""
-        return all(importlib.util.find_spec(mod) is not None for mod in self.requires)
+        return all(is_installed(mod) for mod in self.requires)
+
+    def require(self) -> None:
+        """Raise :class:`MissingDependencyError` naming the pip extra when a needed package is missing."""
+        for module in self.requires:
+            if not is_installed(module):
+                raise MissingDependencyError(
+                    f"{self.name} needs the optional package {module!r}; install it with: {install_hint(module)}"
+                )
+
+    def validate_params(self, params: Mapping[str, Any], *, complete: bool = True) -> dict[str, Any]:
+        """Check keyword parameters without an image; return them normalised.
+
+        Old (renamed) names are translated with a DeprecationWarning; unknown
+        names, values out of range, missing required parameters and the
+        method's own rules (`check`) raise. Checks that need the image (a seed
+        outside it, a colour space for a gray image) happen when it runs.
+
+        Parameters
+        ----------
+        params : mapping
+            Keyword parameters (without ``mask``).
+        complete : bool
+            Return every parameter, defaults filled in (what the method gets);
+            otherwise only those given (what a command line passes on).
+
+        Raises
+        ------
+        UnknownParameterError, InvalidParameterError
+
+        Examples
+        --------
+        >>> get_method("otsu").validate_params({"nbins": 64})
+        {'nbins': 64, 'polarity': 'bright'}
+        """
+        schema = self._schema()
+        given: dict[str, Any] = {}
+        for key, value in params.items():
+            if key in self.renamed:
+                rename = self.renamed[key]
+                if rename.new in params:
+                    raise InvalidParameterError(
+                        f"{self.name}: give {rename.new!r} or its deprecated name {key!r}, not both."
+                    )
+                warn_caller(rename.message(self.name), DeprecationWarning)
+                key, value = rename.new, rename.value(self.param(key).validate(value, self.name))
+            given[key] = self.param(key).validate(value, self.name)  # unknown names raise with a did-you-mean
+        effective = {}
+        for pname, spec in schema.items():
+            if pname in given:
+                effective[pname] = given[pname]
+            elif spec.required:
+                raise InvalidParameterError(f"{self.name} needs the parameter {pname!r}: {spec.doc}")
+            else:
+                effective[pname] = spec.default
+        if self.check is not None:
+            try:
+                self.check(effective)
+            except InvalidParameterError as exc:
+                if str(exc).startswith(f"{self.name}:"):
+                    raise
+                raise InvalidParameterError(f"{self.name}: {exc}") from None
+        return effective if complete else given
 
     def to_json(self) -> dict[str, Any]:
         """What ``seglab info --json`` prints and the web form consumes."""
@@ -103,8 +237,12 @@ class MethodSpec:
             "summary": self.summary,
             "requires": list(self.requires),
             "stochastic": self.stochastic,
+            "volumes": self.volumes,
             "available": self.available(),
+            "takes_mask": self.takes_mask,
             "params": [p.to_json() for p in self.params()],
+            "deprecated_params": {old: r.new for old, r in self.renamed.items()},
+            "weights": {name: w.to_json() for name, w in self.weights.items()},
         }
 
 
@@ -138,12 +276,17 @@ def register(
     fit: Callable[..., Any] | None = None,
     apply: Callable[..., Any] | None = None,
     example_params: Mapping[str, Any] | None = None,
+    check: Callable[[Mapping[str, Any]], None] | None = None,
+    renamed: tuple[Renamed, ...] = (),
+    weights: tuple[Weights, ...] = (),
+    volumes: bool = False,
 ) -> Callable[[Callable[..., Segmentation]], Callable[..., Segmentation]]:
     """Register a segmenter under `name` and wrap it with the shared checks.
 
-    The decorated function receives a validated image (converted to gray when
-    ``input="gray"``), a bool mask or ``None``, and validated keywords. It must
-    return a :class:`Segmentation`; the wrapper fills ``method`` and ``params``.
+    The decorated function receives validated keywords (every parameter, defaults
+    filled), a validated image (converted to gray when ``input="gray"``) and a
+    bool mask or ``None``. It must return a :class:`Segmentation`; the wrapper
+    fills ``method`` and ``params`` and applies the mask.
 
     Raises
     ------
@@ -156,37 +299,17 @@ def register(
     def decorate(fn: Callable[..., Segmentation]) -> Callable[..., Segmentation]:
         if name in _REGISTRY:
             raise ValueError(f"a method named {name!r} is already registered ({_REGISTRY[name].fn.__module__}).")
-        sig = inspect.signature(fn)
-        schema: dict[str, ParamSpec] = {}
+        takes_mask = "mask" in inspect.signature(fn).parameters
 
         @functools.wraps(fn)
         def wrapper(image: Any, /, **kwargs: Any) -> Segmentation:
-            if not schema:
-                schema.update({p.name: p for p in params_of(fn)})
-            for extra in requires:
-                _require(extra, name)
-            unknown = [k for k in kwargs if k not in sig.parameters or k == "image"]
-            if unknown:
-                raise UnknownParameterError(
-                    f"{name} got an unknown parameter {unknown[0]!r}."
-                    + did_you_mean(unknown[0], schema)
-                    + f" Its parameters: {', '.join(schema) or 'none'} (see `seglab info {name}`)."
-                )
+            spec = _REGISTRY[name]
+            spec.require()
+            mask_arg = kwargs.pop("mask", None) if takes_mask else None
+            checked = spec.validate_params(kwargs)
             img = as_image(image, kind=input, method=name)
-            mask = as_mask(kwargs.pop("mask", None), like=img) if "mask" in sig.parameters else None
-            checked = {}
-            for pname, spec in schema.items():
-                if pname in kwargs:
-                    checked[pname] = spec.validate(kwargs[pname], name)
-                elif spec.required:
-                    raise InvalidParameterError(f"{name} needs the parameter {pname!r}: {spec.doc}")
-                else:
-                    checked[pname] = spec.default
-            if "mask" in sig.parameters:
-                checked_call = dict(checked, mask=mask)
-            else:
-                checked_call = checked
-            seg = fn(img, **checked_call)
+            mask = as_mask(mask_arg, like=img) if takes_mask else None
+            seg = fn(img, **checked, **({"mask": mask} if takes_mask else {}))
             labels = seg.labels
             if mask is not None and not mask.all():
                 labels = np.where(mask, labels, np.int32(0))
@@ -197,39 +320,49 @@ def register(
             return dataclasses.replace(seg, labels=labels, method=name, params=params, meta=meta)
 
         doc = inspect.getdoc(fn) or ""
-        summary = doc.splitlines()[0] if doc else ""
         _REGISTRY[name] = MethodSpec(
             name=name, fn=wrapper, family=family, task=task, input=input, tiling=tiling,
-            summary=summary, halo=halo, requires=requires, stochastic=stochastic,
-            fit=fit, apply=apply, example_params=dict(example_params or {}),
+            summary=doc.splitlines()[0] if doc else "", halo=halo, requires=requires, stochastic=stochastic,
+            fit=fit, apply=apply, example_params=dict(example_params or {}), check=check,
+            renamed={r.old: r for r in renamed}, weights={w.name: w for w in weights}, volumes=volumes,
         )
         return wrapper
 
     return decorate
 
 
-_EXTRA_OF = {"torch": "torch", "torchvision": "torch", "dask": "dask", "pydicom": "medical", "nibabel": "medical"}
+def _import_fronts(module: ModuleType) -> None:
+    """Import the front modules a family package lists (a plain module registers on import)."""
+    for name in getattr(module, "FRONT_MODULES", ()):
+        importlib.import_module(name)
 
 
-def _require(module: str, method: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        extra = _EXTRA_OF.get(module, module)
-        raise MissingDependencyError(
-            f"{method} needs the optional package {module!r}; install it with: pip install \"seglab[{extra}]\""
-        )
+def _load_plugins() -> None:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="seglab.methods"):
+        before = dict(_REGISTRY)
+        try:
+            loaded = ep.load()
+            if isinstance(loaded, ModuleType):
+                _import_fronts(loaded)
+        except Exception as exc:  # one broken plugin must not take the others (or seglab) down
+            _REGISTRY.clear()
+            _REGISTRY.update(before)
+            warnings.warn(
+                f"seglab plugin {ep.name!r} ({ep.value}) failed to load and its methods are missing: "
+                f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=3,
+            )
 
 
 def _load() -> None:
     global _LOADED
     if _LOADED:
         return
-    for mod in FRONT_MODULES:
-        importlib.import_module(mod)
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="seglab.methods"):
-        ep.load()
     _LOADED = True
+    for package in BUILTIN_FAMILIES:
+        _import_fronts(importlib.import_module(package))
+    _load_plugins()
 
 
 def list_methods(*, family: str | None = None, available_only: bool = False) -> list[MethodSpec]:

@@ -25,7 +25,8 @@ Without a sweep every task gives one row per method (for partition, one
 setting: ODS = OIS). With a sweep, semantic and instance runs give one row per
 setting. Stochastic methods get ``rng=0`` unless an ``rng`` is given. An image
 that fails (unreadable, the method or a metric refuses it) is reported and
-skipped; a method whose parameters fail on the first image is skipped whole.
+skipped. Every method's parameters (each setting) are checked before any image
+is read: a rejected one raises at once.
 
 Examples
 --------
@@ -53,14 +54,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.errors import InvalidParameterError, MissingDependencyError
+from ..core.errors import MissingDependencyError
 from ..core.registry import MethodSpec, get_method
 from ..core.types import Segmentation
+from ..run import Job, prepare, read_input, segment_image
 from .datasets import Dataset
 from .formats import LabelData, settings_from
 from .scores import Evaluator, make_evaluator
 
-__all__ = ["MethodRun", "RunResult", "run_bench", "to_prediction", "regions_of", "dataset_task"]
+__all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "regions_of", "dataset_task"]
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ class MethodRun:
 
         Examples
         --------
-        >>> MethodRun("kmeans", {"rng": 1}, ("n_clusters", (2, 3))).settings
-        [{'rng': 1, 'n_clusters': 2}, {'rng': 1, 'n_clusters': 3}]
+        >>> MethodRun("kmeans", {"rng": 1}, ("num_classes", (2, 3))).settings
+        [{'rng': 1, 'num_classes': 2}, {'rng': 1, 'num_classes': 3}]
         """
         if self.sweep is None:
             return [dict(self.params)]
@@ -230,35 +232,41 @@ class _Runner:
     background_class: int | str
 
 
-def _segment(spec: MethodSpec, image: NDArray, setting: Mapping[str, Any]) -> tuple[Segmentation, float]:
-    params = dict(setting)
-    if spec.stochastic and "rng" not in params:
-        params["rng"] = 0
+def _segment(job: Job, image: NDArray) -> tuple[Segmentation, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
-        seg = spec.fn(image, **params)
+        seg = segment_image(job, image)
         return seg, time.perf_counter() - start
 
 
-def _run_one(r: _Runner, run: MethodRun) -> list[RunResult]:
-    from ..io import read_image
+def jobs_of(run: MethodRun) -> list[Job]:
+    """One checked job per setting (stochastic methods get ``rng=0`` unless one is given).
 
+    Raises
+    ------
+    InvalidParameterError
+        A setting the method rejects (checked without any image).
+    """
     spec = get_method(run.method)
+    seed = {"rng": 0} if spec.stochastic else {}
+    return [prepare(spec, {**seed, **setting}, outputs=("labels",)) for setting in run.settings]
+
+
+def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
+    spec = jobs[0].method
     settings = run.settings
     combined = r.task == "partition"  # the sweep is the BSDS threshold axis
     sweep = None if run.sweep is None else {run.sweep[0]: list(run.sweep[1])}
-    groups = [settings] if combined else [[s] for s in settings]
-    results = [RunResult(name=run.label() if combined else run.label(g[0]), method=run.method,
-                         params=dict(run.params) if combined else dict(g[0]),
+    groups = [list(zip(settings, jobs))] if combined else [[pair] for pair in zip(settings, jobs)]
+    results = [RunResult(name=run.label() if combined else run.label(g[0][0]), method=run.method,
+                         params=dict(run.params) if combined else dict(g[0][0]),
                          sweep=sweep if combined else None, task=r.task) for g in groups]
     evaluators = [r.make() for _ in groups]
     times: list[list[float]] = [[] for _ in groups]
     for item in r.dataset.items:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                image = read_image(item.image)
+            image, _ = read_input(item.image)
             truth = item.read_labels()
         except (ValueError, OSError) as exc:
             for res in results:
@@ -269,8 +277,8 @@ def _run_one(r: _Runner, run: MethodRun) -> list[RunResult]:
                 continue
             try:
                 preds, edges, scores, took = [], [], None, []
-                for setting in group:
-                    seg, seconds = _segment(spec, image, setting)
+                for _, job in group:
+                    seg, seconds = _segment(job, image)
                     took.append(seconds)
                     labels, scores, edge = to_prediction(seg, spec, r.task, background_class=r.background_class,
                                                             image=image)
@@ -284,12 +292,6 @@ def _run_one(r: _Runner, run: MethodRun) -> list[RunResult]:
                 row = ev.add(truth, pred)
             except MissingDependencyError:
                 raise
-            except InvalidParameterError as exc:
-                if not res.per_image and not res.failures:  # every image would fail the same way
-                    res.error = f"parameters rejected on the first image: {_one_line(exc)}"
-                else:
-                    res.failures.append((item.stem, _one_line(exc)))
-                continue
             except Exception as exc:  # a bad image must not stop the benchmark
                 reason = _one_line(exc)
                 if not isinstance(exc, (ValueError, OSError)):
@@ -349,6 +351,8 @@ def run_bench(
     ------
     UnknownMethodError
         A method that is not registered.
+    InvalidParameterError
+        A parameter (of any setting) that the method rejects.
     MissingDependencyError
         A method whose optional package is missing.
     """
@@ -362,10 +366,10 @@ def run_bench(
 
     make()  # check the options once, before any image is read
     runner = _Runner(dataset, task, make, background_class)
+    jobs = [jobs_of(run) for run in runs]  # every parameter checked before any image is read
     out: list[RunResult] = []
-    for run in runs:
-        get_method(run.method)
-        for res in _run_one(runner, run):
+    for run, run_jobs in zip(runs, jobs):
+        for res in _run_one(runner, run, run_jobs):
             out.append(res)
             state = res.error or f"{res.n_images} images, {res.seconds_per_image:.4g} s/image, {len(res.failures)} failed"
             log(f"{res.name}: {state}")

@@ -29,7 +29,7 @@ True
 
 from __future__ import annotations
 
-from .atomic import check_target, write_atomic
+from .atomic import check_target, write_atomic, write_together
 from .coco import coco_document, rle_encode, write_coco
 from .labels import encode_labels, encode_png, label_suffix, write_labels
 from .overlay import overlay, write_overlay
@@ -63,5 +63,6 @@ __all__ = [
     "write_regions_csv",
     "regions_csv",
     "write_atomic",
+    "write_together",
     "check_target",
 ]

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["write_atomic", "check_target"]
+__all__ = ["write_atomic", "write_together", "check_target"]
 
 
 def check_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -102,6 +103,17 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
     (True, b'22')
     """
     target = check_target(path, overwrite=overwrite)
+    tmp = _write_temporary(target, data)
+    try:
+        os.replace(tmp, target)
+    except BaseException:  # Ctrl-C included: never leave the temporary file behind
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _write_temporary(target: Path, data: bytes) -> Path:
+    """`data` in a hidden file beside `target`, flushed to disk; removed again if anything fails."""
     # A name of our own in the same folder (so the rename stays on one file system);
     # opened with "x" so the file honours the umask, unlike tempfile.mkstemp's 0600.
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
@@ -110,8 +122,56 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:  # Ctrl-C included: never leave the temporary file behind
+    except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return target
+    return tmp
+
+
+def write_together(files: Mapping[str | os.PathLike[str], bytes], *, overwrite: bool = False) -> list[Path]:
+    """Write several files so that they appear together or not at all.
+
+    Every target is checked first, then every file is written to a temporary
+    file, and only then are they renamed into place. If anything fails or is
+    interrupted (Ctrl-C) on the way, the temporary files and the files already
+    renamed are removed, so a reader never finds part of the set.
+
+    Parameters
+    ----------
+    files : mapping of path to bytes
+        Destination -> complete content; their folders must exist.
+    overwrite : bool
+        Replace existing files (default: refuse before writing anything).
+
+    Returns
+    -------
+    list of Path
+        The destinations, in the order given.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_together({d / "a.txt": b"1", d / "b.txt": b"2"})]
+    ['a.txt', 'b.txt']
+    >>> write_together({d / "c.txt": b"3", d / "a.txt": b"4"})
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...a.txt already exists; ...
+    >>> (d / "c.txt").exists()
+    False
+    """
+    targets = [check_target(p, overwrite=overwrite) for p in files]
+    temporary: list[Path] = []
+    placed: list[Path] = []
+    try:
+        for target, data in zip(targets, files.values()):
+            temporary.append(_write_temporary(target, data))
+        for tmp, target in zip(temporary, targets):
+            os.replace(tmp, target)
+            placed.append(target)
+    except BaseException:
+        for path in temporary + placed:
+            path.unlink(missing_ok=True)
+        raise
+    return targets

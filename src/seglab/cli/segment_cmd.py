@@ -1,0 +1,148 @@
+"""``seglab segment METHOD INPUT... -o OUTDIR``: segment a batch of files.
+
+Inputs are files, folders (their image files, not recursive) or glob
+patterns (:mod:`seglab.run.inputs`). Each input gets ``OUTDIR/<stem>.labels.png``
+(``.tif`` when the labels need more than 16 bits or hold void, -1),
+``<stem>.overlay.png``, ``<stem>.json``, ``<stem>.coco.json``,
+``<stem>.regions.csv`` and ``<stem>.panoptic.png`` + ``<stem>.panoptic.json``,
+as chosen with ``--outputs`` (:mod:`seglab.run.outputs`); an input's files
+appear together or not at all.
+
+Everything that holds for every image (parameters and the method's rules,
+outputs, ``--as``, the mask) is checked before any file is read: a problem
+stops the command with exit code 2. A bad file does not stop the batch: it
+is reported at once and again in the summary, and the exit code is 1 (this
+includes a parameter that only some images reject, such as a seed outside a
+smaller image). A missing optional package stops the batch (exit 3).
+
+Examples
+--------
+>>> from seglab.core.registry import get_method
+>>> parser, _ = build_parser(get_method("otsu"))
+>>> parser.prog
+'seglab segment otsu'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import InvalidParameterError, MissingDependencyError
+from ..core.registry import MethodSpec
+from ..core.types import TASKS
+from ..run import OUTPUT_KINDS, Job, expand_inputs, one_line, output_names, output_stems, prepare, process_file
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, print_failures, progress_bar
+from .flags import Flag, add_flags, collect, flag_name
+
+__all__ = ["build_parser", "run"]
+
+
+def _names(text: str) -> tuple[str | int, ...]:
+    names = tuple(int(n) if n.strip().isdigit() else n.strip() for n in text.split(",") if n.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("give class names or ids, e.g. --things cell or --things 1,2")
+    return names
+
+
+def _page(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a page number 0, 1, 2, ...; got {text!r}")
+    return int(text)
+
+
+def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
+    """The parser of ``seglab segment METHOD``: common options plus the method's flags."""
+    parser = Parser(
+        prog=f"seglab segment {method.name}",
+        description=f"{method.summary}\n\nINPUT: image files, folders (their image files) or glob patterns.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    kinds = ",".join(OUTPUT_KINDS)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or glob patterns")
+    parser.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR", help="folder for the outputs (created)")
+    parser.add_argument("--outputs", default="labels,json", metavar="KINDS",
+                        help=f"comma-separated, from {kinds} (default: labels,json)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs (inputs never)")
+    parser.add_argument("--page", type=_page, metavar="N", help="page of multi-page TIFFs to read (0 first)")
+    parser.add_argument("--as", dest="as_task", choices=TASKS, metavar="TASK",
+                        help="convert each result to semantic, instance or panoptic (see seglab.modes)")
+    parser.add_argument("--things", type=_names, metavar="NAMES",
+                        help="with --as instance/panoptic: comma-separated classes to split into objects")
+    if method.takes_mask:
+        parser.add_argument("--mask", metavar="PATH", help="image file; pixels where it is 0 get label 0")
+    return parser, add_flags(parser, method)
+
+
+def _usage(option: str, exc: Exception) -> UsageError:
+    return UsageError(f"{option}: {one_line(exc)}")
+
+
+def _prepare(method: MethodSpec, ns: argparse.Namespace, flags: Sequence[Flag]) -> Job:
+    mask = getattr(ns, "mask", None)
+    try:
+        return prepare(method, text=collect(ns, flags), outputs=ns.outputs, as_task=ns.as_task, things=ns.things,
+                       page=ns.page, mask=mask, name_of=flag_name)
+    except InvalidParameterError:
+        raise
+    except (ValueError, OSError) as exc:  # an unreadable mask file
+        raise _usage("--mask", exc) from None
+
+
+def _check_outputs_safe(files: Sequence[Path], stems: Sequence[str], outdir: Path, job: Job) -> None:
+    inputs = {f.resolve() for f in files}
+    for stem in stems:
+        for name in output_names(job.outputs, stem):
+            if (outdir / name).resolve() in inputs:
+                raise UsageError(f"output {outdir / name} would replace an input file; choose another -o folder.")
+
+
+def run(method: MethodSpec, argv: Sequence[str]) -> int:
+    """Run ``seglab segment`` for `method` with the remaining arguments; return the exit code."""
+    parser, flags = build_parser(method)
+    ns = parser.parse_intermixed_args(argv)
+    job = _prepare(method, ns, flags)
+    outdir = Path(ns.output_dir)
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"-o {outdir}: this is a file, not a folder.")
+    files, failures = expand_inputs(ns.inputs)
+    try:
+        stems = output_stems(files)
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
+    _check_outputs_safe(files, stems, outdir, job)
+    for pattern, reason in failures:
+        print(f"error: {pattern}: {reason}", file=sys.stderr)
+    total = len(files) + len(failures)
+    if files:
+        outdir.mkdir(parents=True, exist_ok=True)
+    done = 0
+    with progress_bar(len(files), method.name) as advance:
+        for source, stem in zip(files, stems):
+            try:
+                outcome, written = process_file(job, source, outdir, stem, overwrite=ns.overwrite)
+            except MissingDependencyError:
+                raise
+            except Exception as exc:  # a bad file must not stop the batch
+                failures.append(_failure(source, exc))
+            else:
+                done += 1
+                for note in outcome.notes:
+                    print(f"warning: {source}: {note}", file=sys.stderr)
+                print(f"{source} -> {', '.join(str(p) for p in written)}")
+            advance()
+    if not failures:
+        print(f"seglab: {done} of {total} inputs segmented with {method.name} into {outdir}", file=sys.stderr)
+        return EXIT_OK
+    print_failures(f"seglab: {done} of {total} inputs segmented; {len(failures)} failed:", failures)
+    return EXIT_FAILED
+
+
+def _failure(source: Path, exc: Exception) -> tuple[str, str]:
+    reason = one_line(exc, str(source))
+    if not isinstance(exc, (ValueError, OSError)):
+        reason = f"unexpected {type(exc).__name__}: {reason} (please report this)"
+    print(f"error: {source}: {reason}", file=sys.stderr)
+    return str(source), reason

@@ -1,0 +1,111 @@
+"""Which files a batch reads, and the output name each one gets.
+
+Inputs are files, folders (their image files, not recursive) or glob
+patterns; seglab's own outputs (``*.labels.png``, ``*.overlay.png``, ...)
+found in a folder are never taken as inputs. Inputs whose stems collide get
+their folder names prefixed (``a__x``, ``b__x``).
+
+Examples
+--------
+>>> from pathlib import Path
+>>> output_stems([Path("a/x.png"), Path("b/x.png"), Path("b/y.tif")])
+['a__x', 'b__x', 'y']
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import InvalidParameterError
+from ..io.naming import is_output_file
+
+__all__ = ["expand_inputs", "output_stems"]
+
+
+def expand_inputs(patterns: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files named by `patterns`, in order and without duplicates, and the patterns that named none.
+
+    A folder gives its image files (by suffix, not recursive); a glob pattern
+    gives the image files it matches; a file is taken as it is. Files named
+    like seglab's own outputs (``*.labels.png``, ``*.overlay.png``, ...) are
+    skipped when a folder or pattern is expanded.
+
+    Examples
+    --------
+    >>> expand_inputs(["no/such/file.png"])
+    ([], [('no/such/file.png', 'no such file or folder; check the path.')])
+    """
+    from ..io import IMAGE_SUFFIXES
+
+    def images(paths: list[Path]) -> list[Path]:
+        return sorted(p for p in paths if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                      and not is_output_file(p))
+
+    files: list[Path] = []
+    failures: list[tuple[str, str]] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_file():
+            found = [path]
+        elif path.is_dir():
+            found = images(list(path.iterdir()))
+            if not found:
+                failures.append((pattern, f"the folder holds no images ({', '.join(IMAGE_SUFFIXES)})."))
+        elif glob.has_magic(pattern):
+            found = images([Path(p) for p in glob.glob(pattern, recursive=True)])
+            if not found:
+                failures.append((pattern, "no image files match this pattern."))
+        else:
+            found = []
+            failures.append((pattern, "no such file or folder; check the path."))
+        files.extend(found)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, failures
+
+
+def output_stems(files: Sequence[Path]) -> list[str]:
+    """One output name stem per file, unique (case-insensitively) across the batch.
+
+    Files whose stems collide get as many parent folder names prefixed as make
+    them unique (``a__x``, ``b__x``); files in one folder that differ only in
+    suffix keep it (``x_png``, ``x_tif``).
+
+    Examples
+    --------
+    >>> output_stems([Path("d/x.png"), Path("d/x.tif"), Path("e/x.png")])
+    ['x_png', 'x_tif', 'x']
+    """
+    parents = [f.resolve().parent.parts[1:] for f in files]
+    stems = [f.stem for f in files]
+    groups: dict[str, list[int]] = {}
+    for i, stem in enumerate(stems):
+        groups.setdefault(stem.casefold(), []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        in_one_folder = {i for i in members for j in members if i != j and parents[i] == parents[j]}
+        for depth in range(max(len(parents[i]) for i in members) + 1):
+            names = [_prefixed(files[i], parents[i][len(parents[i]) - depth:] if depth else (), i in in_one_folder)
+                     for i in members]
+            if len({n.casefold() for n in names}) == len(names):
+                break
+        for i, new_name in zip(members, names):
+            stems[i] = new_name
+    if len({s.casefold() for s in stems}) != len(stems):
+        raise InvalidParameterError(
+            "cannot give every input its own output name; segment clashing files into separate output folders."
+        )
+    return stems
+
+
+def _prefixed(file: Path, folders: Sequence[str], keep_suffix: bool) -> str:
+    base = "__".join([*folders, file.stem])
+    return f"{base}_{file.suffix.lstrip('.')}" if keep_suffix else base

@@ -1,0 +1,177 @@
+"""The output kinds of a segmentation run and how each is encoded, in one table.
+
+Every front end (``seglab segment``, ``seglab bench``, the web server) asks
+this table for the files of a result; none encodes outputs on its own.
+
+=========  ==========================================  ===================================
+kind       files                                        content
+=========  ==========================================  ===================================
+labels     ``<stem>.labels.png`` or ``.labels.tif``     label image (TIFF beyond 16 bits or with void)
+overlay    ``<stem>.overlay.png``                       the image with coloured segments and boundaries
+json       ``<stem>.json``                              sidecar: method, params, meta, segments, input
+coco       ``<stem>.coco.json``                         COCO instance JSON with RLE masks
+csv        ``<stem>.regions.csv``                       label, class, area, bbox, centroid, mean intensity
+panoptic   ``<stem>.panoptic.png`` + ``.panoptic.json``  COCO panoptic id PNG and its segments
+=========  ==========================================  ===================================
+
+Examples
+--------
+>>> import numpy as np, seglab
+>>> image = np.zeros((4, 4), np.uint8); image[1:3, 1:3] = 200
+>>> outcome = Outcome(image, seglab.segment(image, "otsu"), source="a.png")
+>>> sorted(encode_outputs(("labels", "json"), outcome, "a"))
+['a.json', 'a.labels.png']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from numpy.typing import NDArray
+
+from .. import io
+from ..core.errors import InvalidParameterError, did_you_mean
+from ..core.types import Segmentation
+from ..io.naming import OUTPUT_SUFFIXES
+
+__all__ = ["Outcome", "OutputKind", "OUTPUT_KINDS", "encode_outputs", "output_names", "parse_outputs"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One segmented image: what the outputs are made of.
+
+    Attributes
+    ----------
+    image : ndarray
+        The image as read (its own units).
+    seg : Segmentation
+        The result, after any task conversion.
+    source : str
+        The input as the user named it (recorded in the sidecar); its file name names the COCO image.
+    page : int or None
+        The page read from a multi-page input.
+    notes : tuple of str
+        Warnings raised while reading or segmenting.
+    seconds : float
+        Time spent in the method (reading excluded).
+    """
+
+    image: NDArray[Any]
+    seg: Segmentation
+    source: str = ""
+    page: int | None = None
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def file_name(self) -> str:
+        """The input's file name (COCO ``file_name``)."""
+        return Path(self.source).name if self.source else ""
+
+
+def _labels(outcome: Outcome, stem: str) -> dict[str, bytes]:
+    suffix = io.label_suffix(outcome.seg.labels)
+    return {f"{stem}.labels{suffix}": io.encode_labels(outcome.seg.labels, suffix)}
+
+
+def _overlay(outcome: Outcome, stem: str) -> dict[str, bytes]:
+    return {f"{stem}.overlay.png": io.encode_png(io.overlay(outcome.image, outcome.seg))}
+
+
+def _json(outcome: Outcome, stem: str) -> dict[str, bytes]:
+    doc = io.sidecar(outcome.seg, input_file=outcome.source or None, page=outcome.page, notes=outcome.notes)
+    return {f"{stem}.json": io.json_bytes(doc)}
+
+
+def _coco(outcome: Outcome, stem: str) -> dict[str, bytes]:
+    return {f"{stem}.coco.json": io.json_bytes(io.coco_document(outcome.seg, file_name=outcome.file_name), indent=None)}
+
+
+def _csv(outcome: Outcome, stem: str) -> dict[str, bytes]:
+    return {f"{stem}.regions.csv": io.regions_csv(outcome.seg, outcome.image).encode("utf-8")}
+
+
+def _panoptic(outcome: Outcome, stem: str) -> dict[str, bytes]:
+    files = io.panoptic_files(Path(f"{stem}.panoptic.png"), outcome.seg, file_name=outcome.file_name)
+    return {path.name: data for path, data in files.items()}
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    """One kind of output: its name, what it holds and how a result becomes its files."""
+
+    name: str
+    description: str
+    encode: Callable[[Outcome, str], dict[str, bytes]] = field(repr=False)
+    lists_segments: bool = False  # COCO and panoptic files list segments: a semantic result must be converted
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """Every suffix its files may have (see :data:`seglab.io.naming.OUTPUT_SUFFIXES`)."""
+        return OUTPUT_SUFFIXES[self.name]
+
+
+#: Every output kind, in the order the files are listed.
+OUTPUT_KINDS: dict[str, OutputKind] = {
+    k.name: k
+    for k in (
+        OutputKind("labels", "label image: 8/16-bit PNG, int32 TIFF beyond 16 bits or with void (-1)", _labels),
+        OutputKind("overlay", "PNG of the image with coloured segments and their boundaries", _overlay),
+        OutputKind("json", "sidecar JSON: method, parameters, meta, segments, input, seglab version", _json),
+        OutputKind("coco", "COCO instance JSON with RLE masks", _coco, lists_segments=True),
+        OutputKind("csv", "CSV of regions: label, class, area, bbox, centroid, mean intensity", _csv),
+        OutputKind("panoptic", "COCO panoptic id PNG plus its segments JSON", _panoptic, lists_segments=True),
+    )
+}
+
+
+def parse_outputs(kinds: str | Sequence[str]) -> tuple[str, ...]:
+    """Output kinds from ``"labels,json"`` or a list, checked, duplicates dropped.
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown kind (with a did-you-mean) or none at all.
+
+    Examples
+    --------
+    >>> parse_outputs("labels, overlay,labels")
+    ('labels', 'overlay')
+    >>> parse_outputs("lables")
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: unknown output 'lables'; Did you mean 'labels'? choose from ...
+    """
+    items = kinds.split(",") if isinstance(kinds, str) else list(kinds)
+    chosen = tuple(dict.fromkeys(k.strip() for k in items if k.strip()))
+    for kind in chosen:
+        if kind not in OUTPUT_KINDS:
+            raise InvalidParameterError(
+                f"unknown output {kind!r};{did_you_mean(kind, OUTPUT_KINDS)} choose from {','.join(OUTPUT_KINDS)}"
+            )
+    if not chosen:
+        raise InvalidParameterError(f"give at least one output kind of {','.join(OUTPUT_KINDS)}")
+    return chosen
+
+
+def output_names(kinds: Sequence[str], stem: str) -> list[str]:
+    """Every file name the `kinds` may write for `stem` (both label formats), to check before any work.
+
+    Examples
+    --------
+    >>> output_names(("labels", "coco"), "x")
+    ['x.labels.png', 'x.labels.tif', 'x.coco.json']
+    """
+    return [stem + suffix for kind in kinds for suffix in OUTPUT_KINDS[kind].suffixes]
+
+
+def encode_outputs(kinds: Sequence[str], outcome: Outcome, stem: str) -> dict[str, bytes]:
+    """The files of `outcome` for each of `kinds`: file name -> content, made in memory."""
+    files: dict[str, bytes] = {}
+    for kind in kinds:
+        files.update(OUTPUT_KINDS[kind].encode(outcome, stem))
+    return files
