@@ -56,7 +56,7 @@ from .weights import Weights
 
 __all__ = [
     "MethodSpec", "register", "list_methods", "get_method", "segment", "BUILTIN_FAMILIES", "PluginWarning",
-    "Family", "Tiling",
+    "Family", "Tiling", "describe_value",
 ]
 
 Family = Literal["threshold", "edge", "region", "watershed", "clustering", "color", "texture", "deep"]
@@ -246,8 +246,14 @@ class MethodSpec:
         }
 
 
-def _describe_value(value: Any) -> Any:
-    """A JSON-able record of a parameter value (arrays are summarised, not dumped)."""
+def describe_value(value: Any) -> Any:
+    """A JSON-able record of a parameter value, as results record it (arrays are summarised, not dumped).
+
+    Examples
+    --------
+    >>> describe_value(np.zeros((100, 100), np.uint8)), describe_value((1, np.int64(2)))
+    ('<array shape=[100, 100] dtype=uint8>', [1, 2])
+    """
     if isinstance(value, np.ndarray):
         if value.size <= 64 and value.ndim <= 2:
             return value.tolist()
@@ -257,9 +263,9 @@ def _describe_value(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (list, tuple)):
-        return [_describe_value(v) for v in value]
+        return [describe_value(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _describe_value(v) for k, v in value.items()}
+        return {str(k): describe_value(v) for k, v in value.items()}
     return value
 
 
@@ -313,7 +319,7 @@ def register(
             labels = seg.labels
             if mask is not None and not mask.all():
                 labels = np.where(mask, labels, np.int32(0))
-            params = {k: _describe_value(v) for k, v in checked.items()}
+            params = {k: describe_value(v) for k, v in checked.items()}
             meta = dict(seg.meta)
             if input == "gray" and np.ndim(image) == 3 and np.shape(image)[2] == 3:
                 meta.setdefault("input_conversion", "RGB to gray, BT.601 luma (0.299 R + 0.587 G + 0.114 B)")

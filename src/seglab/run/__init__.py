@@ -19,10 +19,21 @@ from __future__ import annotations
 
 from .inputs import expand_inputs, output_stems
 from .outputs import OUTPUT_KINDS, Outcome, OutputKind, encode_outputs, output_names, parse_outputs
-from .service import Job, encode, one_line, prepare, process_file, read_input, read_mask, run_file, segment_image
+from .service import (
+    Job,
+    encode,
+    one_line,
+    outputs_complete,
+    prepare,
+    process_file,
+    read_input,
+    read_mask,
+    run_file,
+    segment_image,
+)
 
 __all__ = [
-    "Job", "prepare", "read_input", "read_mask", "segment_image", "run_file", "encode", "process_file", "one_line",
+    "Job", "prepare", "read_input", "read_mask", "segment_image", "run_file", "encode", "process_file", "outputs_complete", "one_line",
     "Outcome", "OutputKind", "OUTPUT_KINDS", "encode_outputs", "output_names", "parse_outputs",
     "expand_inputs", "output_stems",
 ]

@@ -36,12 +36,12 @@ from numpy.typing import NDArray
 
 from ..core.errors import InvalidParameterError
 from ..core.params_text import parse_value
-from ..core.registry import MethodSpec, get_method
+from ..core.registry import MethodSpec, describe_value, get_method
 from ..core.types import TASKS, Segmentation
 from .outputs import OUTPUT_KINDS, Outcome, encode_outputs, output_names, parse_outputs
 
 __all__ = ["Job", "prepare", "read_input", "read_mask", "segment_image", "run_file", "encode", "process_file",
-           "one_line"]
+           "outputs_complete", "one_line"]
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,44 @@ def run_file(job: Job, path: str | os.PathLike[str]) -> Outcome:
 def encode(job: Job, outcome: Outcome, stem: str) -> dict[str, bytes]:
     """The job's output files for one outcome: file name -> content."""
     return encode_outputs(job.outputs, outcome, stem)
+
+
+def outputs_complete(job: Job, outdir: str | os.PathLike[str], stem: str) -> bool:
+    """Whether every output of `job` for `stem` exists in `outdir`, made by the same method and parameters.
+
+    Resuming a batch skips such inputs. Every kind's file must be there (the
+    label image in either format); when the sidecar JSON is among the outputs,
+    its method and parameters must equal the job's (defaults filled in), so a
+    rerun with other settings is not mistaken for done.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> outputs_complete(prepare("otsu"), tempfile.mkdtemp(), "x")
+    False
+    """
+    import json
+
+    from ..io import to_jsonable
+
+    folder = Path(outdir)
+    for kind in job.outputs:
+        if not any((folder / (stem + suffix)).is_file() for suffix in _complete_suffixes(kind)):
+            return False
+    if "json" not in job.outputs:
+        return True
+    try:
+        doc = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    expected = to_jsonable({k: describe_value(v) for k, v in job.method.validate_params(job.params).items()})
+    return doc.get("method") == job.method.name and doc.get("params") == expected and doc.get("page") == job.page
+
+
+def _complete_suffixes(kind: str) -> tuple[str, ...]:
+    """The suffixes of which one file completes `kind` (labels: PNG or TIFF; panoptic: its JSON, written last)."""
+    suffixes = OUTPUT_KINDS[kind].suffixes
+    return suffixes[-1:] if kind == "panoptic" else suffixes
 
 
 def process_file(job: Job, path: str | os.PathLike[str], outdir: str | os.PathLike[str], stem: str, *,
