@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from .core.errors import InvalidParameterError, did_you_mean
 from .core.types import Segment, Segmentation
 from .core.validate import check_param
-from .postprocess import semantic_to_instance
+from .postprocess import connected_components
 
 __all__ = ["to_semantic", "to_instance", "to_panoptic", "convert"]
 
@@ -113,9 +113,7 @@ def to_semantic(seg: Segmentation) -> Segmentation:
 def _components(labels: NDArray[np.int32], classes: set[int],
                 connectivity: int) -> tuple[NDArray[np.int32], dict[int, Segment]]:
     """Connected components (ids 1..N) of the pixels whose class is in `classes`, with each one's class."""
-    ids = semantic_to_instance(np.where(np.isin(labels, sorted(classes)), labels, 0), connectivity=connectivity)
-    cls = np.zeros(int(ids.max()) + 1, np.int32)
-    cls[ids.ravel()] = labels.ravel()  # every pixel of a component has the same class (index 0 is unused)
+    ids, cls = connected_components(np.where(np.isin(labels, sorted(classes)), labels, 0), connectivity=connectivity)
     return ids, {k: Segment(class_id=int(cls[k])) for k in range(1, cls.size)}
 
 

@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage as ndi
@@ -20,6 +22,8 @@ from scipy import ndimage as ndi
 from .core.validate import as_labels, check_param
 
 __all__ = [
+    "Components",
+    "connected_components",
     "relabel_sequential",
     "remove_small",
     "fill_holes",
@@ -104,6 +108,60 @@ def fill_holes(labels: ArrayLike) -> NDArray[np.int32]:
     return out
 
 
+class Components(NamedTuple):
+    """Connected components of a label image: ``ids`` (1..N, 0 background, -1 void) and each id's source label."""
+
+    ids: NDArray[np.int32]
+    source: NDArray[np.int32]  # source[i] = the label value component i was made of (source[0] unused)
+
+
+def connected_components(labels: ArrayLike, *, connectivity: int = 8, background: int | None = 0) -> Components:
+    """Number every connected component of equal labels 1..N, in raster order of its first pixel.
+
+    The one connected-component routine of seglab: instances from a class map
+    (:func:`semantic_to_instance`, ``seglab.to_instance``), and the regions a
+    label image forms for the partition benchmarks.
+
+    Parameters
+    ----------
+    labels : (H, W) array of int
+    connectivity : {4, 8} (or 1, 2)
+        Pixel adjacency.
+    background : int or None
+        Pixels with this label stay 0 and void (-1) stays -1; ``None``: every
+        value, 0 and -1 included, forms regions.
+
+    Returns
+    -------
+    Components
+        ``ids`` int32 and ``source`` (the label each id was made of).
+
+    Examples
+    --------
+    >>> c = connected_components(np.array([[1, 0, 1], [2, 2, -1]]), connectivity=4)
+    >>> c.ids.tolist(), c.source.tolist()
+    ([[1, 0, 2], [3, 3, -1]], [0, 1, 1, 2])
+    >>> connected_components(np.array([[1, 0, 1], [1, 0, 2]]), background=None).ids.tolist()
+    [[1, 2, 3], [1, 2, 4]]
+    """
+    lab = as_labels(labels)
+    from skimage.measure import label
+
+    conn = 2 if _structure(connectivity).all() else 1
+    wide = lab.astype(np.int64)
+    if background is None:
+        shifted = wide - int(lab.min(initial=0)) + 1
+    else:
+        shifted = np.where((lab == background) | (lab < 0), 0, wide + 1 - min(background, 0))
+    ids = label(shifted, background=0, connectivity=conn).astype(np.int32)
+    if background is not None:
+        ids[lab < 0] = -1
+    source = np.zeros(int(ids.max(initial=0)) + 1, np.int32)
+    inside = ids > 0
+    source[ids[inside]] = lab[inside]
+    return Components(ids, source)
+
+
 def semantic_to_instance(labels: ArrayLike, *, connectivity: int = 8, background: int = 0) -> NDArray[np.int32]:
     """Split each class into connected components and number them 1..N.
 
@@ -114,14 +172,7 @@ def semantic_to_instance(labels: ArrayLike, *, connectivity: int = 8, background
     >>> semantic_to_instance(np.array([[1, 0, 1], [2, 2, 0]]), connectivity=4).tolist()
     [[1, 0, 2], [3, 3, 0]]
     """
-    lab = as_labels(labels)
-    from skimage.measure import label
-
-    conn = 2 if _structure(connectivity).all() else 1
-    shifted = np.where((lab == background) | (lab < 0), 0, lab + 1 - min(background, 0))
-    out = label(shifted, background=0, connectivity=conn).astype(np.int32)
-    out[lab < 0] = -1
-    return out
+    return connected_components(labels, connectivity=connectivity, background=background).ids
 
 
 def instance_boundaries(labels: ArrayLike, *, mode: str = "inner") -> NDArray[np.bool_]:

@@ -41,12 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from ..core.params_text import parse_param
+from ..core.types import EVALUATION_TASKS
 from ..core.registry import MethodSpec, get_method
 from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
 
 __all__ = ["run", "build_parser", "parse_assignment", "method_runs"]
 
-_TASKS = ("auto", "semantic", "instance", "partition")  # a data set of label images cannot be panoptic
+_TASKS = ("auto", *(t for t in EVALUATION_TASKS if t != "panoptic"))  # label images cannot be panoptic
 
 
 def _background_class(text: str) -> int | str:

@@ -43,11 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import MissingDependencyError
+from ..core.types import EVALUATION_TASKS
 from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
 
 __all__ = ["run", "build_parser", "choose_task", "main_score"]
 
-_TASKS = ("auto", "semantic", "instance", "panoptic", "partition")
+_TASKS = ("auto", *EVALUATION_TASKS)
 _MAIN = {"semantic": "mean_iou", "instance": "dsb_score", "panoptic": "pq", "partition": "boundary_f"}
 
 

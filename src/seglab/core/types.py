@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Segment", "Segmentation", "Task", "TASKS", "instance_segmentation"]
+__all__ = ["Segment", "Segmentation", "Task", "TASKS", "EVALUATION_TASKS", "instance_segmentation"]
 
 Task = Literal["semantic", "instance", "panoptic"]
-TASKS: tuple[str, ...] = ("semantic", "instance", "panoptic")
+#: What a result's labels mean (``Segmentation.task``).
+TASKS: tuple[str, ...] = get_args(Task)
+#: What ``seglab eval``/``bench`` can score: the result tasks plus ``partition`` (regions against
+#: several human annotations, the BSDS protocol).
+EVALUATION_TASKS: tuple[str, ...] = (*TASKS, "partition")
 
 
 @dataclass(frozen=True, slots=True)

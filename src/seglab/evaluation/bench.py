@@ -62,7 +62,7 @@ from .datasets import Dataset
 from .formats import LabelData, settings_from
 from .scores import Evaluator, make_evaluator
 
-__all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "regions_of", "dataset_task"]
+__all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "dataset_task"]
 
 
 @dataclass(frozen=True)
@@ -153,20 +153,6 @@ def dataset_task(dataset: Dataset, task: str, num_classes: int | None) -> str:
     return "semantic" if num_classes is not None else "instance"
 
 
-def regions_of(labels: NDArray[np.integer]) -> NDArray[np.int32]:
-    """Regions of a label image: each connected component (8-connectivity) of equal labels, numbered from 1.
-
-    Examples
-    --------
-    >>> regions_of(np.array([[1, 0, 1], [1, 0, 2]])).tolist()
-    [[1, 2, 3], [1, 2, 4]]
-    """
-    from skimage.measure import label
-
-    lab = np.asarray(labels, np.int64)
-    return label(lab - lab.min() + 1, background=0, connectivity=2).astype(np.int32)
-
-
 def darkest_class(labels: NDArray[np.int32], image: NDArray) -> int:
     """The class of `labels` whose pixels have the lowest mean intensity in `image` (gray or RGB).
 
@@ -200,7 +186,7 @@ def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_
     >>> labels.tolist(), scores, edges
     ([[0, 1, 0, 2]], None, None)
     """
-    from ..postprocess import semantic_to_instance
+    from ..postprocess import connected_components, semantic_to_instance
 
     labels = seg.labels
     if task == "semantic":
@@ -217,7 +203,7 @@ def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_
     edges = None
     if spec.family == "edge" and seg.scores is not None and seg.scores.shape[0] == 1:
         edges = seg.scores[0] > 0
-    return regions_of(labels), None, edges
+    return connected_components(labels, background=None).ids, None, edges
 
 
 def _one_line(exc: BaseException) -> str:

@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 
 from .. import metrics
 from ..core.errors import InvalidImageError, InvalidParameterError
+from ..core.types import EVALUATION_TASKS
 from ..metrics.boundary import BSDS_MAX_DIST
 from ..metrics.bsds import BsdsGroundTruth, BsdsImageResult
 from .formats import Kind, LabelData
@@ -64,11 +65,9 @@ __all__ = [
     "PartitionEvaluator",
     "make_evaluator",
     "apply_label_map",
-    "TASKS",
     "INSTANCE_MAX_DETS",
 ]
 
-TASKS = ("semantic", "instance", "panoptic", "partition")
 #: COCO maxDets of the instance AP: crowded nuclei images have several hundred objects.
 INSTANCE_MAX_DETS = (1, 10, 1000)
 
@@ -409,7 +408,7 @@ class PartitionEvaluator(Evaluator):
 
 def make_evaluator(task: str, *, num_classes: int | None = None, ignore_index: int | None = -1,
                    label_map: Mapping[int, int] | None = None, nthresh: int = 99) -> Evaluator:
-    """The evaluator of `task` (one of :data:`TASKS`).
+    """The evaluator of `task` (one of :data:`EVALUATION_TASKS`).
 
     Examples
     --------
@@ -420,8 +419,8 @@ def make_evaluator(task: str, *, num_classes: int | None = None, ignore_index: i
     ...
     seglab.core.errors.InvalidParameterError: label_map: only applies to semantic evaluation; ...
     """
-    if task not in TASKS:
-        raise InvalidParameterError(f"task: must be one of {', '.join(TASKS)}; got {task!r}.")
+    if task not in EVALUATION_TASKS:
+        raise InvalidParameterError(f"task: must be one of {', '.join(EVALUATION_TASKS)}; got {task!r}.")
     if label_map and task != "semantic":
         raise InvalidParameterError(
             f"label_map: only applies to semantic evaluation; got task {task!r}. Drop it or use --task semantic."

@@ -28,7 +28,6 @@ from scipy import ndimage as ndi
 
 from ..core.errors import InvalidParameterError
 from ..core.types import Segment, Segmentation
-from ..core.validate import as_labels
 from .atomic import write_atomic
 from .sidecar import json_bytes
 
@@ -168,7 +167,7 @@ def coco_document(seg: Segmentation, *, image_id: int = 1, file_name: str = "") 
         )
     from .. import __version__
 
-    labels = as_labels(seg.labels)
+    labels = seg.labels  # a Segmentation's labels are already checked int32
     height, width = labels.shape
     annotations = []
     used_classes = set()

@@ -21,15 +21,25 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidImageError, InvalidParameterError
+from ..core.types import Segmentation
 from ..core.validate import as_labels
 from .atomic import write_atomic
 
-__all__ = ["write_labels", "encode_labels", "label_suffix", "encode_png"]
+__all__ = ["write_labels", "encode_labels", "encode_label_file", "label_suffix", "encode_png"]
 
 _PNG_MAX = 65535
 
 
-def label_suffix(labels: ArrayLike) -> str:
+def _checked(labels: ArrayLike | Segmentation) -> NDArray[np.int32]:
+    """int32 labels: a Segmentation's are trusted (already checked), anything else is validated."""
+    return labels.labels if isinstance(labels, Segmentation) else as_labels(labels)
+
+
+def _suffix_for(lo: int, hi: int) -> str:
+    return ".tif" if lo < 0 or hi > _PNG_MAX else ".png"
+
+
+def label_suffix(labels: ArrayLike | Segmentation) -> str:
     """The smallest lossless format for `labels`: ``".png"`` for 0..65535, else ``".tif"``.
 
     Examples
@@ -37,10 +47,24 @@ def label_suffix(labels: ArrayLike) -> str:
     >>> label_suffix(np.array([[70000]]))
     '.tif'
     """
-    lab = as_labels(labels)
-    if lab.size and (lab.min() < 0 or lab.max() > _PNG_MAX):
-        return ".tif"
-    return ".png"
+    lab = _checked(labels)
+    return _suffix_for(int(lab.min()), int(lab.max())) if lab.size else ".png"
+
+
+def encode_label_file(seg: Segmentation) -> tuple[str, bytes]:
+    """The smallest lossless format for a result's labels and the file content, from one pass over them.
+
+    Examples
+    --------
+    >>> from seglab import Segmentation
+    >>> suffix, data = encode_label_file(Segmentation(np.array([[0, 3]], np.int32), "semantic"))
+    >>> suffix, data[:4]
+    ('.png', b'\x89PNG')
+    """
+    lab = seg.labels
+    lo, hi = (int(lab.min()), int(lab.max())) if lab.size else (0, 0)
+    suffix = _suffix_for(lo, hi)
+    return suffix, _encode(lab, suffix, lo, hi)
 
 
 def encode_png(pixels: NDArray) -> bytes:
@@ -61,7 +85,7 @@ def encode_png(pixels: NDArray) -> bytes:
     return buf.tobytes()
 
 
-def encode_labels(labels: ArrayLike, suffix: str) -> bytes:
+def encode_labels(labels: ArrayLike | Segmentation, suffix: str) -> bytes:
     """File content of a label image in the format named by `suffix`.
 
     Parameters
@@ -89,16 +113,22 @@ def encode_labels(labels: ArrayLike, suffix: str) -> bytes:
     ...
     seglab.core.errors.InvalidParameterError: labels go up to 70000, beyond what a 16-bit PNG holds (65535); write a .tif (int32) instead.
     """
-    lab = as_labels(labels)
+    lab = _checked(labels)
+    lo, hi = (int(lab.min()), int(lab.max())) if lab.size else (0, 0)
+    return _encode(lab, suffix, lo, hi)
+
+
+def _encode(lab: NDArray[np.int32], suffix: str, lo: int, hi: int) -> bytes:
+    """`lab` (values in [lo, hi]) as a PNG or TIFF file."""
     if lab.size == 0:
         raise InvalidImageError(f"labels are empty (shape {lab.shape}); a label image needs at least one pixel.")
     suffix = suffix.lower()
     if suffix == ".png":
-        if lab.size and lab.min() < 0:
+        if lo < 0:
             raise InvalidParameterError(
                 "labels contain void (-1) pixels, which PNG cannot store; write a .tif (int32) instead."
             )
-        top = int(lab.max()) if lab.size else 0
+        top = hi
         if top > _PNG_MAX:
             raise InvalidParameterError(
                 f"labels go up to {top}, beyond what a 16-bit PNG holds ({_PNG_MAX}); write a .tif (int32) instead."

@@ -95,7 +95,7 @@ def overlay(image: ArrayLike, labels: ArrayLike | Segmentation, *, alpha: float 
     """
     from skimage.segmentation import find_boundaries
 
-    lab = as_labels(labels.labels if isinstance(labels, Segmentation) else labels)
+    lab = labels.labels if isinstance(labels, Segmentation) else as_labels(labels)
     rgb = display_rgb(image)
     if rgb.shape[:2] != lab.shape:
         raise InvalidImageError(

@@ -42,7 +42,7 @@ __all__ = ["panoptic_png", "panoptic_document", "panoptic_files", "write_panopti
 _MAX_ID = 256**3 - 1
 
 
-def panoptic_png(labels: NDArray[np.int32]) -> NDArray[np.uint8]:
+def panoptic_png(labels: NDArray[np.int32] | Segmentation) -> NDArray[np.uint8]:
     """The ``(H, W, 3)`` uint8 RGB encoding of segment ids (void and 0 become 0).
 
     Raises
@@ -50,7 +50,7 @@ def panoptic_png(labels: NDArray[np.int32]) -> NDArray[np.uint8]:
     InvalidParameterError
         If an id exceeds 16,777,215, the most three bytes can hold.
     """
-    ids = np.maximum(as_labels(labels), 0).astype(np.uint32)
+    ids = np.maximum(labels.labels if isinstance(labels, Segmentation) else as_labels(labels), 0).astype(np.uint32)
     top = int(ids.max()) if ids.size else 0
     if top > _MAX_ID:
         raise InvalidParameterError(
@@ -87,7 +87,7 @@ def panoptic_document(seg: Segmentation, *, png_name: str, file_name: str = "", 
         )
     from .. import __version__
 
-    labels = as_labels(seg.labels)
+    labels = seg.labels  # a Segmentation's labels are already checked int32
     areas = np.bincount(np.maximum(labels, 0).ravel())
     segments_info = []
     thing_of: dict[int, bool] = {}
@@ -151,4 +151,4 @@ def panoptic_files(path: str | os.PathLike[str], seg: Segmentation, *, file_name
     """
     png = Path(path)
     doc = panoptic_document(seg, png_name=png.name, file_name=file_name)
-    return {png: encode_png(panoptic_png(seg.labels)), png.with_suffix(".json"): json_bytes(doc)}
+    return {png: encode_png(panoptic_png(seg)), png.with_suffix(".json"): json_bytes(doc)}

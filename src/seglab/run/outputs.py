@@ -74,8 +74,8 @@ class Outcome:
 
 
 def _labels(outcome: Outcome, stem: str) -> dict[str, bytes]:
-    suffix = io.label_suffix(outcome.seg.labels)
-    return {f"{stem}.labels{suffix}": io.encode_labels(outcome.seg.labels, suffix)}
+    suffix, data = io.encode_label_file(outcome.seg)
+    return {f"{stem}.labels{suffix}": data}
 
 
 def _overlay(outcome: Outcome, stem: str) -> dict[str, bytes]:
