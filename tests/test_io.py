@@ -270,3 +270,16 @@ def test_an_image_larger_than_free_memory_is_refused_before_decoding(tmp_path, m
         read_image(tmp_path / name)
     monkeypatch.setattr(read, "available_memory", lambda: 4 * 100 * 200 * 2)
     assert read_image(tmp_path / name).shape == (100, 200)
+
+
+@pytest.mark.parametrize("name", ["wide.png", "wide.tif"])
+def test_max_pixels_refuses_an_image_from_its_header(tmp_path, name):
+    arr = np.zeros((30, 40), np.uint8)
+    if name.endswith(".png"):
+        raw_png(tmp_path / name, arr, color_type=0)
+    else:
+        tifffile.imwrite(tmp_path / name, arr)
+    with pytest.raises(InvalidImageError, match=rf"{name}: is 40 x 30 = 1\.2e\+03 pixels, more than the limit of "
+                                                r"1\.2e\+03 pixels; downscale or crop it first"):
+        read_image(tmp_path / name, max_pixels=1199)
+    assert read_image(tmp_path / name, max_pixels=1200).shape == (30, 40)

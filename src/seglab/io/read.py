@@ -86,6 +86,16 @@ def _check_fits_in_memory(p: Path, shape: tuple[int, ...], need: float) -> None:
         )
 
 
+def _check_pixels(p: Path, height: int, width: int, max_pixels: int | None) -> None:
+    """Refuse an image of more than `max_pixels` pixels before decoding it (a guard against decompression bombs)."""
+    if max_pixels is not None and height * width > max_pixels:
+        raise _fail(
+            p,
+            f"is {width} x {height} = {height * width:.3g} pixels, more than the limit of {max_pixels:.3g} "
+            "pixels; downscale or crop it first.",
+        )
+
+
 def _choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> int:
     if page is None:
         if n_pages > 1:
@@ -101,7 +111,7 @@ def _choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> in
     return page
 
 
-def _read_tiff(p: Path, page: int | None) -> NDArray:
+def _read_tiff(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     import tifffile
 
     try:
@@ -116,6 +126,7 @@ def _read_tiff(p: Path, page: int | None) -> NDArray:
             photometric = getattr(tiff_page, "photometric", None)
             axes = getattr(tiff_page, "axes", "")
             shape = tuple(tiff_page.shape)
+            _check_pixels(p, tiff_page.imagelength * tiff_page.imagedepth, tiff_page.imagewidth, max_pixels)
             _check_fits_in_memory(p, shape, np.prod(shape, dtype=np.float64) * np.dtype(tiff_page.dtype).itemsize)
             arr = tiff_page.asarray()
     except InvalidImageError:
@@ -136,7 +147,7 @@ def _png_depth_and_colour(head: bytes) -> tuple[int, int]:
     return head[24], head[25]
 
 
-def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool) -> NDArray:
+def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool, max_pixels: int | None) -> NDArray:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -146,6 +157,7 @@ def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool) -> NDA
                 im.seek(index)
             width, height = im.size
             bands = len(im.getbands())
+            _check_pixels(p, height, width, max_pixels)
             # Pillow's own buffer plus the array copy; 8-bit modes take 1 byte a sample, "I;16" 2, "I" and "F" 4
             sample = 2 if im.mode.startswith("I;16") else 4 if im.mode in ("I", "F") else 1
             _check_fits_in_memory(p, (height, width, bands), 2.0 * width * height * bands * sample)
@@ -250,18 +262,19 @@ def _finish(p: Path, arr: NDArray) -> NDArray:
     return arr
 
 
-def _read_array(path: str | os.PathLike[str], page: int | None, *, labels: bool) -> tuple[Path, NDArray]:
+def _read_array(path: str | os.PathLike[str], page: int | None, *, labels: bool,
+                max_pixels: int | None = None) -> tuple[Path, NDArray]:
     if page is not None and (isinstance(page, bool) or not isinstance(page, (int, np.integer)) or page < 0):
         raise InvalidParameterError(f"page must be a non-negative integer (0 is the first page); got {page!r}.")
     p, head = _check_file(path)
     if head[:4] in _TIFF_MAGIC:
-        arr = _read_tiff(p, None if page is None else int(page))
+        arr = _read_tiff(p, None if page is None else int(page), max_pixels)
     else:
-        arr = _read_pillow(p, None if page is None else int(page), head, labels=labels)
+        arr = _read_pillow(p, None if page is None else int(page), head, labels=labels, max_pixels=max_pixels)
     return p, arr
 
 
-def read_image(path: str | os.PathLike[str], *, page: int | None = None) -> NDArray:
+def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pixels: int | None = None) -> NDArray:
     """Read an image file into an ``(H, W)`` or ``(H, W, 3)`` array in the file's own units.
 
     Parameters
@@ -272,6 +285,9 @@ def read_image(path: str | os.PathLike[str], *, page: int | None = None) -> NDAr
     page : int, optional
         Page (frame) to read from a multi-page TIFF or animated image, 0 first.
         Required when the file has more than one page.
+    max_pixels : int, optional
+        Refuse images of more pixels (height x width) than this, from the
+        header, before decoding (servers set it against decompression bombs).
 
     Returns
     -------
@@ -291,8 +307,8 @@ def read_image(path: str | os.PathLike[str], *, page: int | None = None) -> NDAr
     ------
     InvalidImageError
         Naming the file: missing, empty, not an image, truncated or corrupt, a
-        missing or out-of-range `page`, an empty image, or a shape that is not
-        2-D gray or RGB (e.g. a 4-D stack).
+        missing or out-of-range `page`, an empty image, a shape that is not
+        2-D gray or RGB (e.g. a 4-D stack), or more pixels than `max_pixels`.
 
     Examples
     --------
@@ -302,7 +318,7 @@ def read_image(path: str | os.PathLike[str], *, page: int | None = None) -> NDAr
     >>> coins.shape, coins.dtype
     ((303, 384), dtype('uint8'))
     """
-    p, arr = _read_array(path, page, labels=False)
+    p, arr = _read_array(path, page, labels=False, max_pixels=max_pixels)
     return _finish(p, arr)
 
 
