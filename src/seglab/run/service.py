@@ -3,7 +3,8 @@
 A :class:`Job` is a method with its parameters checked once, before any file
 is read (:func:`prepare`): the schema, the method's own rules, the output
 kinds and the task conversion. Then each image goes through
-:func:`segment_image` (or :func:`run_file` for a file), and
+:func:`segment_image` (:func:`run_image` times it and keeps its warnings as
+notes; :func:`run_file` also reads a file), and
 :func:`encode` turns the outcome into the chosen output files;
 :func:`process_file` does all of it for one input and writes the files
 together (all or none).
@@ -40,8 +41,8 @@ from ..core.registry import MethodSpec, describe_value, get_method
 from ..core.types import TASKS, Segmentation
 from .outputs import OUTPUT_KINDS, Outcome, encode_outputs, output_names, parse_outputs
 
-__all__ = ["Job", "prepare", "read_input", "read_mask", "segment_image", "run_file", "encode", "process_file",
-           "outputs_complete", "one_line"]
+__all__ = ["Job", "prepare", "read_input", "read_mask", "segment_image", "run_image", "run_file", "encode",
+           "process_file", "outputs_complete", "one_line"]
 
 
 @dataclass(frozen=True)
@@ -180,13 +181,17 @@ def read_mask(mask: Any) -> NDArray[np.bool_]:
     return arr.any(axis=2) if arr.ndim == 3 else arr != 0
 
 
-def read_input(path: str | os.PathLike[str], *, page: int | None = None) -> tuple[NDArray[Any], tuple[str, ...]]:
-    """Read an image file in its own units; return it and the warnings raised on the way (as notes)."""
+def read_input(path: str | os.PathLike[str], *, page: int | None = None,
+               max_pixels: int | None = None) -> tuple[NDArray[Any], tuple[str, ...]]:
+    """Read an image file in its own units; return it and the warnings raised on the way (as notes).
+
+    `max_pixels` refuses larger images before decoding (see :func:`seglab.io.read_image`).
+    """
     from ..io import read_image
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        image = read_image(path, page=page)
+        image = read_image(path, page=page, max_pixels=max_pixels)
     return image, tuple(one_line(w.message, os.fspath(path)) for w in caught)
 
 
@@ -201,16 +206,28 @@ def segment_image(job: Job, image: Any) -> Segmentation:
     return seg
 
 
-def run_file(job: Job, path: str | os.PathLike[str]) -> Outcome:
-    """Read and segment one file; warnings (an alpha channel dropped, ...) become notes of the outcome."""
-    image, notes = read_input(path, page=job.page)
+def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = ()) -> Outcome:
+    """Segment an image already read, timed; warnings raised on the way are added to `notes`.
+
+    Examples
+    --------
+    >>> outcome = run_image(prepare("threshold", {"value": 1}), np.array([[0, 2]], np.uint8), source="a.png")
+    >>> outcome.seg.labels.tolist(), outcome.file_name, outcome.seconds >= 0
+    ([[0, 1]], 'a.png', True)
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
         seg = segment_image(job, image)
         seconds = time.perf_counter() - start
-    notes += tuple(one_line(w.message, os.fspath(path)) for w in caught)
-    return Outcome(image, seg, source=os.fspath(path), page=job.page, notes=notes, seconds=seconds)
+    notes = (*notes, *(one_line(w.message, source) for w in caught))
+    return Outcome(image, seg, source=source, page=job.page, notes=notes, seconds=seconds)
+
+
+def run_file(job: Job, path: str | os.PathLike[str], *, max_pixels: int | None = None) -> Outcome:
+    """Read and segment one file; warnings (an alpha channel dropped, ...) become notes of the outcome."""
+    image, notes = read_input(path, page=job.page, max_pixels=max_pixels)
+    return run_image(job, image, source=os.fspath(path), notes=notes)
 
 
 def encode(job: Job, outcome: Outcome, stem: str) -> dict[str, bytes]:
