@@ -24,15 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seglab.metrics.bsds import (
-    BsdsSummary,
-    evaluate_bsds_image,
-    load_bsds_boundary_png,
-    load_bsds_groundtruth,
-    load_bsds_segs,
-    load_bsds_ucm2,
-    summarize_bsds,
-)
+from seglab.io.bsds import load_bsds_boundary_png, load_bsds_groundtruth, load_bsds_segs, load_bsds_ucm2
+from seglab.metrics.bsds import BsdsSummary, evaluate_bsds_image, summarize_bsds
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 IMAGES = ("2018", "3063", "5096", "6046", "8068")

@@ -138,7 +138,7 @@ def test_parameters_are_checked_before_any_image_is_read(dataset, monkeypatch):
     from seglab.core.errors import InvalidParameterError
     from seglab.evaluation import bench
     from seglab.evaluation.bench import MethodRun, run_bench
-    from seglab.evaluation.datasets import find_dataset
+    from seglab.io.datasets import find_dataset
 
     def no_reading(*args, **kwargs):
         raise AssertionError("an image was read")

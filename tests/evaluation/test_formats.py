@@ -10,8 +10,9 @@ import scipy.io
 from pycocotools import mask as coco_mask
 
 from seglab.core.errors import InvalidImageError
-from seglab.evaluation.coco_json import annotation_mask, json_kind, panoptic_ids, polygon_mask, rle_decode
-from seglab.evaluation.formats import Instances, read_mat, stem_of
+from seglab.io import annotation_mask, json_kind, panoptic_ids, polygon_mask, rle_decode
+from seglab.evaluation.formats import Instances, read_mat
+from seglab.io.naming import stem_of
 from seglab.evaluation.pairing import collect, pair
 from seglab.io import write_labels
 

@@ -9,15 +9,12 @@ import scipy.io
 from scipy import ndimage as ndi
 
 from seglab.core.errors import InvalidImageError, InvalidParameterError
+from seglab.io.bsds import load_bsds_boundary_png, load_bsds_groundtruth, load_bsds_segs, load_bsds_ucm2
 from seglab.metrics import (
     BsdsGroundTruth,
     BsdsImageResult,
     evaluate_bsds,
     evaluate_bsds_image,
-    load_bsds_boundary_png,
-    load_bsds_groundtruth,
-    load_bsds_segs,
-    load_bsds_ucm2,
     probabilistic_rand_index,
     segmentation_covering,
     summarize_bsds,

@@ -1,6 +1,6 @@
 """``seglab bench METHOD... --data DIR -o OUTDIR``: score methods on a data set and time them.
 
-The data set follows the standard layout of :mod:`seglab.evaluation.datasets`
+The data set follows the standard layout of :mod:`seglab.io.datasets`
 (``DIR/images/[SPLIT/]``, ``DIR/labels|masks|groundTruth/[SPLIT/]``, optional
 ``DIR/splits/SPLIT.txt``). Parameters:
 
@@ -192,7 +192,7 @@ def run(argv: Sequence[str]) -> int:
     """Run ``seglab bench`` with the arguments after ``bench``; return the exit code."""
     from .. import __version__
     from ..evaluation.bench import dataset_task, jobs_of, run_bench
-    from ..evaluation.datasets import find_dataset
+    from ..io.datasets import find_dataset
     from ..evaluation.report import SUMMARY_COLUMNS, columns_of, print_table
     from ..io import check_target, json_bytes, to_jsonable, write_atomic
 

@@ -6,7 +6,6 @@
 ``pairing``         find entries under a path, pair prediction and truth by stem
 ``scores``          per-task evaluators (semantic, instance, panoptic, partition)
 ``report``          rich tables, JSON / CSV / Markdown, matplotlib plots
-``datasets``        the standard data-set layout of ``seglab bench``
 ``bench``           run methods over a data set, time them and score them
 ==================  ==========================================================
 

@@ -32,7 +32,7 @@ Examples
 --------
 >>> import tempfile, pathlib, numpy as np
 >>> from seglab.io import write_labels
->>> from seglab.evaluation.datasets import find_dataset
+>>> from seglab.io.datasets import find_dataset
 >>> root = pathlib.Path(tempfile.mkdtemp())
 >>> (root / "images").mkdir(); (root / "labels").mkdir()
 >>> img = np.zeros((8, 8), np.uint8); img[2:6, 2:6] = 200
@@ -58,8 +58,8 @@ from ..core.errors import MissingDependencyError
 from ..core.registry import MethodSpec, get_method
 from ..core.types import Segmentation
 from ..run import Job, prepare, read_input, segment_image
-from .datasets import Dataset
-from .formats import LabelData, settings_from
+from ..io.datasets import Dataset
+from .formats import LabelData, read_truth, settings_from
 from .scores import Evaluator, make_evaluator
 
 __all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "dataset_task"]
@@ -253,7 +253,7 @@ def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
     for item in r.dataset.items:
         try:
             image, _ = read_input(item.image)
-            truth = item.read_labels()
+            truth = read_truth(item.labels)
         except (ValueError, OSError) as exc:
             for res in results:
                 res.failures.append((item.stem, _one_line(exc)))
@@ -314,7 +314,7 @@ def run_bench(
     Parameters
     ----------
     dataset : Dataset
-        From :func:`seglab.evaluation.datasets.find_dataset`.
+        From :func:`seglab.io.datasets.find_dataset`.
     runs : sequence of MethodRun
         Methods, parameters and sweeps.
     task : {"auto", "semantic", "instance", "panoptic", "partition"}

@@ -42,26 +42,9 @@ from ..core.errors import InvalidImageError
 from ..core.validate import as_labels
 from ..metrics.bsds import BsdsGroundTruth
 
-__all__ = ["Kind", "Instances", "LabelData", "read_label_image", "read_mat", "stem_of", "LABEL_IMAGE_SUFFIXES"]
+__all__ = ["Kind", "Instances", "LabelData", "read_label_image", "read_mat", "read_truth"]
 
 Kind = Literal["labels", "instances", "panoptic", "bsds", "segs", "ucm2"]
-
-#: Suffixes read as label images (the rest of the readable image formats are lossy or colour).
-LABEL_IMAGE_SUFFIXES = (".png", ".tif", ".tiff")
-
-
-def stem_of(path: str | os.PathLike[str]) -> str:
-    """The name an image is matched by: the file name without its suffix and without ``.labels`` / ``.panoptic``.
-
-    ``seglab segment`` writes ``<stem>.labels.png`` and ``<stem>.panoptic.png``; their stem is ``<stem>``.
-
-    Examples
-    --------
-    >>> stem_of("out/coins.labels.png"), stem_of("gt/coins.png"), stem_of("out/coins.panoptic.png")
-    ('coins', 'coins', 'coins')
-    """
-    stem = Path(path).stem
-    return stem.removesuffix(".labels").removesuffix(".panoptic")
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,7 +216,7 @@ def read_mat(path: str | os.PathLike[str]) -> LabelData:
     """
     from scipy.io import whosmat
 
-    from ..metrics.bsds import load_bsds_groundtruth, load_bsds_segs, load_bsds_ucm2
+    from ..io.bsds import load_bsds_groundtruth, load_bsds_segs, load_bsds_ucm2
 
     try:
         names = {name for name, _, _ in whosmat(os.fspath(path))}
@@ -252,6 +235,19 @@ def read_mat(path: str | os.PathLike[str]) -> LabelData:
         f"{path} holds {sorted(names)}; expected a BSDS 'groundTruth' cell (ground truth), "
         "'segs' cell (a sweep of label images) or 'ucm2' map."
     )
+
+
+def read_truth(path: str | os.PathLike[str]) -> LabelData:
+    """A ground-truth file of a data set: a BSDS ``.mat`` or a label image.
+
+    Examples
+    --------
+    >>> read_truth("no/such.png")
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidImageError: no/such.png: no such file; ...
+    """
+    return read_mat(path) if Path(path).suffix.lower() == ".mat" else read_label_image(path)
 
 
 def settings_from(labels: Sequence[ArrayLike], *, source: str, edges: Sequence[ArrayLike] = ()) -> LabelData:

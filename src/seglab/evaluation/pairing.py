@@ -39,7 +39,10 @@ from typing import Literal
 
 from ..core.errors import InvalidImageError
 from . import coco_json
-from .formats import LABEL_IMAGE_SUFFIXES, LabelData, read_label_image, read_mat, stem_of
+from ..io.coco import json_kind, read_json
+from ..io.datasets import LABEL_SUFFIXES
+from ..io.naming import stem_of
+from .formats import LabelData, read_label_image, read_mat
 
 __all__ = ["Entry", "Collection", "Pair", "Pairing", "collect", "pair", "EntryKind"]
 
@@ -85,8 +88,8 @@ class Collection:
 
 def _json_entries(path: Path, out: Collection, images: coco_json.ImageTable | None) -> list[str]:
     """Add the entries of a JSON file; return the names of the panoptic PNGs it uses."""
-    doc = coco_json.read_json(path)
-    kind = coco_json.json_kind(doc)
+    doc = read_json(path)
+    kind = json_kind(doc)
     if kind is None:  # e.g. seglab's <stem>.json sidecars next to the label images
         out.other_json.append(str(path))
         return []
@@ -160,7 +163,7 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
             out.problems.append((str(json_file), str(exc).removeprefix(f"{json_file} ")))
     for f in files:
         suffix = f.suffix.lower()
-        if (suffix in LABEL_IMAGE_SUFFIXES or suffix == ".mat") and f not in used_pngs:
+        if (suffix in LABEL_SUFFIXES or suffix == ".mat") and f not in used_pngs:
             out.add(_file_entry(f))
         elif out.is_file and suffix != ".json":
             out.problems.append((str(f), "is not a label file; give a .png/.tif label image, a BSDS .mat or COCO JSON."))

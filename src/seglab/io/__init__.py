@@ -30,12 +30,13 @@ True
 from __future__ import annotations
 
 from .atomic import check_target, write_atomic, write_together
-from .coco import coco_document, rle_encode, write_coco
+from .coco import coco_document, json_kind, read_json, write_coco
 from .labels import encode_label_file, encode_labels, encode_png, label_suffix, write_labels
 from .overlay import overlay, write_overlay
-from .panoptic import panoptic_document, panoptic_files, panoptic_png, write_panoptic
+from .panoptic import panoptic_document, panoptic_files, panoptic_ids, panoptic_png, write_panoptic
 from .read import IMAGE_SUFFIXES, ImageConversionWarning, read_image, read_labels
 from .regions import regions_csv, write_regions_csv
+from .rle import annotation_mask, polygon_mask, rle_decode, rle_encode
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
 
 __all__ = [
@@ -57,9 +58,15 @@ __all__ = [
     "write_coco",
     "coco_document",
     "rle_encode",
+    "rle_decode",
+    "polygon_mask",
+    "annotation_mask",
+    "read_json",
+    "json_kind",
     "write_panoptic",
     "panoptic_document",
     "panoptic_png",
+    "panoptic_ids",
     "panoptic_files",
     "write_regions_csv",
     "regions_csv",

@@ -1,95 +1,38 @@
-"""COCO instance JSON with run-length encoded (RLE) masks.
+"""COCO JSON files: instance documents written from a result, and any COCO file read back.
 
-The encoder is our own (no pycocotools needed at run time) and produces the
-compressed RLE strings of the COCO API: counts of alternating runs of 0 and 1
-over the mask in column-major (Fortran) order, starting with a run of zeros,
-stored as a LEB128-like string with each count after the second given
-relative to the one two places before.
+Masks are encoded as compressed RLE by :mod:`.rle` (our own code, equal to
+the COCO API's). :func:`read_json` parses a file with one clear error and
+:func:`json_kind` tells a COCO instance file, a results list and a panoptic
+file apart from other JSON (such as seglab's sidecars).
 
 Examples
 --------
 >>> import numpy as np
->>> rle_counts(np.array([[0, 1], [1, 1]], bool))
-[1, 3]
->>> rle_encode(np.array([[0, 1], [1, 1]], bool))
-{'size': [2, 2], 'counts': '13'}
+>>> from seglab import Segmentation
+>>> doc = coco_document(Segmentation(np.array([[1, 0]], np.int32), "instance"), file_name="a.png")
+>>> json_kind(doc), doc["annotations"][0]["segmentation"]
+('instance', {'size': [1, 2], 'counts': '011'})
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from scipy import ndimage as ndi
 
-from ..core.errors import InvalidParameterError
+from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.types import Segment, Segmentation
 from .atomic import write_atomic
+from .rle import rle_of_positions
 from .sidecar import json_bytes
 
-__all__ = ["rle_counts", "rle_encode", "coco_document", "write_coco"]
-
-
-def _runs(positions: NDArray[np.int64], total: int) -> list[int]:
-    """Alternating 0/1 run lengths from the sorted column-major indices of the 1 pixels."""
-    if positions.size == 0:
-        return [total]
-    breaks = np.flatnonzero(np.diff(positions) != 1)
-    starts = positions[np.r_[0, breaks + 1]]
-    ends = positions[np.r_[breaks, positions.size - 1]] + 1
-    counts = np.empty(2 * starts.size, np.int64)
-    counts[0::2] = np.r_[starts[0], starts[1:] - ends[:-1]]  # zeros before each run of ones
-    counts[1::2] = ends - starts
-    tail = total - int(ends[-1])
-    return counts.tolist() + ([tail] if tail else [])
-
-
-def rle_counts(mask: ArrayLike) -> list[int]:
-    """Uncompressed COCO RLE counts of a 2-D boolean mask.
-
-    Examples
-    --------
-    >>> rle_counts(np.zeros((2, 3), bool)), rle_counts(np.ones((1, 2), bool))
-    ([6], [0, 2])
-    """
-    m = np.asarray(mask, dtype=bool)
-    return _runs(np.flatnonzero(m.ravel(order="F")), m.size)
-
-
-def _compress(counts: list[int]) -> str:
-    """The COCO API's string form of RLE counts (maskApi.c ``rleToString``)."""
-    out = []
-    for i, count in enumerate(counts):
-        x = count - counts[i - 2] if i > 2 else count
-        more = True
-        while more:
-            c = x & 0x1F
-            x >>= 5
-            more = x != -1 if c & 0x10 else x != 0
-            if more:
-                c |= 0x20
-            out.append(chr(c + 48))
-    return "".join(out)
-
-
-def rle_encode(mask: ArrayLike) -> dict[str, Any]:
-    """Compressed COCO RLE ``{"size": [H, W], "counts": str}`` of a 2-D boolean mask.
-
-    ``pycocotools.mask.decode`` reads it back (after encoding ``counts`` to bytes).
-
-    Examples
-    --------
-    >>> rle_encode(np.eye(3, dtype=bool))
-    {'size': [3, 3], 'counts': '013000'}
-    """
-    m = np.asarray(mask, dtype=bool)
-    if m.ndim != 2:
-        raise InvalidParameterError(f"RLE needs a 2-D mask; got shape {m.shape}.")
-    return {"size": [int(m.shape[0]), int(m.shape[1])], "counts": _compress(rle_counts(m))}
+__all__ = ["coco_document", "write_coco", "read_json", "json_kind", "segment_boxes", "bbox_xywh"]
 
 
 def _instance_rle(labels: NDArray[np.int32], label: int, box: tuple[slice, slice]) -> tuple[dict[str, Any], int]:
@@ -98,8 +41,7 @@ def _instance_rle(labels: NDArray[np.int32], label: int, box: tuple[slice, slice
     sub = labels[box] == label
     rows, cols = np.nonzero(sub.T)[::-1]  # column-major order, as RLE needs
     positions = (cols + box[1].start).astype(np.int64) * height + rows + box[0].start
-    counts = _runs(positions, labels.size)
-    return {"size": [int(labels.shape[0]), int(labels.shape[1])], "counts": _compress(counts)}, int(rows.size)
+    return rle_of_positions(positions, labels.shape), int(rows.size)
 
 
 def segment_boxes(
@@ -234,3 +176,52 @@ def write_coco(
     """
     doc = coco_document(seg, image_id=image_id, file_name=file_name)
     return write_atomic(path, json_bytes(doc, indent=None), overwrite=overwrite)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file, with one clear error for a file that is not JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = tempfile.mkdtemp() + "/x.json"
+    >>> _ = open(path, "w").write("{oops")
+    >>> read_json(path)
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidImageError: ...x.json is not valid JSON (line 1, column 2: ...); ...
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InvalidImageError(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "expected a COCO instance or panoptic file."
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidImageError(f"{path} is not a UTF-8 text file; expected COCO JSON.") from None
+
+
+def json_kind(doc: Any) -> Literal["instance", "results", "panoptic"] | None:
+    """Which COCO file `doc` is, or None for other JSON (e.g. seglab's sidecar files).
+
+    Examples
+    --------
+    >>> json_kind({"images": [], "annotations": []}), json_kind([{"image_id": 1, "segmentation": []}])
+    ('instance', 'results')
+    >>> json_kind({"annotations": [{"segments_info": []}]}), json_kind({"method": "otsu"})
+    ('panoptic', None)
+    """
+    if isinstance(doc, list):
+        if doc and all(isinstance(a, Mapping) and "image_id" in a and "segmentation" in a for a in doc):
+            return "results"
+        return None
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("annotations"), list):
+        return None
+    anns = doc["annotations"]
+    if anns and all(isinstance(a, Mapping) and "segments_info" in a for a in anns):
+        return "panoptic"
+    if "images" in doc and all(isinstance(a, Mapping) and "segmentation" in a for a in anns):
+        return "instance"
+    return None

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.errors import InvalidParameterError
+from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.types import Segmentation
 from ..core.validate import as_labels
 from .atomic import check_target, write_atomic
@@ -37,7 +37,7 @@ from .coco import bbox_xywh, segment_boxes
 from .labels import encode_png
 from .sidecar import json_bytes
 
-__all__ = ["panoptic_png", "panoptic_document", "panoptic_files", "write_panoptic"]
+__all__ = ["panoptic_png", "panoptic_ids", "panoptic_document", "panoptic_files", "write_panoptic"]
 
 _MAX_ID = 256**3 - 1
 
@@ -58,6 +58,22 @@ def panoptic_png(labels: NDArray[np.int32] | Segmentation) -> NDArray[np.uint8]:
             "relabel the segments 1..N first (seglab.postprocess.relabel_sequential)."
         )
     return np.stack([ids & 255, (ids >> 8) & 255, ids >> 16], axis=-1).astype(np.uint8)
+
+
+def panoptic_ids(rgb: NDArray) -> NDArray[np.int32]:
+    """Segment ids of a COCO panoptic PNG: ``R + 256 G + 256**2 B``.
+
+    Examples
+    --------
+    >>> panoptic_ids(np.zeros((1, 1, 3), np.uint8)).tolist()
+    [[0]]
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise InvalidImageError(
+            f"a COCO panoptic PNG must be 8-bit RGB (id = R + 256 G + 256^2 B); got {rgb.dtype} {rgb.shape}."
+        )
+    c = rgb.astype(np.int32)
+    return c[..., 0] + 256 * c[..., 1] + 65536 * c[..., 2]
 
 
 def panoptic_document(seg: Segmentation, *, png_name: str, file_name: str = "", image_id: int = 1) -> dict[str, Any]:

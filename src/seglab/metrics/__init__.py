@@ -62,10 +62,6 @@ from .bsds import (
     BsdsSummary,
     evaluate_bsds,
     evaluate_bsds_image,
-    load_bsds_boundary_png,
-    load_bsds_groundtruth,
-    load_bsds_segs,
-    load_bsds_ucm2,
     summarize_bsds,
 )
 
@@ -110,8 +106,4 @@ __all__ = [
     "evaluate_bsds",
     "evaluate_bsds_image",
     "summarize_bsds",
-    "load_bsds_groundtruth",
-    "load_bsds_ucm2",
-    "load_bsds_segs",
-    "load_bsds_boundary_png",
 ]

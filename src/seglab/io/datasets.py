@@ -1,4 +1,4 @@
-"""The standard data-set layout that ``seglab bench`` reads.
+"""The standard data-set layout that ``seglab bench`` and ``seglab train`` read.
 
 ::
 
@@ -41,27 +41,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import InvalidParameterError
-from .formats import LABEL_IMAGE_SUFFIXES, LabelData, read_label_image, read_mat, stem_of
+from .naming import stem_of
 
-__all__ = ["DatasetItem", "Dataset", "find_dataset", "IMAGE_SUFFIXES", "LABEL_FOLDERS"]
+__all__ = ["DatasetItem", "Dataset", "find_dataset", "DATASET_IMAGE_SUFFIXES", "LABEL_FOLDERS", "LABEL_SUFFIXES"]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+DATASET_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 LABEL_FOLDERS = ("labels", "masks", "groundTruth")
+#: Suffixes read as label images (the other readable image formats are lossy or colour).
+LABEL_SUFFIXES = (".png", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
 class DatasetItem:
-    """One image of a data set and the file holding its labels."""
+    """One image of a data set and the file holding its labels (a label image or a BSDS ``.mat``)."""
 
     stem: str
     image: Path
     labels: Path
-
-    def read_labels(self) -> LabelData:
-        """The ground truth: a label image, or the annotations of a BSDS ``.mat``."""
-        if self.labels.suffix.lower() == ".mat":
-            return read_mat(self.labels)
-        return read_label_image(self.labels)
 
 
 @dataclass(frozen=True)
@@ -149,14 +145,14 @@ def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> D
             labels_dir = labels_dir / split
     else:
         subfolders = sorted(p.name for p in images_dir.iterdir() if p.is_dir())
-        if subfolders and not _files(images_dir, IMAGE_SUFFIXES):
+        if subfolders and not _files(images_dir, DATASET_IMAGE_SUFFIXES):
             raise InvalidParameterError(
                 f"--split: {images_dir} is divided into {', '.join(subfolders)}; choose one with --split."
             )
-    images = _files(images_dir, IMAGE_SUFFIXES)
+    images = _files(images_dir, DATASET_IMAGE_SUFFIXES)
     if listed is not None:
         images = {s: p for s, p in images.items() if s in listed}
-    suffixes = (".mat",) if label_folder == "groundTruth" else LABEL_IMAGE_SUFFIXES
+    suffixes = (".mat",) if label_folder == "groundTruth" else LABEL_SUFFIXES
     labels = _files(labels_dir, suffixes)
     items = [DatasetItem(s, images[s], labels[s]) for s in sorted(images) if s in labels]
     missing = [images[s] for s in sorted(images) if s not in labels]
