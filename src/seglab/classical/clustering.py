@@ -232,9 +232,17 @@ def _kmeans_train(
 def _kmeans_fit(
     image: NDArray, *, num_classes: int = 3, color_space: str = "rgb", spatial_weight: float = 0.0,
     n_init: int = 3, init: str = "k-means++", max_iter: int = 100, tol: float = 0.0, rng: Any = None,
-    mask: NDArray[np.bool_] | None = None, **_: Any,
+    mask: NDArray[np.bool_] | None = None, shape: tuple[int, int] | None = None, **_: Any,
 ) -> dict[str, Any]:
-    """Fit k-means: the state (centres, feature settings) that :func:`_kmeans_apply` labels tiles with."""
+    """Fit k-means: the state (centres, feature settings) that :func:`_kmeans_apply` labels tiles with.
+
+    `shape` is the whole image's (H, W) when `image` is a sample of its pixels (a tiled run).
+    """
+    check_param(
+        shape is None or spatial_weight == 0, "spatial_weight",
+        "a tiled run fits k-means on a sample of the pixels, which carries no positions; use "
+        "spatial_weight=0 or segment the image untiled.",
+    )
     return _kmeans_train(image, num_classes, color_space, spatial_weight, n_init, init, max_iter, tol, rng,
                          mask)[0]
 

@@ -20,12 +20,14 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..core.errors import InvalidImageError
 from ..core.params import Renamed
 from ..core.types import Segmentation
 
 __all__ = [
     "Polarity", "POLARITY_RENAMED", "BINARY_CLASSES", "binary_labels", "binary_result", "apply_binary", "pixel_values", "histogram",
-    "level_counts", "otsu_level", "otsu_threshold", "no_split", "fallback_threshold",
+    "level_counts", "otsu_level", "otsu_threshold", "no_split", "fallback_threshold", "histogram_stats",
+    "stats_histogram", "stats_fallback", "otsu_threshold_stats",
 ]
 
 #: Whether the objects (label 1) are brighter or darker than the background.
@@ -37,6 +39,7 @@ POLARITY_RENAMED = Renamed("dark_foreground", "polarity", convert=lambda dark: "
 
 BINARY_CLASSES = ("background", "foreground")
 _CV_EXACT = 2**24  # cv2.calcHist counts in float32: exact up to 2**24 per call
+_MAX_LEVELS = 2**24  # integer levels a tile histogram may span (128 MiB of int64 counts)
 _FLT_EPSILON = float(np.finfo(np.float32).eps)
 
 
@@ -179,14 +182,100 @@ def otsu_threshold(image: NDArray, *, nbins: int = 256, mask: NDArray | None = N
     """
     if image.dtype == np.uint8 and image.shape[1] <= _CV_EXACT:
         counts = level_counts(image, mask)
-        levels = np.flatnonzero(counts)
-        if levels.size == 0:  # nothing in the mask
-            return float(image.max())
-        t = otsu_level(counts) if levels.size > 1 else 0
-        # level 0 with no pixel at 0: OpenCV found no split; use the family's rule (the maximum)
-        return float(t) if t > 0 or counts[0] > 0 else float(levels[-1])
+        return _otsu_uint8(counts) if counts.any() else float(image.max())  # nothing in the mask: the maximum
     if no_split(image, mask):
         return fallback_threshold(image, mask)
     from skimage.filters import threshold_otsu
 
     return float(threshold_otsu(hist=histogram(image, nbins=nbins, mask=mask)))
+
+
+def _otsu_uint8(counts: NDArray[np.int64]) -> float:
+    """Otsu's threshold from the 256 level counts of a uint8 image (some pixel counted)."""
+    levels = np.flatnonzero(counts)
+    t = otsu_level(counts) if levels.size > 1 else 0
+    # level 0 with no pixel at 0: OpenCV found no split; use the family's rule (the maximum)
+    return float(t) if t > 0 or counts[0] > 0 else float(levels[-1])
+
+
+def otsu_threshold_stats(total: NDArray[np.int64], *, value_range: tuple[float, float], dtype: np.dtype,
+                         nbins: int = 256) -> float:
+    """:func:`otsu_threshold` of the whole image from its summed :func:`histogram_stats` (the same value).
+
+    Examples
+    --------
+    >>> img = np.array([[10, 10], [200, 200]], np.uint8)
+    >>> otsu_threshold_stats(histogram_stats(img, value_range=(0, 255)), value_range=(0, 255), dtype=img.dtype)
+    10.0
+    """
+    if np.dtype(dtype) == np.uint8:
+        return _otsu_uint8(total) if total.any() else float(value_range[1])
+    fallback = stats_fallback(total, value_range, dtype)
+    if fallback is not None:
+        return fallback
+    from skimage.filters import threshold_otsu
+
+    return float(threshold_otsu(hist=stats_histogram(total, value_range=value_range, dtype=dtype, nbins=nbins)))
+
+
+def histogram_stats(tile: NDArray, *, value_range: tuple[float, float], nbins: int = 256,
+                    mask: NDArray | None = None, **_: Any) -> NDArray[np.int64]:
+    """Counts of a tile's pixels on the bins of the whole image's histogram; they add up over tiles.
+
+    The bins are those :func:`histogram` uses for the whole image: one per
+    integer level from ``value_range[0]`` to ``value_range[1]`` for integer
+    images, `nbins` equal bins over `value_range` (the whole image's minimum
+    and maximum) for float images, exactly as ``np.histogram`` places them.
+    :func:`stats_histogram` turns the sum back into :func:`histogram`'s output.
+
+    Examples
+    --------
+    >>> a, b = np.array([[3, 3]], np.uint8), np.array([[5, 200]], np.uint8)
+    >>> total = histogram_stats(a, value_range=(0, 255)) + histogram_stats(b, value_range=(0, 255))
+    >>> [c.tolist()[:3] for c in stats_histogram(total, value_range=(0, 255), dtype=np.uint8)]
+    [[2, 0, 1], [3, 4, 5]]
+    """
+    if tile.dtype.kind in "iu":
+        lo, hi = int(value_range[0]), int(value_range[1])
+        if hi - lo >= _MAX_LEVELS:
+            raise InvalidImageError(
+                f"integer values span {hi - lo + 1:.3g} levels, more than a tiled histogram holds "
+                f"({_MAX_LEVELS:.3g}); convert the image to float32 first."
+            )
+        if tile.dtype in (np.uint8, np.uint16) and (lo, hi) == (0, np.iinfo(tile.dtype).max):
+            return level_counts(tile, mask)
+        return np.bincount((pixel_values(tile, mask).astype(np.int64) - lo).ravel(), minlength=hi - lo + 1)
+    lo, hi = np.asarray(value_range, dtype=tile.dtype)
+    return np.histogram(pixel_values(tile, mask), bins=nbins, range=(lo, hi))[0].astype(np.int64)
+
+
+def stats_histogram(total: NDArray[np.int64], *, value_range: tuple[float, float], dtype: np.dtype,
+                    nbins: int = 256) -> tuple[NDArray, NDArray]:
+    """``(counts, centres)`` from summed :func:`histogram_stats`: what :func:`histogram` gives on the whole image.
+
+    Integer levels are trimmed to the occupied range, as scikit-image trims
+    them to [min, max]; float bins are kept as ``np.histogram`` made them.
+    """
+    if np.dtype(dtype).kind in "iu":
+        nonzero = np.flatnonzero(total)
+        if nonzero.size == 0:
+            return total[:0], np.arange(0)
+        first, last = int(nonzero[0]), int(nonzero[-1])
+        return total[first : last + 1], np.arange(int(value_range[0]) + first, int(value_range[0]) + last + 1)
+    lo, hi = np.asarray(value_range, dtype=dtype)
+    edges = np.histogram(np.zeros(0, dtype), bins=nbins, range=(lo, hi))[1]
+    return total, (edges[:-1] + edges[1:]) / 2.0
+
+
+def stats_fallback(total: NDArray[np.int64], value_range: tuple[float, float], dtype: np.dtype) -> float | None:
+    """The family's threshold when nothing splits (see :func:`fallback_threshold`), from summed statistics.
+
+    Returns None when the counted pixels hold more than one value. With no
+    pixel counted (an empty mask), the top of `value_range`.
+    """
+    occupied = np.flatnonzero(total)
+    if occupied.size == 0:
+        return float(value_range[1])
+    if np.dtype(dtype).kind in "iu":
+        return float(int(value_range[0]) + int(occupied[-1])) if occupied.size == 1 else None
+    return float(value_range[1]) if value_range[0] == value_range[1] else None

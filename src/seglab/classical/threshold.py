@@ -41,7 +41,15 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation
-from .histograms import POLARITY_RENAMED, Polarity, apply_binary, binary_result, otsu_threshold
+from .histograms import (
+    POLARITY_RENAMED,
+    Polarity,
+    apply_binary,
+    binary_result,
+    histogram_stats,
+    otsu_threshold,
+    otsu_threshold_stats,
+)
 
 __all__ = ["threshold", "otsu"]
 
@@ -91,9 +99,15 @@ def _otsu_fit(
     return {"threshold": otsu_threshold(image, nbins=nbins, mask=mask), "polarity": polarity}
 
 
+def _otsu_fit_stats(total: NDArray, *, value_range: tuple[float, float], dtype: np.dtype, nbins: int = 256,
+                    polarity: Polarity = "bright", **_: Any) -> dict[str, Any]:
+    threshold = otsu_threshold_stats(total, value_range=value_range, dtype=dtype, nbins=nbins)
+    return {"threshold": threshold, "polarity": polarity}
+
+
 @register(
     "otsu", family="threshold", task="semantic", input="gray", tiling="global",
-    fit=_otsu_fit, apply=apply_binary, renamed=(POLARITY_RENAMED,),
+    fit=_otsu_fit, apply=apply_binary, stats=histogram_stats, fit_stats=_otsu_fit_stats, renamed=(POLARITY_RENAMED,),
 )
 def otsu(
     image: ArrayLike,

@@ -92,6 +92,14 @@ class MethodSpec:
         Whether it takes ``rng``.
     fit, apply : callable, optional
         ``global`` tiling: fit a state on (a sample of) the image, apply it per tile.
+    stats, fit_stats : callable, optional
+        ``global`` tiling from combinable statistics, so that a tiled run fits
+        exactly the state `fit` gives on the whole image:
+        ``stats(tile, *, value_range, mask=None, **params)`` returns an array
+        that adds up over tiles (e.g. a histogram whose bins cover
+        `value_range`, the (min, max) the whole image's bins must span), and
+        ``fit_stats(total, *, value_range, dtype, **params)`` turns the sum
+        into the state. Without them a tiled run fits on a bounded sample.
     example_params : mapping
         Parameters for tests, examples and ``seglab info``.
     check : callable, optional
@@ -118,6 +126,8 @@ class MethodSpec:
     stochastic: bool = False
     fit: Callable[..., Any] | None = None
     apply: Callable[..., Any] | None = None
+    stats: Callable[..., Any] | None = None
+    fit_stats: Callable[..., Any] | None = None
     example_params: Mapping[str, Any] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], None] | None = None
     renamed: Mapping[str, Renamed] = field(default_factory=dict)
@@ -281,6 +291,8 @@ def register(
     stochastic: bool = False,
     fit: Callable[..., Any] | None = None,
     apply: Callable[..., Any] | None = None,
+    stats: Callable[..., Any] | None = None,
+    fit_stats: Callable[..., Any] | None = None,
     example_params: Mapping[str, Any] | None = None,
     check: Callable[[Mapping[str, Any]], None] | None = None,
     renamed: tuple[Renamed, ...] = (),
@@ -297,10 +309,13 @@ def register(
     Raises
     ------
     ValueError
-        If `name` is already registered, or a ``global`` method lacks fit/apply.
+        If `name` is already registered, a ``global`` method lacks fit/apply,
+        or `stats` and `fit_stats` are not given together on a ``global`` method.
     """
     if tiling == "global" and (fit is None or apply is None):
         raise ValueError(f"method {name!r} declares tiling='global' and must supply fit= and apply=.")
+    if (stats is None) != (fit_stats is None) or (stats is not None and tiling != "global"):
+        raise ValueError(f"method {name!r}: stats= and fit_stats= go together, on a tiling='global' method.")
 
     def decorate(fn: Callable[..., Segmentation]) -> Callable[..., Segmentation]:
         if name in _REGISTRY:
@@ -329,7 +344,8 @@ def register(
         _REGISTRY[name] = MethodSpec(
             name=name, fn=wrapper, family=family, task=task, input=input, tiling=tiling,
             summary=doc.splitlines()[0] if doc else "", halo=halo, requires=requires, stochastic=stochastic,
-            fit=fit, apply=apply, example_params=dict(example_params or {}), check=check,
+            fit=fit, apply=apply, stats=stats, fit_stats=fit_stats, example_params=dict(example_params or {}),
+            check=check,
             renamed={r.old: r for r in renamed}, weights={w.name: w for w in weights}, volumes=volumes,
         )
         return wrapper
