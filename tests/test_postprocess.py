@@ -12,6 +12,7 @@ from skimage import measure, morphology, segmentation
 
 from seglab.core.errors import InvalidImageError, InvalidParameterError
 from seglab.postprocess import (
+    connected_components,
     fill_holes,
     instance_boundaries,
     relabel_sequential,
@@ -85,3 +86,52 @@ def test_bad_inputs_are_clear():
         remove_small(np.zeros((2, 2), np.int32), -1)
     with pytest.raises(InvalidParameterError, match="connectivity"):
         semantic_to_instance(np.zeros((2, 2), np.int32), connectivity=3)
+
+
+def _skimage_components(labels, connectivity, background):
+    """scikit-image's labelling (raster order of first pixel) of equal neighbours, seglab's conventions."""
+    conn = 1 if connectivity == 4 else 2
+    if background is None:
+        return measure.label(labels + 2, background=0, connectivity=conn)
+    keep = (labels != background) & (labels >= 0)
+    ids = measure.label(np.where(keep, labels + 2, 0), background=0, connectivity=conn)
+    return np.where(labels < 0, -1, ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(labels=arrays(np.int32, st.tuples(st.integers(1, 30), st.integers(1, 30)), elements=st.integers(-1, 3)),
+       connectivity=st.sampled_from([4, 8]), background=st.sampled_from([0, 1, None]))
+def test_connected_components_equal_skimage_label_ids_and_sources(labels, connectivity, background):
+    c = connected_components(labels, connectivity=connectivity, background=background)
+    assert c.ids.dtype == np.int32
+    assert np.array_equal(c.ids, _skimage_components(labels, connectivity, background))
+    inside = c.ids > 0
+    assert np.array_equal(c.source[c.ids[inside]], labels[inside])
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+@pytest.mark.parametrize("kind", ["coins", "noise", "classes"])
+def test_connected_components_of_large_images_equal_skimage(kind, connectivity):
+    """Large inputs take OpenCV's parallel labelling (binary) or the compiled path (several classes)."""
+    import cv2
+    from skimage import data
+
+    rng = np.random.default_rng(3)
+    if kind == "coins":  # OpenCV's 8-connected ids are out of raster order here and get renumbered
+        coins = cv2.resize(data.coins(), (1500, 1300))
+        labels = (coins > 110).astype(np.int32)
+    elif kind == "noise":
+        labels = (rng.random((1000, 1200)) < 0.45).astype(np.int32)
+        labels[rng.random(labels.shape) < 0.01] = -1
+    else:
+        labels = rng.integers(0, 4, (700, 900)).astype(np.int32)
+    c = connected_components(labels, connectivity=connectivity)
+    assert np.array_equal(c.ids, _skimage_components(labels, connectivity, 0))
+
+
+def test_connected_components_takes_other_dtypes_and_refuses_values_below_void():
+    assert connected_components(np.array([[True, False, True]])).ids.tolist() == [[1, 0, 2]]
+    assert connected_components(np.array([[3, 3, 0]], np.uint16)).source.tolist() == [0, 3]
+    with pytest.raises(InvalidImageError):
+        connected_components(np.array([[0, -2]], np.int32))
+    assert connected_components(np.zeros((0, 3), np.int32)).ids.shape == (0, 3)

@@ -113,7 +113,9 @@ def to_semantic(seg: Segmentation) -> Segmentation:
 def _components(labels: NDArray[np.int32], classes: set[int],
                 connectivity: int) -> tuple[NDArray[np.int32], dict[int, Segment]]:
     """Connected components (ids 1..N) of the pixels whose class is in `classes`, with each one's class."""
-    ids, cls = connected_components(np.where(np.isin(labels, sorted(classes)), labels, 0), connectivity=connectivity)
+    if classes != set(range(1, max(classes, default=0) + 1)) or int(labels.max(initial=0)) > max(classes, default=0):
+        labels = np.where(np.isin(labels, sorted(classes)) | (labels < 0), labels, 0)  # other classes: background
+    ids, cls = connected_components(labels, connectivity=connectivity)
     return ids, {k: Segment(class_id=int(cls[k])) for k in range(1, cls.size)}
 
 
@@ -151,8 +153,7 @@ def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
         return seg
     _require_classes(seg, "make instances")
     if seg.task == "semantic":
-        ids, segments = _components(seg.labels, _class_ids(seg, things, "things"), connectivity)
-        ids[seg.labels < 0] = -1
+        ids, segments = _components(seg.labels, _class_ids(seg, things, "things"), connectivity)  # void stays -1
         return _converted(seg, ids, "instance", segments)
     kept = sorted(sid for sid, s in seg.segments.items() if s.is_thing)
     lut = _id_table(seg.labels, seg.segments, void=-1)

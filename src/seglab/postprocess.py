@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import ndimage as ndi
-
+from .core.errors import InvalidImageError
+from .core.jit import jit
 from .core.validate import as_labels, check_param
 
 __all__ = [
@@ -32,9 +32,10 @@ __all__ = [
 ]
 
 
-def _structure(connectivity: int) -> NDArray[np.bool_]:
+def _is_eight(connectivity: int) -> bool:
+    """Whether `connectivity` (4 or 8, or scipy's 1 or 2) means 8-neighbours."""
     check_param(connectivity in (1, 2, 4, 8), "connectivity", f"must be 4 or 8 (or 1/2); got {connectivity}.")
-    return ndi.generate_binary_structure(2, 2 if connectivity in (2, 8) else 1)
+    return connectivity in (2, 8)
 
 
 def relabel_sequential(labels: ArrayLike) -> NDArray[np.int32]:
@@ -67,7 +68,7 @@ def remove_small(labels: ArrayLike, min_size: int, *, connectivity: int = 8) -> 
     """
     lab = as_labels(labels)
     check_param(min_size >= 0, "min_size", f"must be >= 0; got {min_size}.")
-    _structure(connectivity)
+    _is_eight(connectivity)
     if lab.size == 0 or min_size <= 1:
         return lab.copy()
     pos = np.where(lab > 0, lab, 0)
@@ -88,6 +89,8 @@ def fill_holes(labels: ArrayLike) -> NDArray[np.int32]:
     >>> fill_holes(ring)[1, 1]
     np.int32(1)
     """
+    from scipy import ndimage as ndi
+
     lab = as_labels(labels)
     out = lab.copy()
     holes, n = ndi.label(lab == 0)
@@ -136,6 +139,20 @@ def connected_components(labels: ArrayLike, *, connectivity: int = 8, background
     Components
         ``ids`` int32 and ``source`` (the label each id was made of).
 
+    Notes
+    -----
+    When the foreground holds a single value (a binary mask, a two-class
+    result) the components are OpenCV's ``connectedComponents`` (int32
+    output, its default algorithm: Spaghetti for 8-connectivity, SAUF for
+    4-connectivity). OpenCV documents no order for its labels: SAUF numbers
+    them in raster order of their first pixel, the block-based Spaghetti in
+    raster order of 2x2 blocks, which differs within a pair of rows. So a
+    raster scan of OpenCV's ids finds each component's first pixel, and the
+    ids are renumbered when they are out of order (from the first row that
+    changes on). Any other input is labelled in one
+    raster scan by a compiled union-find over equal neighbours (the root of
+    a component is its first pixel), whatever the number of classes.
+
     Examples
     --------
     >>> c = connected_components(np.array([[1, 0, 1], [2, 2, -1]]), connectivity=4)
@@ -144,22 +161,177 @@ def connected_components(labels: ArrayLike, *, connectivity: int = 8, background
     >>> connected_components(np.array([[1, 0, 1], [1, 0, 2]]), background=None).ids.tolist()
     [[1, 2, 3], [1, 2, 4]]
     """
-    lab = as_labels(labels)
-    from skimage.measure import label
-
-    conn = 2 if _structure(connectivity).all() else 1
-    wide = lab.astype(np.int64)
-    if background is None:
-        shifted = wide - int(lab.min(initial=0)) + 1
-    else:
-        shifted = np.where((lab == background) | (lab < 0), 0, wide + 1 - min(background, 0))
-    ids = label(shifted, background=0, connectivity=conn).astype(np.int32)
+    lab = _int32_labels(labels)
+    eight = _is_eight(connectivity)
+    if lab.size == 0:
+        return Components(lab.copy(), np.zeros(1, np.int32))
     if background is not None:
-        ids[lab < 0] = -1
-    source = np.zeros(int(ids.max(initial=0)) + 1, np.int32)
-    inside = ids > 0
-    source[ids[inside]] = lab[inside]
+        mask, fg_min, fg_max, lowest = _scan_foreground(lab, int(background))
+        _check_lowest(lowest)
+        if fg_min >= fg_max:  # one foreground value, or none
+            return _binary_components(mask, eight, int(fg_min), void=lab if lowest < 0 else None)
+    ids, source, lowest = _label_equal(lab, eight, 0 if background is None else int(background), background is not None)
+    _check_lowest(lowest)
     return Components(ids, source)
+
+
+def _int32_labels(labels: ArrayLike) -> NDArray[np.int32]:
+    """C-contiguous int32 labels; int32 input is taken as is (its range is checked by the scan that follows)."""
+    arr = np.asarray(labels)
+    if arr.dtype != np.int32 or arr.ndim != 2:
+        arr = as_labels(arr)
+    return np.ascontiguousarray(arr)
+
+
+def _check_lowest(lowest: int) -> None:
+    if lowest < -1:
+        raise InvalidImageError(f"labels values must be >= -1 (-1 = void); got {lowest}.")
+
+
+def _binary_components(mask: NDArray[np.uint8], eight: bool, value: int,
+                       void: NDArray[np.int32] | None) -> Components:
+    """OpenCV's components of a 0/1 mask, renumbered into raster order of first pixel (see Notes above)."""
+    import cv2
+
+    n, ids = cv2.connectedComponents(mask, connectivity=8 if eight else 4, ltype=cv2.CV_32S)
+    if n > 2:
+        _raster_order(ids, n)
+    if void is not None:
+        ids[void < 0] = -1
+    source = np.full(n, value, np.int32)
+    source[0] = 0
+    return Components(ids, source)
+
+
+@jit
+def _scan_foreground(lab, background):  # pragma: no cover - compiled
+    """One branch-free pass: the 0/1 foreground mask, the smallest and largest foreground value, the minimum."""
+    flat = lab.ravel()
+    mask = np.empty(lab.shape, np.uint8)
+    out = mask.ravel()
+    top = np.iinfo(np.int32).max
+    bottom = np.iinfo(np.int32).min
+    fg_min, fg_max, lowest = top, bottom, 0
+    for i in range(flat.size):
+        v = flat[i]
+        f = (v != background) & (v >= 0)
+        out[i] = f
+        lowest = min(lowest, v)
+        fg_min = min(fg_min, v if f else top)
+        fg_max = max(fg_max, v if f else bottom)
+    return mask, fg_min, fg_max, lowest
+
+
+@jit
+def _raster_order(ids, n):  # pragma: no cover - compiled
+    """Renumber OpenCV's components 1..n-1 in raster order of their first pixel, in place.
+
+    A raster scan meets each id's first pixel (it stops once all are met);
+    the rows above the first component whose id changes are left as they are.
+    """
+    flat = ids.ravel()
+    lut = np.arange(n).astype(np.int32)
+    seen = np.zeros(n, np.bool_)
+    nxt = 1
+    begin = -1
+    prev = 0
+    for i in range(flat.size):
+        v = flat[i]
+        if v == prev:
+            continue
+        prev = v
+        if v > 0 and not seen[v]:
+            seen[v] = True
+            if v != nxt and begin < 0:
+                begin = i - i % ids.shape[1]
+            lut[v] = nxt
+            nxt += 1
+            if nxt == n:
+                break
+    if begin < 0:
+        return
+    for i in range(begin, flat.size):
+        v = flat[i]
+        if v > 0:
+            flat[i] = lut[v]
+
+
+@jit
+def _label_equal(lab, eight, background, has_background):  # pragma: no cover - compiled
+    """Union-find labelling of equal 4/8-neighbours in one raster scan; ids, source, minimum value.
+
+    A new provisional id is made for a pixel with no equal earlier neighbour,
+    which is the first pixel of its component; unions keep the smaller id as
+    the root, so roots in increasing order are components in raster order of
+    their first pixel.
+    """
+    h, w = lab.shape
+    ids = np.zeros((h, w), np.int32)
+    parent = np.empty(h * w + 1, np.int32)
+    value = np.empty(h * w + 1, np.int32)
+    n = 0
+    lowest = 0
+    for r in range(h):
+        for c in range(w):
+            v = lab[r, c]
+            if v < lowest:
+                lowest = v
+            if has_background and (v == background or v < 0):
+                if v < 0:
+                    ids[r, c] = -1
+                continue
+            best = 0
+            for k in range(4):
+                if k == 0:
+                    rr, cc = r, c - 1
+                elif k == 1:
+                    rr, cc = r - 1, c
+                elif not eight:
+                    break
+                elif k == 2:
+                    rr, cc = r - 1, c - 1
+                else:
+                    rr, cc = r - 1, c + 1
+                if rr < 0 or cc < 0 or cc >= w or lab[rr, cc] != v:
+                    continue
+                other = ids[rr, cc]
+                while parent[other] != other:  # root, halving the path
+                    parent[other] = parent[parent[other]]
+                    other = parent[other]
+                if best == 0:
+                    best = other
+                elif other != best:
+                    if other < best:
+                        parent[best] = other
+                        best = other
+                    else:
+                        parent[other] = best
+            if best == 0:
+                n += 1
+                parent[n] = n
+                value[n] = v
+                best = n
+            ids[r, c] = best
+    final = np.zeros(n + 1, np.int32)
+    count = 0
+    for i in range(1, n + 1):
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        if root == i:
+            count += 1
+            final[i] = count
+        else:
+            final[i] = final[root]
+    source = np.zeros(count + 1, np.int32)
+    for i in range(1, n + 1):
+        if parent[i] == i:
+            source[final[i]] = value[i]
+    for r in range(h):
+        for c in range(w):
+            if ids[r, c] > 0:
+                ids[r, c] = final[ids[r, c]]
+    return ids, source, lowest
 
 
 def semantic_to_instance(labels: ArrayLike, *, connectivity: int = 8, background: int = 0) -> NDArray[np.int32]:

@@ -125,6 +125,7 @@ def instance_segmentation(
     class_name: str = "region",
     scores: NDArray[np.float32] | None = None,
     meta: Mapping[str, Any] | None = None,
+    num_segments: int | None = None,
 ) -> Segmentation:
     """An instance result of one class: every id present in `labels` gets a segment of class 1, `class_name`.
 
@@ -133,15 +134,34 @@ def instance_segmentation(
     ``("background", class_name)`` and ``segments`` lists exactly the ids > 0
     that occur in `labels`.
 
+    Parameters
+    ----------
+    labels : (H, W) ndarray of int32
+        Instance ids, 0 = background, -1 = void.
+    class_name : str
+        Name of class 1.
+    scores : (K, H, W) ndarray of float32, optional
+        Passed on to the result.
+    meta : mapping, optional
+        Passed on to the result.
+    num_segments : int, optional
+        When the caller knows that the ids are exactly 1..`num_segments`
+        (every one present), pass it: the labels are then not scanned.
+
     Examples
     --------
     >>> seg = instance_segmentation(np.array([[0, 1], [3, 3]], np.int32), class_name="object")
     >>> seg.classes, sorted(seg.segments), seg.segments[3].class_id
     (('background', 'object'), [1, 3], 1)
+    >>> sorted(instance_segmentation(np.array([[0, 1], [2, 2]], np.int32), num_segments=2).segments)
+    [1, 2]
     """
-    flat = labels.ravel()
-    counts = np.bincount(flat if flat.size and flat.min() >= 0 else flat[flat > 0], minlength=1)
-    ids = np.flatnonzero(counts[1:]) + 1
+    if num_segments is None:
+        flat = labels.ravel()
+        counts = np.bincount(flat if flat.size and flat.min() >= 0 else flat[flat > 0], minlength=1)
+        ids = np.flatnonzero(counts[1:]) + 1
+    else:
+        ids = np.arange(1, num_segments + 1)
     return Segmentation(
         labels=labels, task="instance", classes=("background", class_name),
         segments={int(i): Segment(class_id=1) for i in ids}, scores=scores, meta=dict(meta or {}),
