@@ -1,7 +1,8 @@
 """The ``seglab`` command line, generated entirely from the method registry.
 
 Commands: ``seglab methods [--json | --markdown]``, ``seglab info METHOD [--json]``,
-``seglab eval PRED GT`` (:mod:`.eval_cmd`), ``seglab bench METHOD... --data DIR`` (:mod:`.bench_cmd`)
+``seglab eval PRED GT`` (:mod:`.eval_cmd`), ``seglab bench METHOD... --data DIR`` (:mod:`.bench_cmd`),
+``seglab serve`` (:mod:`.serve_cmd`, the web page and REST API)
 and ``seglab segment METHOD INPUT... -o OUTDIR [--PARAM VALUE ...]``.
 
 Exit codes: 0 all done; 1 some inputs failed (the batch went on and the summary
@@ -54,6 +55,7 @@ def _parser() -> Parser:
     commands.add_parser("eval", add_help=False, help="score predictions against ground truth: seglab eval PRED GT")
     commands.add_parser("bench", add_help=False, help="score and time methods on a data set: "
                         "seglab bench METHOD... --data DIR -o OUTDIR")
+    commands.add_parser("serve", add_help=False, help="the web page and REST API on http://127.0.0.1:8000/")
     return parser
 
 
@@ -108,10 +110,10 @@ def _print_warning(message: Warning | str, category: type[Warning], *_: object, 
 
 def _dispatch(args: list[str]) -> int:
     try:
-        if args and args[0] in ("eval", "bench"):
-            from . import bench_cmd, eval_cmd
+        if args and args[0] in ("eval", "bench", "serve"):
+            from . import bench_cmd, eval_cmd, serve_cmd
 
-            return (eval_cmd if args[0] == "eval" else bench_cmd).run(args[1:])
+            return {"eval": eval_cmd, "bench": bench_cmd, "serve": serve_cmd}[args[0]].run(args[1:])
         if len(args) > 1 and args[0] == "segment" and not args[1].startswith("-"):
             from . import segment_cmd
 
