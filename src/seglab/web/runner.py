@@ -42,8 +42,6 @@ from typing import Any
 
 __all__ = ["JobRunner", "JobRecord", "QueueFullError", "JobTimeoutError", "WorkerLostError", "time_limit"]
 
-#: How long a worker may stay busy past its job's budget before the watchdog stops it: max(GRACE, 10 % of the budget).
-GRACE = 5.0
 
 
 class QueueFullError(Exception):
@@ -149,11 +147,14 @@ class JobRunner:
         How long, and within how many bytes of results in all, finished jobs are kept.
     initializer : callable, optional
         Run once in each worker process when it starts (imports, signal settings).
+    grace : float
+        Seconds a worker may stay busy past its job's budget (or 10 % of the budget, if more) before the
+        watchdog stops it.
     """
 
     def __init__(self, *, workers: int, queue_size: int, keep_seconds: float, keep_bytes: float,
-                 initializer: Callable[[], None] | None = None) -> None:
-        self.workers, self.queue_size = workers, queue_size
+                 initializer: Callable[[], None] | None = None, grace: float = 5.0) -> None:
+        self.workers, self.queue_size, self.grace = workers, queue_size, grace
         self.keep_seconds, self.keep_bytes = keep_seconds, keep_bytes
         self._initializer = initializer
         self._lock = threading.RLock()
@@ -325,7 +326,7 @@ class JobRunner:
             with self._lock:
                 now = time.monotonic()
                 for rec, _ in list(self._running.values()):
-                    if now - rec.started > rec.budget + max(GRACE, 0.1 * rec.budget):
+                    if now - rec.started > rec.budget + max(self.grace, 0.1 * rec.budget):
                         self._restart(rec, f"ran past the time limit of {rec.budget:g} s and its worker was stopped")
                         self._dispatch()
                         break

@@ -26,6 +26,7 @@ import signal
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..run import Outcome, encode, image_preview, labels_preview, prepare, preview_size, read_input, run_image
@@ -218,10 +219,12 @@ def evaluate(request: EvalRequest) -> dict[str, Any]:
                            request.num_classes)
     evaluator = make_evaluator(task, num_classes=request.num_classes, ignore_index=request.ignore_index,
                                nthresh=request.nthresh)
+    stems = {Path(u.path).stem: Path(u.name).stem for u in uploads}  # single files: named as the client named them
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            rows = [{"image": p.stem, **evaluator.add(p.gt.load(), p.pred.load())} for p in pairing.pairs]
+            rows = [{"image": stems.get(p.stem, p.stem), **evaluator.add(p.gt.load(), p.pred.load())}
+                    for p in pairing.pairs]
         except ValueError as exc:
             raise InvalidImageError(_message(exc, *uploads)) from None
         summary = evaluator.summary()
