@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 
 import cv2
@@ -41,42 +42,58 @@ def bfs_fixed(img: np.ndarray, seed: tuple[int, int], tol: float, connectivity: 
     return region
 
 
-def steps_reference(img, seed_labels, tol, connectivity, running=True, mask=None):
-    """The documented step rule, one pixel at a time: all candidates of a step see the same references."""
+#: Neighbours in the order they enter the queue (the documented tie rule): up, left, right, down, diagonals.
+SRG_N4 = ((-1, 0), (0, -1), (0, 1), (1, 0))
+SRG_N8 = SRG_N4 + ((-1, -1), (-1, 1), (1, -1), (1, 1))
+
+
+def srg_reference(img, seed_labels, tol, connectivity, running=True, mask=None):
+    """Adams-Bischof seeded region growing with a tolerance, written with heapq (the documented rule).
+
+    When a pixel joins region k (seeds first, in raster order), each free neighbour within `tol` of k's
+    reference enters the heap keyed by (squared distance, entry number); the smallest entry's pixel joins its
+    region unless already taken. The reference is the running mean (or the seed mean when not `running`).
+    """
     h, w = img.shape[:2]
-    feat = img.reshape(h, w, -1).astype(np.int64)
-    lab = seed_labels.copy()
+    feat = img.reshape(h, w, -1).astype(np.float64)
+    lab = seed_labels.astype(np.int32).copy()
     sums, counts = {}, {}
     for r in range(h):
         for c in range(w):
             k = int(lab[r, c])
             if k > 0:
-                sums[k] = sums.get(k, 0) + feat[r, c]
+                sums[k] = sums.get(k, np.zeros(feat.shape[2])) + feat[r, c]
                 counts[k] = counts.get(k, 0) + 1
-    while True:
-        ref = {k: sums[k] / counts[k] for k in sums}  # exact integer sums, one division: as the code
-        decided = []
-        for r in range(h):
-            for c in range(w):
-                if lab[r, c] != 0 or (mask is not None and not mask[r, c]):
-                    continue
-                best = None
-                for dr, dc in N4 if connectivity == 4 else N8:
-                    rr, cc = r + dr, c + dc
-                    if 0 <= rr < h and 0 <= cc < w and lab[rr, cc] > 0:
-                        k = int(lab[rr, cc])
-                        d2 = float(((feat[r, c] - ref[k]) ** 2).sum())
-                        if best is None or (d2, k) < best:
-                            best = (d2, k)
-                if best is not None and best[0] <= tol * tol:
-                    decided.append((r, c, best[1]))
-        if not decided:
-            return lab
-        for r, c, k in decided:
-            lab[r, c] = k
-            if running:
-                sums[k] = sums[k] + feat[r, c]
-                counts[k] += 1
+    means = {k: [float(x) / counts[k] for x in sums[k]] for k in sums}
+    heap, entered = [], 0
+
+    def enter(r, c, k):
+        nonlocal entered
+        for dr, dc in SRG_N4 if connectivity == 4 else SRG_N8:
+            rr, cc = r + dr, c + dc
+            if 0 <= rr < h and 0 <= cc < w and lab[rr, cc] == 0 and (mask is None or mask[rr, cc]):
+                d2 = 0.0
+                for ch in range(feat.shape[2]):
+                    d2 += (float(feat[rr, cc, ch]) - means[k][ch]) ** 2
+                if d2 <= float(tol) ** 2:
+                    heapq.heappush(heap, (d2, entered, rr, cc, k))
+                    entered += 1
+
+    for r in range(h):
+        for c in range(w):
+            if lab[r, c] > 0:
+                enter(r, c, int(lab[r, c]))
+    while heap:
+        _, _, r, c, k = heapq.heappop(heap)
+        if lab[r, c] != 0:
+            continue
+        lab[r, c] = k
+        if running:
+            sums[k] = sums[k] + feat[r, c]
+            counts[k] += 1
+            means[k] = [float(x) / counts[k] for x in sums[k]]
+        enter(r, c, k)
+    return lab
 
 
 def ari(a: np.ndarray, b: np.ndarray) -> float:
@@ -144,13 +161,13 @@ def test_colour_seed_criterion_is_euclidean_rgb():
 
 
 @pytest.mark.parametrize("connectivity", [4, 8])
-def test_running_mean_single_seed_matches_step_reference(connectivity):
+def test_running_mean_single_seed_matches_srg_reference(connectivity):
     img = blobs(seed=3)
     seeds = np.zeros(img.shape, np.int32)
     seeds[3, 3] = 1
     for tol in (6, 15, 30):
         seg = region_growing(img, seeds=[(3, 3)], tolerance=tol, connectivity=connectivity)
-        ref = steps_reference(img, seeds, tol, connectivity)
+        ref = srg_reference(img, seeds, tol, connectivity)
         np.testing.assert_array_equal(seg.labels, ref)
         assert seg.meta["converged"]
 
@@ -163,7 +180,7 @@ def test_several_regions_and_conflicts_match_step_reference(criterion):
     for i, (r, c) in enumerate(pts):
         seeds[r, c] = i + 1
     seg = region_growing(img, seeds=pts, tolerance=25, criterion=criterion, connectivity=4)
-    ref = steps_reference(img, seeds, 25, 4, running=criterion == "running_mean")
+    ref = srg_reference(img, seeds, 25, 4, running=criterion == "running_mean")
     np.testing.assert_array_equal(seg.labels, ref)
     assert seg.num_segments == 4
 
@@ -177,10 +194,38 @@ def test_colour_running_mean_and_lab_match_step_reference():
     seeds = np.zeros(img.shape[:2], np.int32)
     seeds[8, 2], seeds[8, 15] = 1, 2
     seg = region_growing(img, markers=seeds, tolerance=40, connectivity=8)
-    np.testing.assert_array_equal(seg.labels, steps_reference(img, seeds, 40, 8))
+    np.testing.assert_array_equal(seg.labels, srg_reference(img, seeds, 40, 8))
     assert (seg.labels[:, :9] == 1).mean() > 0.95 and (seg.labels[:, 9:] == 2).mean() > 0.95
     lab = region_growing(img, markers=seeds, tolerance=30, color_space="lab", criterion="seed")
     assert (lab.labels[:, :9] == 1).mean() > 0.95 and (lab.labels[:, 9:] == 2).mean() > 0.95
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+@pytest.mark.parametrize("criterion", ["running_mean", "seed"])
+@pytest.mark.parametrize("kind", ["uint8", "float32", "rgb"])
+def test_many_seeds_with_mask_match_srg_reference(kind, criterion, connectivity):
+    rng = np.random.default_rng(11)
+    img = blobs(shape=(37, 45), seed=12, noise=12)
+    if kind == "float32":
+        img = img.astype(np.float32) / 7
+    elif kind == "rgb":
+        img = np.dstack([img, np.roll(img, 5, axis=1), 255 - img])
+    mask = rng.random(img.shape[:2]) > 0.1
+    pts = [tuple(p) for p in np.argwhere(mask)[rng.choice(int(mask.sum()), 40, replace=False)]]
+    seeds = np.zeros(img.shape[:2], np.int32)
+    for i, (r, c) in enumerate(pts):
+        seeds[r, c] = i + 1
+    tol = {"uint8": 14, "float32": 2.0, "rgb": 25}[kind]
+    seg = region_growing(img, seeds=pts, tolerance=tol, criterion=criterion, connectivity=connectivity, mask=mask)
+    ref = srg_reference(img, seeds, tol, connectivity, running=criterion == "running_mean", mask=mask)
+    np.testing.assert_array_equal(seg.labels, ref)
+    assert seg.meta["n_iter"] == int((ref > 0).sum()) - len(pts) and seg.meta["converged"]
+
+
+def test_max_iter_stops_after_that_many_pixels():
+    img = blobs(seed=13)
+    seg = region_growing(img, seeds=[(3, 3)], tolerance=30, max_iter=10)
+    assert int((seg.labels > 0).sum()) == 11 and not seg.meta["converged"] and seg.meta["n_iter"] == 10
 
 
 def test_marker_image_regions_are_renumbered_in_label_order():
@@ -192,7 +237,7 @@ def test_marker_image_regions_are_renumbered_in_label_order():
     assert seg.labels[2, 2] == 2 and seg.labels[12, 27] == 1
     assert seg.num_segments == 2 and seg.meta["n_seeds"] == 2
     ref_marks = np.where(marks == 7, 2, np.where(marks == 3, 1, 0)).astype(np.int32)
-    np.testing.assert_array_equal(seg.labels, steps_reference(img, ref_marks, 20, 4))
+    np.testing.assert_array_equal(seg.labels, srg_reference(img, ref_marks, 20, 4))
 
 
 def test_mask_is_a_barrier():

@@ -1,19 +1,30 @@
 """Seeded region growing from points, a marker image or automatic seeds.
 
-Growth is decided in *steps*, all pixels of a step at once (vectorised, no
-per-pixel Python loop). At step ``k`` every unassigned pixel 4- or
-8-adjacent to at least one region is a candidate; for each adjacent region
-``r`` its distance is ``d_r = |I(p) - ref_r|`` (Euclidean norm over the
-channels of a colour image). The candidate joins the region with the
-smallest ``d_r`` (ties: the smallest label) if that distance is ``<= tolerance``.
+Growth follows the priority order of Adams and Bischof's seeded region
+growing (SRG, 1994), with a tolerance. The distance of a pixel ``p`` to a
+region ``r`` is ``d = |I(p) - ref_r|`` (Euclidean norm over the channels of a
+colour image). Whenever a pixel joins region ``r`` (the seed pixels at the
+start, in raster order), each of its unassigned 4- or 8-neighbours ``q`` with
+``d(q, r) <= tolerance`` enters a priority queue keyed by that distance,
+measured at that moment. The queue hands out the entry of smallest distance
+(ties: the earliest entered); its pixel joins that entry's region unless it
+already belongs to one, and its own neighbours enter the queue in turn.
+Growth stops when the queue is empty. So a pixel goes to whichever region
+reaches it through the closest-matching pixels, and a pixel that was too far
+when its neighbour joined is measured again when another neighbour joins.
 The reference ``ref_r`` is
 
-* ``criterion="running_mean"``: the mean of the region's pixels at the start
-  of the step (updated after every step; a rejected candidate is tested again
-  at every later step, since the mean moves);
+* ``criterion="running_mean"``: the mean of the region's pixels, updated as
+  each pixel joins (Adams and Bischof's rule);
 * ``criterion="seed"``: the mean of the region's seed pixels, fixed (for one
   seed point this is the flood fill of ``cv2.floodFill(FLOODFILL_FIXED_RANGE)``
   and ``skimage.segmentation.flood``).
+
+The queue is a binary heap in compiled code (:mod:`seglab.core.jit`): the
+work is O(n log n) in the number n of pixels the regions reach, whatever the
+image size. (Before version 0.2, growth went in synchronous steps, every
+candidate of a step measured against the means at the start of the step;
+the regions differ slightly where the means drift.)
 
 Examples
 --------
@@ -33,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidParameterError
+from ..core.jit import jit
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
@@ -135,86 +147,128 @@ def _grow_fixed_single(feat: NDArray, seed_mask: NDArray[np.bool_], tolerance: f
 
 def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tolerance: float, connectivity: int,
           running: bool, mask: NDArray | None, max_iter: int) -> tuple[NDArray[np.int32], int, bool]:
-    """Simultaneous-step region growing (see the module docstring); returns labels, steps, converged."""
+    """Priority-queue region growing (see the module docstring); returns labels, pixels added, converged."""
     h, w, nch = feat.shape
-    wp = w + 2
-    lab = np.full((h + 2, wp), -1, np.int32)  # -1: barrier (frame, outside the mask)
-    inner = lab[1:-1, 1:-1]
-    inner[...] = seed_labels
+    labels = np.ascontiguousarray(seed_labels, dtype=np.int32).copy()
     if mask is not None:
-        inner[(~mask) & (seed_labels == 0)] = -1
-    flat_lab = lab.ravel()
-    flat_feat = feat.reshape(-1, nch)
-    if connectivity == 4:
-        offsets = np.array([-wp, -1, 1, wp], np.intp)
-    else:
-        offsets = np.array([-wp - 1, -wp, -wp + 1, -1, 1, wp - 1, wp, wp + 1], np.intp)
+        labels[(~mask) & (labels == 0)] = -1  # a barrier
+    values = np.ascontiguousarray(feat).reshape(h * w, nch)
+    added, converged = _srg(values, labels.reshape(-1), h, w, n_regions, float(tolerance) ** 2,
+                            connectivity == 8, running, max_iter)
+    if mask is not None:
+        labels[labels < 0] = 0
+    return labels, int(added), bool(converged)
 
-    def values(padded_idx: NDArray[np.intp]) -> NDArray[np.float64]:
-        rows, cols = np.divmod(padded_idx, wp)
-        return flat_feat[(rows - 1) * w + (cols - 1)].astype(np.float64)
 
-    new = np.flatnonzero(flat_lab > 0)
-    seed_vals = values(new)
-    counts = np.bincount(flat_lab[new], minlength=n_regions + 1).astype(np.float64)
-    sums = np.stack([np.bincount(flat_lab[new], weights=c, minlength=n_regions + 1) for c in seed_vals.T], axis=1)
-    ref = sums / np.maximum(counts, 1)[:, None]
-    queued = np.zeros(flat_lab.size, bool)  # running mean: rejected candidates wait in `pending`
-    pending = np.empty(0, np.intp)
-    pending_vals = np.empty((0, nch))
-    # Regions that won pixels in the last step (index -1: the barrier, never). A pending candidate whose
-    # neighbours all belong to other regions sees the same labels and means as when it was rejected,
-    # so it is rejected again without being tested.
-    changed = np.zeros(n_regions + 2, bool)
-    tol2 = tolerance * tolerance
-    steps, converged = 0, False
-    while steps < max_iter:
-        nb = (new[:, None] + offsets).ravel()
-        nb = nb[flat_lab[nb] == 0]
-        if running:
-            nb = nb[~queued[nb]]
-        nb = np.unique(nb)
-        retest = changed[flat_lab[pending[:, None] + offsets]].any(axis=1)
-        idle, idle_vals = pending[~retest], pending_vals[~retest]
-        cand = np.concatenate([pending[retest], nb])
-        if cand.size == 0:
-            converged = True
-            break
-        steps += 1
-        vals = np.concatenate([pending_vals[retest], values(nb)])
-        if n_regions == 1:  # every candidate touches region 1 only
-            diff = vals - ref[1]
-            best = np.einsum("mc,mc->m", diff, diff)
-            label = np.ones(cand.size, np.int32)
+@jit
+def _srg(values, labels, h, w, n_regions, tol2, eight, running, max_iter):  # pragma: no cover - compiled
+    """Seeded region growing with a binary heap of (squared distance, entry number, pixel, region), in place.
+
+    `labels` (flat) holds the seeds (1..n_regions), 0 where free and -1 on
+    barriers; each region's reference is the mean of its seed pixels, then,
+    when `running`, of all its pixels. Returns (pixels added, queue emptied).
+    """
+    nch = values.shape[1]
+    sums = np.zeros((n_regions + 1, nch))
+    counts = np.zeros(n_regions + 1)
+    for p in range(h * w):
+        k = labels[p]
+        if k > 0:
+            counts[k] += 1.0
+            for ch in range(nch):
+                sums[k, ch] += values[p, ch]
+    means = np.zeros((n_regions + 1, nch))
+    for k in range(1, n_regions + 1):
+        for ch in range(nch):
+            means[k, ch] = sums[k, ch] / max(counts[k], 1.0)
+    # An entry can only matter if its key is below every earlier entry of its pixel (the smaller pops first
+    # and takes the pixel), so others are not entered: best[p] is the smallest key entered for p so far.
+    entered_at = np.zeros(h * w, np.bool_)
+    best = np.empty(h * w)
+    cap = 1024
+    keys = np.empty(cap)
+    order = np.empty(cap, np.int64)
+    pixels = np.empty(cap, np.int64)
+    owners = np.empty(cap, np.int32)
+    size = 0
+    entered = 0
+    dr = np.array([-1, 0, 0, 1, -1, -1, 1, 1])
+    dc = np.array([0, -1, 1, 0, -1, 1, -1, 1])
+    n_nb = 8 if eight else 4
+    added = 0
+    p = 0
+    seeding = True
+    while True:
+        if seeding:  # the seed pixels, in raster order, put their neighbours in the queue
+            while p < h * w and labels[p] <= 0:
+                p += 1
+            if p == h * w:
+                seeding = False
+                continue
+            q, k = p, labels[p]
+            p += 1
         else:
-            near = flat_lab[cand[:, None] + offsets]  # labels of the neighbours, (m, k)
-            valid = near > 0
-            diff = vals[:, None, :] - ref[np.where(valid, near, 0)]
-            dist2 = np.einsum("mkc,mkc->mk", diff, diff)
-            dist2[~valid] = np.inf
-            best = dist2.min(axis=1)
-            label = np.where(dist2 == best[:, None], near, np.iinfo(np.int32).max).min(axis=1)
-        accept = best <= tol2
-        new = cand[accept]
-        flat_lab[new] = label[accept]
-        if new.size == 0:
-            converged = True
-            break
-        if running:
-            reject = ~accept
-            pending = np.concatenate([idle, cand[reject]])
-            pending_vals = np.concatenate([idle_vals, vals[reject]])
-            queued[nb] = True
-            won = label[accept]
-            changed[:] = False
-            changed[won] = True
-            counts += np.bincount(won, minlength=n_regions + 1)
-            for c in range(nch):
-                sums[:, c] += np.bincount(won, weights=vals[accept, c], minlength=n_regions + 1)
-            ref = sums / np.maximum(counts, 1)[:, None]
-    out = np.ascontiguousarray(inner)
-    out[out < 0] = 0
-    return out, steps, converged
+            if size == 0 or added >= max_iter:
+                break
+            q, k = pixels[0], owners[0]
+            size -= 1  # pop the heap's root: sift the last entry down from the top
+            key, num, pix, own = keys[size], order[size], pixels[size], owners[size]
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                if child + 1 < size and (keys[child + 1] < keys[child]
+                                         or (keys[child + 1] == keys[child] and order[child + 1] < order[child])):
+                    child += 1
+                if keys[child] < key or (keys[child] == key and order[child] < num):
+                    keys[i], order[i], pixels[i], owners[i] = keys[child], order[child], pixels[child], owners[child]
+                    i = child
+                else:
+                    break
+            keys[i], order[i], pixels[i], owners[i] = key, num, pix, own
+            if labels[q] != 0:
+                continue
+            labels[q] = k
+            added += 1
+            if running:
+                counts[k] += 1.0
+                for ch in range(nch):
+                    sums[k, ch] += values[q, ch]
+                    means[k, ch] = sums[k, ch] / counts[k]
+        r, c = q // w, q % w
+        for j in range(n_nb):
+            rr, cc = r + dr[j], c + dc[j]
+            if rr < 0 or rr >= h or cc < 0 or cc >= w:
+                continue
+            nb = rr * w + cc
+            if labels[nb] != 0:
+                continue
+            d2 = 0.0
+            for ch in range(nch):
+                diff = values[nb, ch] - means[k, ch]
+                d2 += diff * diff
+            if d2 > tol2 or (entered_at[nb] and d2 >= best[nb]):
+                continue
+            entered_at[nb] = True
+            best[nb] = d2
+            if size == cap:
+                cap *= 2
+                keys2, order2, pixels2, owners2 = np.empty(cap), np.empty(cap, np.int64), np.empty(cap, np.int64), \
+                    np.empty(cap, np.int32)
+                keys2[:size], order2[:size], pixels2[:size], owners2[:size] = keys, order, pixels, owners
+                keys, order, pixels, owners = keys2, order2, pixels2, owners2
+            i = size  # push: sift up from the end
+            size += 1
+            while i > 0:
+                parent = (i - 1) // 2
+                if keys[parent] < d2 or (keys[parent] == d2 and order[parent] < entered):
+                    break
+                keys[i], order[i], pixels[i], owners[i] = keys[parent], order[parent], pixels[parent], owners[parent]
+                i = parent
+            keys[i], order[i], pixels[i], owners[i] = d2, entered, nb, k
+            entered += 1
+    return added, size == 0 and not seeding
 
 
 @register(
@@ -234,7 +288,7 @@ def region_growing(
     spacing: Annotated[int, Interval(1, None)] = 32,
     sigma: Annotated[float, Interval(0, None)] = 1.0,
     color_space: Literal["rgb", "lab"] = "rgb",
-    max_iter: Annotated[int, Interval(1, None)] = 1_000_000,
+    max_iter: Annotated[int, Interval(1, None)] | None = None,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Grow regions from seeds while pixels stay within `tolerance` of the region's reference.
@@ -274,9 +328,10 @@ def region_growing(
     color_space : {"rgb", "lab"}
         Space of the colour distance (ignored for gray images). ``"lab"``
         converts to CIE Lab internally (integer RGB is read as 0..dtype max).
-    max_iter : int
-        Largest number of growth steps; ``meta["converged"]`` is ``False`` if
-        growth was still going on when it stopped.
+    max_iter : int, optional
+        Largest number of pixels added to the regions (one per entry taken
+        from the queue); ``meta["converged"]`` is ``False`` if growth was
+        still going on when it stopped. ``None``: no limit.
     mask : (H, W) ndarray of bool, optional
         Regions never grow outside `mask`; seeds must lie inside it.
 
@@ -285,8 +340,8 @@ def region_growing(
     Segmentation
         Instance labels 1..N (one per seed region that kept a pixel), 0 where
         no region reached; each id has a segment of class 1 in
-        ``classes=("background", "region")``. ``meta``: ``tolerance``, ``n_seeds``, ``n_iter`` (growth
-        steps; ``None`` where one flood fill did the work), ``converged``.
+        ``classes=("background", "region")``. ``meta``: ``tolerance``, ``n_seeds``, ``n_iter`` (pixels
+        added; ``None`` where one flood fill did the work), ``converged``.
 
     Raises
     ------
@@ -300,7 +355,9 @@ def region_growing(
     centre). A 1x1 image is one region. One seed point with
     ``criterion="seed"`` on a uint8 gray image runs ``cv2.floodFill``; one
     seed region with ``criterion="seed"`` is the connected component of
-    ``distance <= tolerance`` holding it; everything else runs the step algorithm.
+    ``distance <= tolerance`` holding it (the same region as the priority
+    order gives, found by ``cv2.connectedComponents``); everything else runs
+    the priority queue.
 
     Examples
     --------
@@ -328,21 +385,23 @@ def region_growing(
         else:
             seed_mask = seed_labels == 1 if pts is None else _point_mask(pts, (h, w))
             labels = _grow_fixed_single(feat, seed_mask, tolerance, connectivity, mask).view(np.uint8).astype(np.int32)
-        return instance_segmentation(labels, meta=dict(meta, n_iter=None, converged=True))
+        return instance_segmentation(labels, meta=dict(meta, n_iter=None, converged=True), num_segments=1)
 
     if pts is not None:
         seed_labels = np.zeros((h, w), np.int32)
         seed_labels[pts[::-1, 0], pts[::-1, 1]] = np.arange(len(pts), 0, -1, dtype=np.int32)  # first seed wins
-    labels, steps, converged = _grow(feat, seed_labels, n_regions, float(tolerance), connectivity,
-                                     criterion == "running_mean", mask, max_iter)
-    present = np.zeros(n_regions + 1, bool)
-    present[labels.ravel()] = True
-    present[0] = True
+    labels, added, converged = _grow(feat, seed_labels, n_regions, float(tolerance), connectivity,
+                                     criterion == "running_mean", mask, max_iter or h * w)
+    present = np.ones(n_regions + 1, bool)
+    if pts is not None:  # a seed keeps its pixel, so only duplicate points leave an id out
+        present[1:] = False
+        present[seed_labels[pts[:, 0], pts[:, 1]]] = True
     if not present.all():  # duplicate seed points: renumber 1..N
         lut = np.zeros(n_regions + 1, np.int32)
         lut[present] = np.arange(int(present.sum()), dtype=np.int32)
         labels = lut[labels]
-    return instance_segmentation(labels, meta=dict(meta, n_iter=steps, converged=converged))
+    return instance_segmentation(labels, meta=dict(meta, n_iter=added, converged=converged),
+                                 num_segments=int(present.sum()) - 1)
 
 
 def _point_mask(pts: NDArray[np.intp], shape: tuple[int, int]) -> NDArray[np.bool_]:
