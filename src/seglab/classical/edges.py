@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..core.jit import jit
 from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
@@ -124,6 +125,12 @@ def regions_from_edges(
     >>> int(regions_from_edges(line, close_radius=0, min_size=1).max())  # encloses nothing
     0
     """
+    return _regions(edges, close_radius, min_size, mask)[0]
+
+
+def _regions(edges: ArrayLike, close_radius: int, min_size: int,
+             mask: ArrayLike | None) -> tuple[NDArray[np.int32], int]:
+    """:func:`regions_from_edges` and the number N of its regions."""
     check_param(close_radius >= 0, "close_radius", f"must be >= 0; got {close_radius}.")
     check_param(min_size >= 0, "min_size", f"must be >= 0; got {min_size}.")
     band = np.ascontiguousarray(np.asarray(edges) != 0).view(np.uint8)
@@ -142,14 +149,35 @@ def regions_from_edges(
     if mask is not None:
         outside_mask = ~np.asarray(mask, bool)
         drop[lab[1:-1, 1:-1][outside_mask]] = True
-    if min_size > 1:
-        drop |= np.bincount(lab.ravel(), minlength=n) < min_size
-    lut = np.cumsum(~drop, dtype=np.int32)
-    lut[drop] = 0
-    labels = np.take(lut, lab[1:-1, 1:-1])
+    labels, kept = _keep_regions(lab, drop, min_size)
     if mask is not None:
         labels[outside_mask] = 0
-    return labels
+    return labels, kept
+
+
+@jit
+def _keep_regions(lab, drop, min_size):  # pragma: no cover - compiled
+    """Unpad `lab`, dropping the ids marked in `drop` and those under `min_size` pixels; ids 1..N left, and N."""
+    h, w = lab.shape[0] - 2, lab.shape[1] - 2
+    if min_size > 1:
+        counts = np.zeros(drop.size, np.int64)
+        for r in range(h + 2):
+            for c in range(w + 2):
+                counts[lab[r, c]] += 1
+        for i in range(drop.size):
+            if counts[i] < min_size:
+                drop[i] = True
+    lut = np.zeros(drop.size, np.int32)
+    kept = 0
+    for i in range(drop.size):
+        if not drop[i]:
+            kept += 1
+            lut[i] = kept
+    out = np.empty((h, w), np.int32)
+    for r in range(h):
+        for c in range(w):
+            out[r, c] = lut[lab[r + 1, c + 1]]
+    return out, kept
 
 
 def _grow_into_band(lab: NDArray[np.int32], canvas: NDArray[np.uint8]) -> None:
@@ -169,15 +197,27 @@ def _grow_into_band(lab: NDArray[np.int32], canvas: NDArray[np.uint8]) -> None:
     layer = cv2.distanceTransform(canvas, cv2.DIST_C, 3).ravel()[idx].astype(np.uint16)
     order = np.argsort(layer, kind="stable")  # radix sort for uint16 keys
     idx, layer = idx[order], layer[order]
-    starts = np.flatnonzero(np.diff(layer)) + 1
-    stride = lab.shape[1]
-    offsets = (-stride - 1, -stride, -stride + 1, -1, 1, stride - 1, stride, stride + 1)
-    flat = lab.ravel()
-    for step in np.split(idx, starts):
-        owner = flat[step + offsets[0]]
-        for off in offsets[1:]:
-            np.maximum(owner, flat[step + off], out=owner)
-        flat[step] = owner
+    _fill_layers(lab.ravel(), idx, layer, lab.shape[1])
+
+
+@jit
+def _fill_layers(flat, idx, layer, stride):  # pragma: no cover - compiled
+    """Each pixel of `idx` (sorted by `layer`) takes the largest of its 8 neighbours, one layer at a time."""
+    owner = np.empty(idx.size, flat.dtype)
+    start = 0
+    while start < idx.size:
+        end = start
+        while end < idx.size and layer[end] == layer[start]:
+            end += 1
+        for k in range(start, end):  # the whole layer reads the state before it ...
+            p = idx[k]
+            best = flat[p - stride - 1]
+            for q in (p - stride, p - stride + 1, p - 1, p + 1, p + stride - 1, p + stride, p + stride + 1):
+                best = max(best, flat[q])
+            owner[k] = best
+        for k in range(start, end):  # ... then is written
+            flat[idx[k]] = owner[k]
+        start = end
 
 
 def _result(
@@ -189,9 +229,9 @@ def _result(
 ) -> Segmentation:
     if mask is not None:
         edges = edges & mask
-    labels = regions_from_edges(edges, close_radius=close_radius, min_size=min_size, mask=mask)
+    labels, n = _regions(edges, close_radius, min_size, mask)
     scores = edges.view(np.uint8).astype(np.float32)[None]
-    return instance_segmentation(labels, class_name=REGION_CLASSES[1], scores=scores,
+    return instance_segmentation(labels, class_name=REGION_CLASSES[1], scores=scores, num_segments=n,
                                  meta={**meta, "n_edge_pixels": int(np.count_nonzero(edges))})
 
 
