@@ -31,7 +31,8 @@ __all__ = ["Flag", "RESERVED", "flag_name", "add_flags", "collect"]
 
 #: Option names the ``segment`` command uses itself; a parameter with one of these
 #: names gets the flag ``--param-NAME`` instead.
-RESERVED = frozenset({"inputs", "output-dir", "outputs", "overwrite", "page", "mask", "help", "as", "things"})
+RESERVED = frozenset({"inputs", "output-dir", "outputs", "overwrite", "page", "mask", "help", "as", "things",
+                      "tile-size", "overlap", "label-format", "workers", "scheduler"})
 
 _METAVAR = {"int": "INT", "float": "FLOAT", "str": "TEXT", "array": "PATH", "points": "R,C;R,C",
             "json": "JSON", "rng": "SEED"}

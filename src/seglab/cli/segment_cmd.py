@@ -34,6 +34,7 @@ from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import MethodSpec
 from ..core.types import TASKS
 from ..run import OUTPUT_KINDS, Job, expand_inputs, one_line, output_names, output_stems, prepare, process_file
+from ..tiling.cli import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
 
@@ -73,6 +74,7 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help="with --as instance/panoptic: comma-separated classes to split into objects")
     if method.takes_mask:
         parser.add_argument("--mask", metavar="PATH", help="image file; pixels where it is 0 get label 0")
+    add_scale_options(parser)
     return parser, add_flags(parser, method)
 
 
@@ -113,6 +115,9 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
     _check_outputs_safe(files, stems, outdir, job)
+    scaled = run_scaled(method, ns, job, files, stems, outdir, failures, progress_bar=progress_bar)
+    if scaled is not None:
+        return scaled
     for pattern, reason in failures:
         print(f"error: {pattern}: {reason}", file=sys.stderr)
     total = len(files) + len(failures)

@@ -22,12 +22,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["run", "TiledSegmentation", "run_batch", "BatchReport", "open_image", "plan_tiles"]
+__all__ = ["run", "TiledSegmentation", "run_batch", "BatchReport", "local_cluster", "connect", "open_image", "plan_tiles"]
 
 _LAZY = {
     "run": "seglab.tiling.engine",
     "TiledSegmentation": "seglab.tiling.engine",
     "run_batch": "seglab.tiling.batch",
+    "local_cluster": "seglab.tiling.batch",
+    "connect": "seglab.tiling.batch",
     "BatchReport": "seglab.tiling.batch",
     "open_image": "seglab.tiling.sources",
     "plan_tiles": "seglab.tiling.plan",

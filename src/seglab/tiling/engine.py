@@ -358,16 +358,9 @@ def _client(scheduler: Any) -> Any:
     """A distributed client: the one given, or connected to an address within a few seconds."""
     if not isinstance(scheduler, str):
         return scheduler
-    require("distributed", extra="dask", feature="--scheduler")
-    from distributed import Client
+    from .batch import connect
 
-    try:
-        return Client(scheduler, timeout="5s")
-    except (OSError, TimeoutError) as exc:
-        raise ConnectionError(
-            f"no dask scheduler answers at {scheduler} ({type(exc).__name__}); start one with `dask scheduler` "
-            "and workers with `dask worker ADDRESS`, or leave --scheduler out to run here."
-        ) from None
+    return connect(scheduler)
 
 
 def _delayed(fn: Callable[..., Any], *args: Any) -> Any:

@@ -305,7 +305,8 @@ def _write_tiff(path: Path, source: Target, record: Mapping[str, Any], tile_size
     tmp = path.with_name(f".{path.name}.seglab-tmp")
     try:
         tifffile.imwrite(tmp, tiles(), shape=shape, dtype=np.int32, tile=(side, side), bigtiff=True,
-                         photometric="minisblack", compression="zlib", description=json.dumps({_RECORD_KEY: record}),
+                         photometric="minisblack", compression="zlib",
+                         description=json.dumps({"shape": list(shape), _RECORD_KEY: record}),
                          metadata=None)
         os.replace(tmp, path)
     except BaseException:
