@@ -65,7 +65,7 @@ function textControl(p, changed) {
 
 function pointsControl(p, hooks) {
   const toggle = el("button", { type: "button", textContent: "place on the image", name: `${p.name}-place` });
-  const count = el("small", { textContent: "none" });
+  const count = el("small", { className: "count", textContent: "none" });
   const clear = el("button", { type: "button", className: "link", textContent: "clear" });
   toggle.addEventListener("click", () => hooks.target(p.name, "points"));
   clear.addEventListener("click", () => hooks.clear(p.name));

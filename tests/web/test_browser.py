@@ -1,0 +1,127 @@
+"""End to end: `seglab serve` on a free loopback port, driven by Debian's headless Chromium through Playwright.
+
+Upload an image, run otsu, see the overlay appear and change with the opacity slider, download the labels;
+then place a seed by clicking for region_growing. Every file the page downloads must equal seglab.segment
+run directly on the same image.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+import seglab
+from seglab.io import read_labels
+
+from .conftest import SAMPLES
+
+CHROMIUM = Path("/usr/bin/chromium")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
+                                "(apt-get install -y chromium chromium-driver)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`seglab serve --port 0` in a subprocess; yields its URL once /health answers."""
+    proc = subprocess.Popen([sys.executable, "-m", "seglab.cli", "serve", "--port", "0", "--workers", "2"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        url = None
+        for line in proc.stderr:
+            found = re.search(r"seglab serve: (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                url = found[1]
+                break
+        assert url, "the server did not print its address"
+        for _ in range(300):
+            try:
+                if httpx.get(url + "health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        # bypass_csp lets Playwright evaluate its own helpers; the page itself runs under its policy
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
+                                      bypass_csp=True)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(server)
+        page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+        yield page
+        browser.close()
+        assert not errors, errors
+
+
+def _canvas(page) -> str:
+    return page.eval_on_selector("#canvas", "c => c.toDataURL()")
+
+
+def _download_labels(page, tmp_path) -> np.ndarray:
+    with page.expect_download(timeout=15_000) as download:
+        page.click("#downloads a:has-text('.labels.')")
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    return read_labels(target)
+
+
+def _run(page, method: str) -> None:
+    page.click("#run")
+    page.wait_for_function(f"document.getElementById('result-info').textContent.startsWith('{method} ')",
+                           timeout=30_000)
+
+
+def test_upload_segment_see_the_overlay_move_the_slider_download_the_labels(page, tmp_path):
+    coins = seglab.read_image(SAMPLES / "coins.png")
+    page.set_input_files("#file", str(SAMPLES / "coins.png"))
+    page.wait_for_function("document.getElementById('canvas').width === 384", timeout=15_000)
+    assert "384 x 303, gray, uint8" in page.text_content("#image-info")
+    plain = _canvas(page)
+    page.select_option("#method", "otsu")
+    _run(page, "otsu")
+    overlay = _canvas(page)
+    assert overlay != plain  # the overlay appeared
+    page.fill("#opacity", "100")
+    assert _canvas(page) not in (overlay, plain)  # the slider changed it
+    page.select_option("#mode", "image")
+    assert _canvas(page) == plain
+    page.select_option("#mode", "fill")
+    assert "1 segment" in page.text_content("#result-info")
+    assert page.locator("#regions tr").count() == 2  # header + the foreground class
+    assert np.array_equal(_download_labels(page, tmp_path), seglab.segment(coins, "otsu").labels)
+
+
+def test_click_a_seed_for_region_growing(page, tmp_path):
+    coins = seglab.read_image(SAMPLES / "coins.png")
+    page.select_option("#method", "region_growing")
+    page.click("button[name=seeds-place]")
+    box = page.locator("#canvas").bounding_box()
+    width = page.eval_on_selector("#canvas", "c => c.width")
+    scale = box["width"] / width
+    row, col = 150, 200
+    # browsers report whole CSS pixels: click the first whole position inside the image pixel (row, col)
+    page.mouse.click(math.ceil(box["x"] + col * scale), math.ceil(box["y"] + row * scale))
+    assert page.text_content("[data-param=seeds] .count") == "1 point"
+    _run(page, "region_growing")
+    expected = seglab.segment(coins, "region_growing", seeds=[(row, col)]).labels
+    labels = _download_labels(page, tmp_path)
+    assert np.array_equal(labels, expected) and labels[row, col] == 1
