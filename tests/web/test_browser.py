@@ -11,6 +11,7 @@ import math
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,8 +33,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not i
 @pytest.fixture(scope="module")
 def server():
     """`seglab serve --port 0` in a subprocess; yields its URL once /health answers."""
-    proc = subprocess.Popen([sys.executable, "-m", "seglab.cli", "serve", "--port", "0", "--workers", "2"],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "seglab.cli", "serve", "--port", "0", "--workers", "2",
+                             "--log-level", "warning"], stderr=subprocess.PIPE, text=True)
     try:
         url = None
         for line in proc.stderr:
@@ -42,6 +43,7 @@ def server():
                 url = found[1]
                 break
         assert url, "the server did not print its address"
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # a full pipe would block the server
         for _ in range(300):
             try:
                 if httpx.get(url + "health", timeout=1).status_code == 200:

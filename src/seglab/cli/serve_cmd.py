@@ -53,6 +53,8 @@ def build_parser() -> Parser:
                         help=f"seconds one job (one method of a comparison) may run (default {d.timeout:g})")
     parser.add_argument("--wait", type=float, default=d.wait, metavar="S",
                         help=f"seconds a request waits before answering 202 with a job to poll (default {d.wait:g})")
+    parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                        help="uvicorn's logging; info logs every request (default info)")
     parser.add_argument("--open", action="store_true", help="open the page in a browser once the server is up")
     return parser
 
@@ -113,7 +115,7 @@ def run(argv: Sequence[str]) -> int:
     if ns.host not in _LOOPBACK:
         print(f"warning: listening on {ns.host}: anyone who can reach this machine can use the server "
               "(there is no authentication).", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="info", timeout_graceful_shutdown=5))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level=ns.log_level, timeout_graceful_shutdown=5))
     print(f"seglab serve: {url} ({settings.workers} workers, Ctrl-C stops)", file=sys.stderr)
     if ns.open:
         _open_when_started(server, url)
