@@ -175,8 +175,9 @@ def run(
     workers : int, optional
         Threads of the local scheduler (default: the CPU count).
     overwrite : bool
-        Replace an `out` store holding other labels. A store holding this very
-        run (same method, parameters, input), complete, is reused as it is.
+        Replace an existing `out` store. Without it, a store holding this very
+        run (same method, parameters, input), complete, is reused as it is, and
+        one holding anything else is refused.
     progress : callable, optional
         ``progress(done, total)`` after each tile task.
     **params
@@ -428,10 +429,16 @@ def _read(spec: MethodSpec, ctx: _Context, window: tuple[slice, slice]) -> tuple
     return image, None if ctx.mask is None else ctx.mask.read(window)
 
 
-def _params_for(ctx: _Context, window: tuple[slice, slice]) -> dict[str, Any]:
-    """The method's parameters for one window: image-shaped arrays (markers, ...) are cut like the image."""
-    return {k: v[window] if isinstance(v, np.ndarray) and v.shape[:2] == ctx.source.shape else v
-            for k, v in ctx.params.items()}
+def _params_for(ctx: _Context, window: tuple[slice, slice], model: bool = False) -> dict[str, Any]:
+    """The method's parameters for one window: image-shaped arrays (markers, ...) are cut like the image.
+
+    A model's window is its tile: ``tile_size`` becomes None (one forward pass, blended here).
+    """
+    params = {k: v[window] if isinstance(v, np.ndarray) and v.shape[:2] == ctx.source.shape else v
+              for k, v in ctx.params.items()}
+    if model and "tile_size" in params:
+        params["tile_size"] = None
+    return params
 
 
 def _masked(labels: NDArray[np.int32], mask: NDArray | None) -> NDArray[np.int32]:
@@ -445,7 +452,7 @@ def _semantic_window(spec: MethodSpec, ctx: _Context, tile: Tile) -> Segmentatio
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a note per tile would repeat; the untiled run shows them once
         if spec.tiling != "global":
-            return spec.fn(image, **_params_for(ctx, tile.window), **extra)
+            return spec.fn(image, **_params_for(ctx, tile.window, spec.tiling == "model"), **extra)
         kwargs = {"offset": tile.origin} if "offset" in inspect.signature(spec.apply).parameters else {}
         seg = spec.apply(image, ctx.state, **extra, **kwargs)
     return Segmentation(_masked(seg.labels, mask), seg.task, seg.classes, seg.segments, seg.scores, spec.name,
@@ -552,9 +559,7 @@ def _model_scores(ctx: _Context, tile: Tile) -> NDArray[np.float32]:
     """Weighted class scores of one window, and the weight, stacked: (K + 1, h, w)."""
     spec = _spec(ctx)
     image, mask = _read(spec, ctx, tile.window)
-    params = {**_params_for(ctx, tile.window), "return_scores": True}
-    if "tile_size" in params:
-        params["tile_size"] = None  # the window is the model's tile: one forward pass, blended here
+    params = {**_params_for(ctx, tile.window, model=True), "return_scores": True}
     seg = spec.fn(image, **params, **({} if mask is None else {"mask": mask}))
     weight = _window_weight(image.shape[:2])
     return np.concatenate([seg.scores * weight, weight[None]])
@@ -629,8 +634,9 @@ def _component_tile(ctx: _Context, tile: Tile) -> tuple[TileIds, dict[str, NDArr
     ids, source = connected_components(np.where(things | (core < 0), core, 0), connectivity=_CONNECTIVITY)
     ctx.target.write(tile.core, ids)
     cls = np.where(ids > 0, core, 0)
-    border = {"top": (cls[0], ids[0]), "bottom": (cls[-1], ids[-1]), "left": (cls[:, 0], ids[:, 0]),
-              "right": (cls[:, -1], ids[:, -1])}
+    # copies: views would keep the whole tile alive until every tile is done
+    border = {"top": (cls[0].copy(), ids[0].copy()), "bottom": (cls[-1].copy(), ids[-1].copy()),
+              "left": (cls[:, 0].copy(), ids[:, 0].copy()), "right": (cls[:, -1].copy(), ids[:, -1].copy())}
     origin = (tile.core[0].start, tile.core[1].start)
     return tile_ids(ids, origin, ctx.plan.shape[1], source), border
 
@@ -697,7 +703,8 @@ def _instance_tile(ctx: _Context, tile: Tile) -> tuple[TileIds, dict[tuple[int, 
                 other = plan.tile(i + di, j + dj).window
                 rows, cols = _intersect(tile.window[0], other[0]), _intersect(tile.window[1], other[1])
                 if rows is not None and cols is not None:
-                    shared[(i + di, j + dj)] = labels[_shift(rows, tile.window[0]), _shift(cols, tile.window[1])]
+                    part = labels[_shift(rows, tile.window[0]), _shift(cols, tile.window[1])]
+                    shared[(i + di, j + dj)] = part.copy()  # not a view: the window's labels can be freed
     origin = (tile.core[0].start, tile.core[1].start)
     info = {"classes": list(seg.classes), "meta": dict(seg.meta)}
     return tile_ids(core, origin, plan.shape[1], classes), shared, info

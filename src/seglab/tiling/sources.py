@@ -247,7 +247,8 @@ def _tiff_source(path: Path, page: int | None) -> Source:
         raise
     except Exception as exc:  # tifffile raises ValueError, struct.error, KeyError... on bad bytes
         raise InvalidImageError(f"{path}: the TIFF cannot be read ({type(exc).__name__}: {exc}).") from None
-    if len(shape) > 2 and axes[0] not in "SC" and shape[0] > 1:
+    planar = len(shape) == 3 and axes[0] in "SC"
+    if len(shape) > 2 and not planar and not (len(shape) == 3 and axes[-1] == "S"):
         raise InvalidImageError(
             f"{path}: the TIFF holds a {axes} stack of shape {shape}; a tiled run reads one image: choose a page "
             "with page=N (command line: --page N)."
@@ -256,4 +257,4 @@ def _tiff_source(path: Path, page: int | None) -> Source:
     def read(window: Window, p: str = str(path), key: int | None = page) -> NDArray:
         return np.asarray(_open_tiff(p, key)[window])
 
-    return _layout(str(path), _Shaped(shape, dtype), read, channel_axis=0 if axes[0] in "SC" else -1)
+    return _layout(str(path), _Shaped(shape, dtype), read, channel_axis=0 if planar else -1)

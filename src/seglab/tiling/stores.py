@@ -173,7 +173,7 @@ def create_store(out: str | os.PathLike[str] | None, *, shape: tuple[int, int], 
         JSON-able description of the run; an existing store with the same
         method, params, input, page, shape and task that was completed is reused.
     overwrite : bool
-        Replace an existing store that holds anything else.
+        Replace an existing store (otherwise one that holds this very run is reused, any other refused).
 
     Raises
     ------
@@ -191,7 +191,8 @@ def create_store(out: str | os.PathLike[str] | None, *, shape: tuple[int, int], 
     path = Path(out)
     if path.exists() or path.is_symlink():
         held = _existing_record(path, fmt)
-        if held is not None and held.get("complete") and all(held.get(k) == record.get(k) for k in _COMPARED):
+        same = held is not None and held.get("complete") and all(held.get(k) == record.get(k) for k in _COMPARED)
+        if same and not overwrite:
             target = Target(str(path), "0" if fmt == "ome-zarr" else "") if fmt != "tif" else Target(None)
             return LabelStore(path, fmt, target, held, tile_size, reused=True)
         if not overwrite:
