@@ -8,7 +8,13 @@ from PIL import Image
 
 from seglab.core.errors import InvalidParameterError
 from seglab.core.params import Interval, ParamSpec
-from seglab.core.params_text import describe_kind, parse_bool, parse_param, parse_points, parse_value
+from seglab.core.params_text import (
+    describe_kind,
+    parse_bool,
+    parse_param,
+    parse_points,
+    parse_value,
+)
 from seglab.io import read_image
 
 

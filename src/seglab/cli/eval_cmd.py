@@ -30,8 +30,8 @@ scored, 1 some failed, 2 bad usage, 3 missing optional dependency.
 
 Examples
 --------
->>> main_score("instance"), main_score("partition")
-('dsb_score', 'boundary_f')
+>>> build_parser().prog
+'seglab eval'
 """
 
 from __future__ import annotations
@@ -44,43 +44,12 @@ from typing import Any
 
 from ..core.errors import MissingDependencyError
 from ..core.types import EVALUATION_TASKS
+from ..evaluation.tasks import choose_task, main_score
 from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
 
-__all__ = ["run", "build_parser", "choose_task", "main_score"]
+__all__ = ["run", "build_parser"]
 
 _TASKS = ("auto", *EVALUATION_TASKS)
-_MAIN = {"semantic": "mean_iou", "instance": "dsb_score", "panoptic": "pq", "partition": "boundary_f"}
-
-
-def main_score(task: str) -> str:
-    """The score ``per_image.png`` shows for `task`."""
-    return _MAIN[task]
-
-
-def choose_task(gt_kinds: set[str], pred_kinds: set[str], num_classes: int | None) -> str:
-    """The task of ``--task auto`` from the entry kinds of both sides (see the module docstring).
-
-    Examples
-    --------
-    >>> choose_task({"mat"}, {"labels"}, None), choose_task({"labels"}, {"results"}, None)
-    ('partition', 'instance')
-    >>> choose_task({"labels"}, {"labels"}, 3), choose_task({"labels"}, {"labels"}, None)
-    ('semantic', 'instance')
-    """
-    if len(gt_kinds) > 1:
-        raise UsageError(f"GT mixes formats ({', '.join(sorted(gt_kinds))}); evaluate one format at a time")
-    kinds = gt_kinds | pred_kinds
-    if "mat" in gt_kinds:
-        return "partition"
-    if "panoptic" in kinds:
-        return "panoptic"
-    if kinds & {"instance", "results"}:
-        return "instance"
-    if "mat" in pred_kinds:
-        return "partition"
-    return "semantic" if num_classes is not None else "instance"
-
-
 def build_parser() -> Parser:
     """The parser of ``seglab eval``."""
     parser = Parser(

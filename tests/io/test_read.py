@@ -1,8 +1,4 @@
-"""Reading images: every format and layout the issue lists, and every way a file can be bad.
-
-References are independent of our reader: arrays written by Pillow, OpenCV or
-tifffile, and PNG files assembled byte by byte here (``raw_png``).
-"""
+"""Reading images and label images (:mod:`seglab.io.read`): formats, dtypes, pages, bad files."""
 
 from __future__ import annotations
 
@@ -36,7 +32,37 @@ def raw_png(path, arr: np.ndarray, color_type: int) -> None:
                      + chunk(b"IEND", b""))
 
 
-# --- formats that must read back exactly -------------------------------------------------------
+def _bad_files(tmp_path):
+    good = tmp_path / "good.png"
+    raw_png(good, RNG.integers(0, 255, (64, 64)).astype(np.uint8), 0)
+    data = good.read_bytes()
+    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 2])
+    (tmp_path / "header_only.png").write_bytes(data[:40])
+    (tmp_path / "text.png").write_text("this is not an image\n")
+    (tmp_path / "zero_bytes.png").write_bytes(b"")
+    (tmp_path / "folder.png").mkdir()
+    with pytest.warns(UserWarning):  # tifffile warns that empty TIFFs are nonconformant
+        tifffile.imwrite(tmp_path / "empty.tif", np.zeros((0, 0), np.uint8))
+    tifffile.imwrite(tmp_path / "volume.tif", np.zeros((2, 16, 16, 3), np.uint8), volumetric=True,
+                     tile=(16, 16), photometric="rgb")
+    tifffile.imwrite(tmp_path / "five.tif", np.zeros((4, 5, 5), np.uint8), photometric="minisblack",
+                     planarconfig="contig")
+    tiff = tmp_path / "big.tif"
+    tifffile.imwrite(tiff, RNG.integers(0, 65535, (100, 100)).astype(np.uint16))
+    (tmp_path / "truncated.tif").write_bytes(tiff.read_bytes()[:9000])
+    return {
+        "missing.png": "no such file",
+        "folder.png": "is a folder",
+        "zero_bytes.png": r"the file is empty \(0 bytes\)",
+        "text.png": r"is not an image seglab can read .*looks like text \(starts with 'this is not an i'\)",
+        "truncated.png": "the PNG data is truncated or corrupt",
+        "header_only.png": "the PNG data is truncated or corrupt",
+        "empty.tif": "the image is empty",
+        "volume.tif": r"holds an array of shape \(2, 16, 16, 3\); seglab reads 2-D",
+        "five.tif": r"holds an array of shape \(4, 5, 5\)",
+        "truncated.tif": "the TIFF is truncated or corrupt",
+    }
+
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_png_gray_8_and_16_bit(tmp_path, dtype):
@@ -163,8 +189,6 @@ def test_palette_and_bilevel_images(tmp_path):
     assert out.dtype == np.uint8 and np.array_equal(out, (idx > 0).astype(np.uint8))
 
 
-# --- label images ------------------------------------------------------------------------------
-
 def test_read_labels_int32_from_png_and_tiff(tmp_path):
     lab = np.array([[0, 1, 65535], [3, 4, 5]], np.uint16)
     raw_png(tmp_path / "l.png", lab, 0)
@@ -182,40 +206,6 @@ def test_read_labels_rejects_colour_and_fractions(tmp_path):
     tifffile.imwrite(tmp_path / "f.tif", np.array([[0.5, 1.0]], np.float32))
     with pytest.raises(InvalidImageError, match="f.tif: is a float image with fractional"):
         read_labels(tmp_path / "f.tif")
-
-
-# --- bad files: one clear error naming the file -------------------------------------------------
-
-def _bad_files(tmp_path):
-    good = tmp_path / "good.png"
-    raw_png(good, RNG.integers(0, 255, (64, 64)).astype(np.uint8), 0)
-    data = good.read_bytes()
-    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 2])
-    (tmp_path / "header_only.png").write_bytes(data[:40])
-    (tmp_path / "text.png").write_text("this is not an image\n")
-    (tmp_path / "zero_bytes.png").write_bytes(b"")
-    (tmp_path / "folder.png").mkdir()
-    with pytest.warns(UserWarning):  # tifffile warns that empty TIFFs are nonconformant
-        tifffile.imwrite(tmp_path / "empty.tif", np.zeros((0, 0), np.uint8))
-    tifffile.imwrite(tmp_path / "volume.tif", np.zeros((2, 16, 16, 3), np.uint8), volumetric=True,
-                     tile=(16, 16), photometric="rgb")
-    tifffile.imwrite(tmp_path / "five.tif", np.zeros((4, 5, 5), np.uint8), photometric="minisblack",
-                     planarconfig="contig")
-    tiff = tmp_path / "big.tif"
-    tifffile.imwrite(tiff, RNG.integers(0, 65535, (100, 100)).astype(np.uint16))
-    (tmp_path / "truncated.tif").write_bytes(tiff.read_bytes()[:9000])
-    return {
-        "missing.png": "no such file",
-        "folder.png": "is a folder",
-        "zero_bytes.png": r"the file is empty \(0 bytes\)",
-        "text.png": r"is not an image seglab can read .*looks like text \(starts with 'this is not an i'\)",
-        "truncated.png": "the PNG data is truncated or corrupt",
-        "header_only.png": "the PNG data is truncated or corrupt",
-        "empty.tif": "the image is empty",
-        "volume.tif": r"holds an array of shape \(2, 16, 16, 3\); seglab reads 2-D",
-        "five.tif": r"holds an array of shape \(4, 5, 5\)",
-        "truncated.tif": "the TIFF is truncated or corrupt",
-    }
 
 
 def test_bad_files_raise_one_clear_error_naming_the_file(tmp_path):

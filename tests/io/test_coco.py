@@ -1,0 +1,64 @@
+"""COCO instance JSON (:mod:`seglab.io.coco`), read back by pycocotools."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import seglab
+from seglab import InvalidParameterError, Segment, Segmentation
+from seglab.io import (
+    json_kind,
+    write_coco,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # pycocotools on numpy 2
+
+
+def _instances() -> Segmentation:
+    labels = np.zeros((20, 30), np.int32)
+    labels[2:8, 3:10] = 1
+    labels[10:18, 12:14] = 2
+    labels[12, 20:29] = 3
+    labels[0, 0] = -1
+    return Segmentation(
+        labels=labels, task="instance", classes=("background", "cell", "debris"),
+        segments={1: Segment(1, 0.9), 2: Segment(2, 0.5), 3: Segment(1, None)}, method="demo",
+    )
+
+
+def test_coco_file_loads_in_pycocotools(tmp_path):
+    mask_api = pytest.importorskip("pycocotools.mask")
+    from pycocotools.coco import COCO
+
+    seg = _instances()
+    path = write_coco(tmp_path / "c.json", seg, image_id=7, file_name="a.png")
+    coco = COCO(str(path))
+    assert coco.imgs[7] == {"id": 7, "file_name": "a.png", "height": 20, "width": 30}
+    assert {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())} == {0: "background", 1: "cell", 2: "debris"}
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=[7]))
+    assert [a["seglab_label"] for a in anns] == [1, 2, 3]
+    for ann in anns:
+        truth = seg.labels == ann["seglab_label"]
+        assert np.array_equal(coco.annToMask(ann).astype(bool), truth)
+        rows, cols = np.nonzero(truth)
+        rle = {"size": ann["segmentation"]["size"], "counts": ann["segmentation"]["counts"].encode()}
+        assert ann["area"] == truth.sum() == mask_api.area(rle)
+        assert ann["bbox"] == [cols.min(), rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1]
+        assert ann["category_id"] == seg.segments[ann["seglab_label"]].class_id
+    assert [a.get("score") for a in anns] == [0.9, 0.5, None]
+
+
+def test_coco_refuses_semantic_results(tmp_path):
+    seg = seglab.segment(np.array([[0, 9], [9, 9]], np.uint8), "otsu")
+    with pytest.raises(InvalidParameterError, match="otsu result is semantic"):
+        write_coco(tmp_path / "c.json", seg)
+    assert os.listdir(tmp_path) == []
+
+
+def test_json_kinds():
+    assert json_kind({"images": [], "annotations": [{"segmentation": []}]}) == "instance"
+    assert json_kind({"task": "instance", "method": "otsu"}) is None  # a seglab sidecar
+    assert json_kind([{"image_id": 1, "segmentation": {}, "score": 1}]) == "results"

@@ -1,0 +1,33 @@
+"""COCO panoptic id PNGs (:mod:`seglab.io.panoptic`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seglab import InvalidParameterError, Segment, Segmentation
+from seglab.io import panoptic_ids
+
+
+def test_panoptic_png_encodes_ids_in_three_bytes_and_refuses_more(tmp_path):
+    from seglab.io import panoptic_png, write_panoptic
+
+    labels = np.array([[0, 1, 256], [65536 + 2, -1, 16777215]], np.int32)
+    rgb = panoptic_png(labels)
+    assert rgb.dtype == np.uint8 and rgb[0, 2].tolist() == [0, 1, 0] and rgb[1, 0].tolist() == [2, 0, 1]
+    assert rgb[1, 1].tolist() == [0, 0, 0] and rgb[1, 2].tolist() == [255, 255, 255]  # void -> 0
+    with pytest.raises(InvalidParameterError, match="does not fit a COCO panoptic PNG"):
+        panoptic_png(np.array([[16777216]], np.int32))
+    semantic = Segmentation(np.zeros((2, 2), np.int32), "semantic", classes=("bg", "a"))
+    with pytest.raises(InvalidParameterError, match=r"--as panoptic"):
+        write_panoptic(tmp_path / "s.panoptic.png", semantic)
+    seg = Segmentation(np.array([[1, 2]], np.int32), "panoptic", classes=("bg", "a"),
+                       segments={1: Segment(1), 2: Segment(1, None, False)})
+    png, js = write_panoptic(tmp_path / "p.panoptic.png", seg)
+    with pytest.raises(FileExistsError):
+        write_panoptic(png, seg)
+
+
+def test_panoptic_ids_formula():
+    rgb = np.array([[[0, 0, 0], [5, 1, 0], [0, 0, 2]]], np.uint8)
+    assert panoptic_ids(rgb).tolist() == [[0, 5 + 256, 2 * 65536]]
