@@ -198,12 +198,13 @@ def rows(sizes: list[int], rounds: int):
 
 def peak_rss(method: str, image: Path, out: Path) -> int:
     """Peak resident set (bytes) of ``seglab segment METHOD IMAGE -o OUT`` in a fresh process."""
-    code = ("import resource, sys; from seglab.cli import main\n"
+    # VmHWM, not getrusage: ru_maxrss survives fork and exec, so it would report this (large) process's peak.
+    code = ("import sys; from seglab.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print([line for line in open('/proc/self/status') if line.startswith('VmHWM')][0])")
     res = subprocess.run([sys.executable, "-c", code, "segment", method, str(image), "-o", str(out)],
                          capture_output=True, text=True, check=True)
-    return int(re.search(r"MAXRSS (\d+)", res.stdout).group(1)) * 1024
+    return int(re.search(r"VmHWM:\s+(\d+) kB", res.stdout).group(1)) * 1024
 
 
 def first_call() -> float:
@@ -263,7 +264,7 @@ end (other jobs shared the two cores: see the notes in the write-up).
 
 ## Memory and start-up
 
-Peak RSS of the command line on an 8192² uint8 image (64 MiB; `resource.getrusage` in a fresh process, the
+Peak RSS of the command line on an 8192² uint8 image (64 MiB; `VmHWM` of a fresh process, the
 PNG written too):
 
 | command | peak RSS | / image size | goal | met |
