@@ -157,3 +157,17 @@ def test_to_json_lists_weights_volumes_and_deprecated_names():
     doc = seglab.get_method("adaptive").to_json()
     assert doc["weights"] == {} and doc["volumes"] is False and doc["takes_mask"] is True
     assert doc["deprecated_params"] == {"block_size": "window_size", "dark_foreground": "polarity"}
+
+
+def test_the_seed_actually_used_is_recorded_and_reproduces_the_result():
+    """Issue 14 #10: with rng=None the sidecar said null; now it records the seed, which gives the same labels."""
+    rng = np.random.default_rng(3)
+    img = (rng.random((40, 40, 3)) * 255).astype(np.uint8)
+    first = seglab.segment(img, "kmeans", num_classes=4, n_init=1, init="random")
+    seed = first.params["rng"]
+    assert isinstance(seed, int)
+    again = seglab.segment(img, "kmeans", num_classes=4, n_init=1, init="random", rng=seed)
+    np.testing.assert_array_equal(first.labels, again.labels)
+    from_generator = seglab.segment(img, "kmeans", num_classes=4, rng=np.random.default_rng(5))
+    assert isinstance(from_generator.params["rng"], int)
+    assert seglab.segment(img, "kmeans", num_classes=4, rng=12).params["rng"] == 12

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import seglab
 from seglab.core.errors import (
     InvalidImageError,
 )
@@ -39,3 +40,28 @@ def test_as_labels_rejects_fractional():
     with pytest.raises(InvalidImageError, match="fractional"):
         as_labels(np.array([[0.5, 1.0]]))
     assert as_labels(np.array([[1.0, 2.0]])).dtype == np.int32
+
+
+def test_nan_outside_the_mask_is_allowed_and_inside_it_is_not():
+    """Issue 14 #6: a mask that covers exactly the NaN pixels used to be refused; only masked pixels count."""
+    img = np.zeros((20, 20), np.float32)
+    img[5:15, 5:15] = 1.0
+    img[:, :3] = np.nan
+    mask = np.ones(img.shape, bool)
+    mask[:, :3] = False
+    seg = seglab.segment(img, "otsu", mask=mask)
+    expected = seglab.segment(np.nan_to_num(img), "otsu", mask=mask)
+    np.testing.assert_array_equal(seg.labels, expected.labels)
+    assert seg.labels[:, :3].max() == 0 and seg.labels[5:15, 5:15].all()
+    local = seglab.segment(img, "sauvola", mask=mask, polarity="bright")  # filters see no NaN near the mask
+    assert local.labels[5:15, 5:15].any()
+    mask[0, 0] = True
+    with pytest.raises(InvalidImageError, match="NaN or infinite values inside the mask .1 of 400 pixels"):
+        seglab.segment(img, "otsu", mask=mask)
+    with pytest.raises(InvalidImageError, match="exclude them with mask="):
+        seglab.segment(img, "otsu")
+
+
+def test_a_path_instead_of_an_image_says_to_read_it(tmp_path):
+    with pytest.raises(InvalidImageError, match=r"is a path .* seglab.read_image\(path\)"):
+        seglab.segment(str(tmp_path / "coins.png"), "otsu")

@@ -279,6 +279,23 @@ def describe_value(value: Any) -> Any:
     return value
 
 
+def _seed_of(rng: Any) -> int:
+    """The integer seed a stochastic method runs with, so that its result records how to reproduce it.
+
+    None draws a fresh seed; a Generator gives one of its numbers; an integer is kept.
+
+    Examples
+    --------
+    >>> _seed_of(7), _seed_of(np.random.default_rng(0)) == _seed_of(np.random.default_rng(0))
+    (7, True)
+    """
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return int(rng)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    return int(np.random.SeedSequence().entropy % 2**63)
+
+
 def register(
     name: str,
     *,
@@ -328,7 +345,9 @@ def register(
             spec.require()
             mask_arg = kwargs.pop("mask", None) if takes_mask else None
             checked = spec.validate_params(kwargs)
-            img = as_image(image, kind=input, method=name)
+            if spec.stochastic:
+                checked["rng"] = _seed_of(checked.get("rng"))
+            img = as_image(image, kind=input, method=name, finite_inside=mask_arg)
             mask = as_mask(mask_arg, like=img) if takes_mask else None
             seg = fn(img, **checked, **({"mask": mask} if takes_mask else {}))
             labels = seg.labels

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 import numpy as np
@@ -100,6 +101,7 @@ def as_image(
     kind: ImageKind = "any",
     name: str = "image",
     method: str = "",
+    finite_inside: ArrayLike | None = None,
 ) -> NDArray:
     """Validate an image and return it as an ndarray (no copy when possible).
 
@@ -115,6 +117,11 @@ def as_image(
         Argument name used in error messages.
     method : str
         Method name used in error messages.
+    finite_inside : (H, W) array_like of bool, optional
+        A mask: only its pixels must be finite. Non-finite values outside it
+        are replaced (in a copy) by the median of the finite pixels inside it,
+        so that filters see plain numbers there; the result of a method is 0
+        outside its mask anyway.
 
     Returns
     -------
@@ -132,6 +139,11 @@ def as_image(
     (3, 3)
     """
     who = f"{method} " if method else ""
+    if isinstance(image, (str, os.PathLike)):
+        raise InvalidImageError(
+            f"{who}{name} is a path ({os.fspath(image)!r}), not an array; read the file first with "
+            "seglab.read_image(path), or run `seglab segment METHOD PATH -o OUTDIR` for files."
+        )
     try:
         arr = np.asarray(image)
     except Exception as exc:  # ragged lists and the like
@@ -171,12 +183,7 @@ def as_image(
     if arr.dtype.kind == "f":
         finite = np.isfinite(arr)
         if not finite.all():
-            bad = arr.size - int(np.count_nonzero(finite))
-            what = "all values are" if bad == arr.size else f"{bad} of {arr.size} values are"
-            raise InvalidImageError(
-                f"{who}{name} has NaN or infinite values ({what} not finite). "
-                f"Replace them, e.g. np.nan_to_num({name}), or exclude them with mask=."
-            )
+            arr = _fill_outside(arr, finite, finite_inside, f"{who}{name}", name)
         if arr.ndim == 3 and (arr.min() < 0 or arr.max() > 1):
             raise InvalidImageError(
                 f"{who}float colour {name} must lie in [0, 1]; got range "
@@ -190,6 +197,30 @@ def as_image(
             f"For gray data use np.dstack([{name}] * 3) or a gray method."
         )
     return arr
+
+
+def _fill_outside(arr: NDArray, finite: NDArray[np.bool_], inside: ArrayLike | None, who: str,
+                  name: str) -> NDArray:
+    """Refuse non-finite pixels inside `inside` (everywhere when None); fill those outside with a finite median."""
+    pixel_ok = finite if finite.ndim == 2 else finite.all(axis=2)
+    mask = None if inside is None else np.asarray(inside)
+    if mask is not None and mask.shape != pixel_ok.shape:
+        mask = None  # the mask's own check reports its shape
+    bad = ~pixel_ok if mask is None else ~pixel_ok & (mask != 0)
+    if bad.any():
+        count = int(np.count_nonzero(bad))
+        where = "" if mask is None else " inside the mask"
+        what = "all pixels are" if count == pixel_ok.size else f"{count} of {pixel_ok.size} pixels are"
+        fix = "or exclude them with mask=" if mask is None else "or widen what the mask leaves out"
+        raise InvalidImageError(
+            f"{who} has NaN or infinite values{where} ({what} not finite). "
+            f"Replace them, e.g. np.nan_to_num({name}), {fix}."
+        )
+    values = arr[pixel_ok]
+    fill = np.median(values, axis=0) if values.size else 0
+    out = arr.copy()
+    out[~pixel_ok] = fill
+    return out
 
 
 def as_mask(mask: ArrayLike | None, *, like: np.ndarray, name: str = "mask") -> NDArray[np.bool_] | None:
