@@ -15,13 +15,26 @@ pytest.importorskip("zarr")
 
 import seglab  # noqa: E402
 import seglab.tiling  # noqa: E402
-from seglab.core.registry import register  # noqa: E402
+from seglab.core import registry  # noqa: E402
 from seglab.core.types import Segmentation  # noqa: E402
 
 CALLS: list[tuple[tuple[int, ...], object]] = []
 
 
-@register("fake_net", family="deep", task="semantic", input="gray", tiling="model")
+@pytest.fixture
+def registered():
+    """Register fake methods for one test, then remove them (other tests list every registered method)."""
+    names = []
+
+    def add(name, fn):
+        registry.register(name, family="deep", task="semantic", input="gray", tiling="model")(fn)
+        names.append(name)
+
+    yield add
+    for name in names:
+        registry._REGISTRY.pop(name, None)
+
+
 def fake_net(image, /, *, tile_size: int | None = 64, return_scores: bool = False, mask=None) -> Segmentation:
     """A stand-in network: class 1 where the image is bright, less sure near the window's border.
 
@@ -47,7 +60,8 @@ def fake_net(image, /, *, tile_size: int | None = 64, return_scores: bool = Fals
                         scores=scores if return_scores else None)
 
 
-def test_model_windows_are_blended_and_equal_the_whole_image_prediction():
+def test_model_windows_are_blended_and_equal_the_whole_image_prediction(registered):
+    registered("fake_net", fake_net)
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (230, 210)).astype(np.uint8)
     CALLS.clear()
@@ -60,8 +74,7 @@ def test_model_windows_are_blended_and_equal_the_whole_image_prediction():
     assert max(max(s) for s in windows) == 97 + 2 * 13  # cores of 97 with ceil(0.25 * 97 / 2) pixels around
 
 
-def test_a_model_without_scores_cannot_be_tiled():
-    @register("fake_net_no_scores", family="deep", task="semantic", input="gray", tiling="model")
+def test_a_model_without_scores_cannot_be_tiled(registered):
     def no_scores(image, /, *, mask=None) -> Segmentation:
         """No scores.
 
@@ -74,5 +87,6 @@ def test_a_model_without_scores_cannot_be_tiled():
         """
         return Segmentation(labels=np.zeros(image.shape, np.int32), task="semantic")
 
+    registered("fake_net_no_scores", no_scores)
     with pytest.raises(seglab.InvalidParameterError, match="no class scores to blend"):
         seglab.tiling.run(np.zeros((64, 64), np.uint8), "fake_net_no_scores", tile_size=32)

@@ -671,7 +671,7 @@ def _instance(spec: MethodSpec, ctx: _Context, executor: _Executor, as_task: str
     links = []
     for a, b in plan.neighbours():
         ia, ib = a.index[0] * nx + a.index[1], b.index[0] * nx + b.index[1]
-        links.append((ia, ib, overlap_links(summaries[ia][1][b.index], summaries[ib][1][a.index])))
+        links.append((ia, ib, overlap_links(_unpack(summaries[ia][1][b.index]), _unpack(summaries[ib][1][a.index]))))
     info = summaries[0][2]
     extra = _stitch(ctx, executor, shared, [(s[0], None) for s in summaries], links,
                     semantic=as_task == "semantic")
@@ -680,7 +680,7 @@ def _instance(spec: MethodSpec, ctx: _Context, executor: _Executor, as_task: str
     return extra
 
 
-def _instance_tile(ctx: _Context, tile: Tile) -> tuple[TileIds, dict[tuple[int, int], NDArray], dict[str, Any]]:
+def _instance_tile(ctx: _Context, tile: Tile) -> tuple[TileIds, dict[tuple[int, int], Any], dict[str, Any]]:
     spec = _spec(ctx)
     image, mask = _read(spec, ctx, tile.window)
     with warnings.catch_warnings():
@@ -704,10 +704,24 @@ def _instance_tile(ctx: _Context, tile: Tile) -> tuple[TileIds, dict[tuple[int, 
                 rows, cols = _intersect(tile.window[0], other[0]), _intersect(tile.window[1], other[1])
                 if rows is not None and cols is not None:
                     part = labels[_shift(rows, tile.window[0]), _shift(cols, tile.window[1])]
-                    shared[(i + di, j + dj)] = part.copy()  # not a view: the window's labels can be freed
+                    shared[(i + di, j + dj)] = _pack(part)  # compressed: every tile's strips wait for the links
     origin = (tile.core[0].start, tile.core[1].start)
     info = {"classes": list(seg.classes), "meta": dict(seg.meta)}
     return tile_ids(core, origin, plan.shape[1], classes), shared, info
+
+
+def _pack(labels: NDArray[np.int32]) -> tuple[tuple[int, ...], bytes]:
+    """Labels compressed (zlib level 1: label strips shrink about 50-fold), to hold many tiles' strips."""
+    import zlib
+
+    return labels.shape, zlib.compress(np.ascontiguousarray(labels, np.int32).tobytes(), 1)
+
+
+def _unpack(packed: tuple[tuple[int, ...], bytes]) -> NDArray[np.int32]:
+    import zlib
+
+    shape, data = packed
+    return np.frombuffer(zlib.decompress(data), np.int32).reshape(shape)
 
 
 def _stitch(ctx: _Context, executor: _Executor, shared: Any, summaries: Sequence[tuple[TileIds, Any]],
