@@ -11,7 +11,10 @@ over every request of every round, the throughput and the errors (any answer
 other than 200), next to a direct call in this process, timed in the same
 run: ``seglab.segment`` alone, and the whole path the server runs (read the
 PNG, segment, encode the labels PNG). The server's overhead is its p50 at one
-client minus the direct call's p50.
+client minus the direct call's p50. CPU seconds of the server process, its
+workers and the client (Linux /proc) are reported per request too: on a
+shared machine they show how much of the latency is work and how much is
+waiting for a CPU.
 
 Usage (from the repository root)::
 
@@ -103,6 +106,24 @@ def direct(image_path: Path, repeats: int) -> dict[str, float]:
     return {"segment": float(np.median(alone)), "read_segment_encode": float(np.median(whole))}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The server's worker processes: its children (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def loadavg() -> str:
     try:
         return Path("/proc/loadavg").read_text().split(" ")[0]
@@ -127,13 +148,18 @@ def main() -> None:
     proc, url = start_server(ns.workers)
     try:
         asyncio.run(load(url, image, 2, 40))  # warm-up: connections, workers, caches
-        results: dict[int, dict[str, list]] = {c: {"latencies": [], "errors": [], "seconds": []} for c in levels}
+        results: dict[int, dict[str, list]] = {c: {"latencies": [], "errors": [], "seconds": [], "cpu": []}
+                                                for c in levels}
+        workers = worker_pids(proc.pid)
         for _ in range(ns.rounds):
             for clients in levels:
+                before = (cpu_seconds(proc.pid), sum(map(cpu_seconds, workers)), time.process_time())
                 latencies, errors, seconds = asyncio.run(load(url, image, clients, ns.requests))
+                after = (cpu_seconds(proc.pid), sum(map(cpu_seconds, workers)), time.process_time())
                 results[clients]["latencies"] += latencies
                 results[clients]["errors"].append(errors)
                 results[clients]["seconds"].append(seconds)
+                results[clients]["cpu"].append([b - a for a, b in zip(before, after)])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -145,14 +171,17 @@ def main() -> None:
             "clients": clients, "requests": len(lat), "errors": int(sum(results[clients]["errors"])),
             "p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
             "per_second": len(lat) / sum(results[clients]["seconds"]),
+            "cpu_ms": [float(v) * 1000 / len(lat) for v in np.sum(results[clients]["cpu"], axis=0)],
         })
     out = io.StringIO()
     out.write(f"server: {ns.workers} workers; {ns.rounds} interleaved rounds of {ns.requests} requests per level; "
               f"load average {load_before} before, {loadavg()} after\n\n")
-    out.write("| clients | requests | errors | p50 ms | p95 ms | requests/s |\n|---:|---:|---:|---:|---:|---:|\n")
+    out.write("| clients | requests | errors | p50 ms | p95 ms | requests/s | CPU ms a request: server, workers, "
+              "client |\n|---:|---:|---:|---:|---:|---:|---|\n")
     for r in rows:
+        cpu = ", ".join(f"{v:.1f}" for v in r["cpu_ms"])
         out.write(f"| {r['clients']} | {r['requests']} | {r['errors']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-                  f"{r['per_second']:.0f} |\n")
+                  f"{r['per_second']:.0f} | {cpu} |\n")
     one = rows[0]["p50_ms"] if levels[0] == 1 else float("nan")
     out.write(f"\ndirect, same run (median of 200): seglab.segment {base['segment'] * 1000:.1f} ms; read + segment + "
               f"encode labels {base['read_segment_encode'] * 1000:.1f} ms\n")
