@@ -36,15 +36,22 @@ _LAZY = {
     "to_panoptic": "seglab.modes",
 }
 
-__all__ = ["__version__", *_LAZY]
+#: Subpackages reachable as attributes (``seglab.io.read_labels``) without importing them up front.
+_SUBMODULES = ("core", "io", "metrics", "postprocess", "modes", "run", "evaluation", "classical", "deep", "tiling",
+               "cli")
+
+__all__ = ["__version__", *_LAZY, *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'seglab' has no attribute {name!r}")
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"seglab.{name}")
+    else:
+        raise AttributeError(f"module 'seglab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -171,3 +171,25 @@ def test_the_seed_actually_used_is_recorded_and_reproduces_the_result():
     from_generator = seglab.segment(img, "kmeans", num_classes=4, rng=np.random.default_rng(5))
     assert isinstance(from_generator.params["rng"], int)
     assert seglab.segment(img, "kmeans", num_classes=4, rng=12).params["rng"] == 12
+
+
+def test_help_of_segment_lists_every_builtin_method_and_points_to_info():
+    """Issue 14 #12: help(seglab.segment) names the methods (kept in sync here) and how to see their parameters."""
+    import re
+
+    doc = seglab.segment.__doc__
+    listed = {name for line in doc.splitlines() if re.match(r"\s+- \w+: ", line)
+              for name in line.split(":", 1)[1].replace(",", " ").split()}
+    builtin = {m.name for m in seglab.list_methods() if m.fn.__module__.startswith(("seglab.classical", "seglab.deep"))}
+    assert listed == builtin
+    assert "seglab info METHOD" in doc
+
+
+def test_subpackages_are_reachable_from_the_package():
+    """Issue 14 #12: ``import seglab; seglab.io.read_labels(...)`` works, as the README shows."""
+    import subprocess
+    import sys
+
+    code = "import seglab; print(seglab.io.read_labels.__name__, seglab.metrics.mean_iou.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["read_labels", "mean_iou"]

@@ -37,7 +37,7 @@ def test_coco_file_loads_in_pycocotools(tmp_path):
     path = write_coco(tmp_path / "c.json", seg, image_id=7, file_name="a.png")
     coco = COCO(str(path))
     assert coco.imgs[7] == {"id": 7, "file_name": "a.png", "height": 20, "width": 30}
-    assert {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())} == {0: "background", 1: "cell", 2: "debris"}
+    assert {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())} == {1: "cell", 2: "debris"}
     anns = coco.loadAnns(coco.getAnnIds(imgIds=[7]))
     assert [a["seglab_label"] for a in anns] == [1, 2, 3]
     for ann in anns:
@@ -62,3 +62,14 @@ def test_json_kinds():
     assert json_kind({"images": [], "annotations": [{"segmentation": []}]}) == "instance"
     assert json_kind({"task": "instance", "method": "otsu"}) is None  # a seglab sidecar
     assert json_kind([{"image_id": 1, "segmentation": {}, "score": 1}]) == "results"
+
+
+def test_coco_categories_leave_background_out():
+    """Issue 14 #12: the COCO output listed a 'background' category."""
+    from seglab.io import coco_document
+
+    seg = Segmentation(np.array([[1, 0, 2]], np.int32), "instance", classes=("background", "cell"),
+                       segments={1: Segment(1), 2: Segment(1)})
+    assert coco_document(seg)["categories"] == [{"id": 1, "name": "cell"}]
+    bare = Segmentation(np.array([[1, 0]], np.int32), "instance")  # no classes: one "object" category
+    assert coco_document(bare)["categories"] == [{"id": 0, "name": "object"}]

@@ -13,6 +13,7 @@ pytest.importorskip("distributed")
 tifffile = pytest.importorskip("tifffile")
 
 import seglab  # noqa: E402
+import seglab.tiling  # noqa: E402
 from seglab.cli import main  # noqa: E402
 from seglab.run import expand_inputs, output_stems, prepare  # noqa: E402
 from seglab.tiling.batch import local_cluster, run_batch  # noqa: E402
@@ -89,3 +90,16 @@ def test_command_line_workers_and_tile_size(tmp_path, capsys):
     assert main(["segment", "otsu", str(tmp_path / "in"), "-o", str(tmp_path / "x"), "--scheduler",
                  "tcp://127.0.0.1:9"]) == 2
     assert "no dask scheduler answers" in capsys.readouterr().err
+
+
+def test_a_tiled_run_on_the_cluster_equals_untiled(tmp_path, client):
+    path = make_folder(tmp_path / "in", n=1)[0]
+    image = tifffile.imread(path)
+    result = seglab.tiling.run(path, "otsu", tile_size=16, as_task="instance", out=tmp_path / "x.zarr",
+                               scheduler=client)
+    assert np.array_equal(np.asarray(result.labels), seglab.to_instance(seglab.segment(image, "otsu")).labels)
+    in_memory = seglab.tiling.run(image, "sauvola", tile_size=16, window_size=9, out=tmp_path / "s.tif",
+                                  scheduler=client)  # an array input travels to the workers once
+    assert np.array_equal(np.asarray(in_memory.labels), seglab.segment(image, "sauvola", window_size=9).labels)
+    with pytest.raises(seglab.InvalidParameterError, match="every worker can reach"):
+        seglab.tiling.run(image, "otsu", tile_size=16, scheduler=client)

@@ -451,6 +451,32 @@ def get_method(name: str) -> MethodSpec:
 def segment(image: Any, method: str, /, **params: Any) -> Segmentation:
     """Segment `image` with the registered `method`; exactly ``get_method(method).fn(image, **params)``.
 
+    Parameters
+    ----------
+    image : (H, W) or (H, W, 3) ndarray
+        In its own units (uint8, uint16, float...); read files with :func:`seglab.read_image`.
+    method : str
+        A registered method (below, or ``seglab.list_methods()``).
+    **params
+        The method's parameters; ``seglab info METHOD`` (or ``get_method(method).params()``)
+        lists them with their types, ranges and defaults.
+
+    Returns
+    -------
+    Segmentation
+
+    Notes
+    -----
+    Built-in methods by family (plugins and model methods add more):
+
+    - threshold: adaptive, li, multiotsu, niblack, otsu, sauvola, threshold, triangle, yen
+    - edge: canny, log_zero_crossing, scharr, sobel
+    - region: region_growing, split_merge
+    - watershed: watershed
+    - clustering: fuzzy_cmeans, kmeans
+    - color: color_distance, hsv_range
+    - texture: gabor
+
     Examples
     --------
     >>> import numpy as np

@@ -129,7 +129,7 @@ def coco_document(seg: Segmentation, *, image_id: int = 1, file_name: str = "") 
         if segment is not None and segment.score is not None:
             ann["score"] = float(segment.score)
         annotations.append(ann)
-    class_ids = sorted(used_classes | set(range(len(seg.classes))))
+    class_ids = sorted(used_classes | set(range(1, len(seg.classes))))  # class 0 is background, not a category
     names = {i: (seg.classes[i] if i < len(seg.classes) else "object" if not seg.classes else f"class_{i}") for i in class_ids}
     return {
         "info": {"description": f"seglab {seg.method}".strip(), "version": __version__},

@@ -102,10 +102,9 @@ def run_scaled(method: MethodSpec, ns: argparse.Namespace, job: Job, files: list
             failures.remove(item)
         files = files + [Path(p) for p, _ in stores]
         stems = output_stems([f.with_name(_store_stem(f)) if is_zarr_store(f) else f for f in files])
-        unsupported = sorted(set(job.outputs) - {"labels", "json"})
-        if unsupported:
-            raise UsageError(f"--tile-size writes the labels and json outputs; drop {','.join(unsupported)} "
-                             "from --outputs (segment a smaller image for overlays, COCO or CSV).")
+        if set(job.outputs) - {"labels", "json"} or "labels" not in job.outputs:
+            raise UsageError("--tile-size writes the labels (and json) outputs: use --outputs labels,json or "
+                             "labels (segment a smaller image for overlays, COCO or CSV).")
     for pattern, reason in failures:
         print(f"error: {pattern}: {reason}", file=sys.stderr)
     total = len(files) + len(failures)
@@ -187,11 +186,10 @@ def _tiled(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argp
         store = outdir / f"{stem}{_SUFFIX[ns.label_format]}"
         try:
             result = tiling.run(
-                source, job.method, tile_size=ns.tile_size, overlap=ns.overlap,
-                out=store if "labels" in job.outputs else None, mask=job.mask, page=job.page,
+                source, job.method, tile_size=ns.tile_size, overlap=ns.overlap, out=store, mask=job.mask, page=job.page,
                 as_task=job.as_task, things=job.things, scheduler=client, overwrite=ns.overwrite, **job.params,
             )
-            written = [store] if "labels" in job.outputs else []
+            written = [store]
             if "json" in job.outputs:
                 doc = {
                     "seglab_version": __version__, "input_file": str(source),

@@ -226,6 +226,11 @@ def run(
         "page": page, "shape": list(source.shape), "task": as_task or spec.task, "as_task": as_task,
         "things": None if things is None else list(things), "mask": None if mask is None else _name(mask),
     }
+    if out is None and scheduler is not None:
+        raise InvalidParameterError(
+            "a run on a dask cluster writes its labels where every worker can reach them: give out= a .zarr, "
+            ".ome.zarr or .tif path on a shared file system."
+        )
     store = create_store(out, shape=source.shape, tile_size=tile_size, record=record, overwrite=overwrite)
     if store.reused:
         return _result(store, spec, checked)
@@ -273,6 +278,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def _check_declaration(spec: MethodSpec, as_task: str | None) -> None:
+    if spec.tiling not in ("pointwise", "local", "global", "instance", "model"):
+        raise InvalidParameterError(f"{spec.name} has no usable tiling declaration ({spec.tiling!r}).")
     if spec.tiling == "global" and (spec.fit is None or spec.apply is None):
         raise InvalidParameterError(f"{spec.name} declares tiling='global' without fit/apply; it cannot be tiled.")
     if spec.tiling == "model" and ("return_scores" not in {p.name for p in spec.params()} or spec.task != "semantic"):
@@ -280,8 +287,6 @@ def _check_declaration(spec: MethodSpec, as_task: str | None) -> None:
             f"{spec.name} declares tiling='model' but gives no class scores to blend (a semantic method with a "
             "return_scores parameter); it cannot be tiled."
         )
-    if spec.tiling not in ("pointwise", "local", "global", "instance", "model"):
-        raise InvalidParameterError(f"{spec.name} has no usable tiling declaration ({spec.tiling!r}).")
     if as_task not in (None, "semantic", "instance", spec.task):
         raise InvalidParameterError(
             f"as_task={as_task!r}: a tiled run converts to 'semantic' or 'instance'; convert to panoptic after."
