@@ -87,23 +87,43 @@ def test_partition_sweep_is_the_bsds_threshold_axis(tmp_path):
     kmeans, canny = doc["runs"]
     assert kmeans["name"] == "kmeans num_classes=2,3" and kmeans["per_image"][0]["settings"] == 2
 
-    results, edge_results = [], []
+    results, canny_results = [], []
     for seed, annotations in enumerate(gts):
         image, _ = _scene(seed)
         gt = [metrics.BsdsGroundTruth.from_labels(a) for a in annotations]
         segs = [label(seglab.segment(image, "kmeans", num_classes=k, rng=0).labels, background=-1, connectivity=2) + 1
                 for k in (2, 3)]
         results.append(metrics.evaluate_bsds_image(gt, segs=segs))
-        seg = seglab.segment(image, "canny")
-        counts = metrics.boundary_counts_from_maps([g.boundaries for g in gt], seg.scores[0] > 0,
-                                                   tolerance=metrics.bsds_tolerance(image.shape))
-        edge_results.append(counts)
+        regions = label(seglab.segment(image, "canny").labels, background=-1, connectivity=2) + 1
+        canny_results.append(metrics.evaluate_bsds_image(gt, segs=[regions]))
     expected = metrics.summarize_bsds(results)
     assert kmeans["summary"]["boundary_ods"] == pytest.approx(expected.boundary.ods_f)
     assert kmeans["summary"]["covering_ois"] == pytest.approx(expected.covering.ois)
     assert kmeans["summary"]["voi_ods"] == pytest.approx(expected.voi.ods)
-    pooled = sum(edge_results[1:], edge_results[0])  # canny: one setting, its edge map is the boundary
-    assert canny["summary"]["boundary_ods"] == pytest.approx(pooled.f)
+    # canny like every family: the boundaries of its regions (the convention of seglab eval too)
+    assert canny["summary"]["boundary_ods"] == pytest.approx(metrics.summarize_bsds(canny_results).boundary.ods_f)
+
+
+@pytest.mark.parametrize("method", ["otsu", "canny"])
+def test_bench_segment_then_eval_and_as_instance_give_one_figure(tmp_path, method, capsys):
+    """Issue 14 #3: three routes gave three scores (covering 0.3961 / 0.3584 / 0.3893 for otsu on BSDS)."""
+    root = tmp_path / "bsds"
+    for seed in range(3):
+        image, ids = _scene(seed)
+        save_labels(root / "images" / f"{seed}.png", image)
+        save_bsds(root / "groundTruth" / f"{seed}.mat", ids + 1, (ids > 0).astype(int) + 1)
+    code, doc, _ = _bench(tmp_path, method, "--data", str(root))
+    assert code == 0
+    bench = doc["runs"][0]["summary"]
+    figures = []
+    for extra in ([], ["--as", "instance"]):
+        out = tmp_path / f"seg{len(extra)}"
+        assert main(["segment", method, str(root / "images"), "-o", str(out), *extra]) == 0
+        assert main(["eval", str(out), str(root / "groundTruth"), "-o", str(tmp_path / f"eval{len(extra)}"),
+                     "--no-plots"]) == 0
+        figures.append(json.loads((tmp_path / f"eval{len(extra)}" / "eval.json").read_text())["summary"])
+    for key in ("covering_ods", "boundary_ods", "pri_ods", "voi_ods"):
+        assert figures[0][key] == pytest.approx(bench[key]) and figures[1][key] == pytest.approx(bench[key]), key
 
 
 def test_split_list_limit_and_a_bad_image(tmp_path, capsys):

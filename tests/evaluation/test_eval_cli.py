@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import csv
 import importlib.util
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,12 +54,36 @@ def test_semantic_folders_json_csv_and_plots(tmp_path, read_eval, capsys):
     assert "mean_iou" in capsys.readouterr().out
 
 
-def test_auto_task_without_num_classes_is_instance(tmp_path, read_eval):
-    pred, gt = _semantic_folders(tmp_path)
-    assert main(["eval", str(pred), str(gt), "-o", str(tmp_path / "o"), "--no-plots"]) == 0
-    doc = read_eval(tmp_path / "o")
-    assert doc["task"] == "instance"
-    assert doc["images"][0]["dsb_score"] == pytest.approx(metrics.dsb_score(T1, P1))
+def test_auto_task_asks_when_the_ground_truth_does_not_tell(tmp_path, capsys):
+    pred, gt = _semantic_folders(tmp_path)  # 3 small class maps: neither clearly classes nor objects
+    assert main(["eval", str(pred), str(gt), "-o", str(tmp_path / "o"), "--no-plots"]) == 2
+    assert "pass --task semantic (with --num-classes) or --task instance" in capsys.readouterr().err
+
+
+def test_a_binary_mask_ground_truth_is_scored_as_semantic_not_as_one_blob(tmp_path, read_eval, capsys):
+    """Issue 14 #2: otsu against an ISBI-like 0/255 mask was scored as instances (F1 1.0 for pixel error 0.28)."""
+    truth = np.full((32, 32), 255, np.uint8)
+    truth[::8, :] = 0  # membranes
+    truth[:, ::8] = 0
+    pred = np.ones((32, 32), int)  # everything called "cell": one blob, as otsu gives on EM
+    save_labels(tmp_path / "gt" / "00.png", truth)
+    save_labels(tmp_path / "pred" / "00.labels.png", pred)
+    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "-o", str(tmp_path / "o"), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "task: semantic (auto: the ground truth is a binary mask (values 0 and 255; 255 read as class 1)" in err
+    summary = read_eval(tmp_path / "o")["summary"]
+    assert summary["pixel_error"] == pytest.approx(np.mean(truth == 0))  # every membrane pixel is wrong
+
+
+def test_instance_ground_truth_is_scored_as_instances(tmp_path, read_eval, capsys):
+    truth = np.zeros((20, 20), int)
+    for k, (r, c) in enumerate([(2, 2), (2, 12), (12, 2), (12, 12)], start=1):
+        truth[r:r + 5, c:c + 5] = k
+    save_labels(tmp_path / "gt" / "a.png", truth)
+    save_labels(tmp_path / "pred" / "a.labels.png", truth)
+    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "-o", str(tmp_path / "o"), "--no-plots"]) == 0
+    assert "task: instance (auto: each ground-truth label is one connected object" in capsys.readouterr().err
+    assert read_eval(tmp_path / "o")["summary"]["dsb_score"] == 1.0
 
 
 def _rle(mask):
@@ -243,12 +267,37 @@ def test_unmatched_stems_and_empty_file_are_reported(tmp_path, read_eval, capsys
     save_labels(gt / "lonely.png", T1)
     (pred / "a.labels.png").write_bytes(b"")
     assert main(["eval", str(pred), str(gt), "--num-classes", "3", "-o", str(tmp_path / "o"), "--no-plots"]) == 1
-    failures = read_eval(tmp_path / "o")["failures"]
-    text = " ".join(f"{f['source']} {f['reason']}" for f in failures)
+    doc = read_eval(tmp_path / "o")
+    text = " ".join(f"{f['source']} {f['reason']}" for f in doc["failures"])
     assert "extra.labels.png prediction without ground truth" in text
-    assert "lonely.png ground truth without prediction" in text
     assert "empty" in text  # the 0-byte a.labels.png
-    assert "3 failed" in capsys.readouterr().err
+    assert [Path(p).name for p in doc["not_predicted"]] == ["lonely.png"]  # a subset was predicted: not a failure
+    err = capsys.readouterr().err
+    assert "2 failed" in err and "1 ground-truth image(s) not predicted" in err
+
+
+def test_a_subset_of_predictions_is_not_a_failure(tmp_path, read_eval, capsys):
+    """Issue 14 #4: ground-truth images with no prediction are 'not predicted', not failures."""
+    pred, gt = _semantic_folders(tmp_path)
+    (pred / "b.labels.png").unlink()
+    assert main(["eval", str(pred), str(gt), "--num-classes", "3", "-o", str(tmp_path / "o"), "--no-plots"]) == 0
+    doc = read_eval(tmp_path / "o")
+    assert [r["image"] for r in doc["images"]] == ["a"] and doc["failures"] == []
+
+
+def test_cluster_numbers_are_flagged_and_matched_to_classes(tmp_path, read_eval, capsys):
+    """Issue 14 #4: k-means cluster ids compared with class ids gave mIoU near 0 with no warning."""
+    truth = np.repeat(np.array([[0, 1, 2, 3]]), 8, axis=0).repeat(8, axis=1)
+    clusters = np.array([2, 0, 3, 1])[truth]  # a perfect clustering under other numbers
+    save_labels(tmp_path / "gt" / "a.png", truth)
+    save_labels(tmp_path / "pred" / "a.labels.png", clusters)
+    args = ["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "--num-classes", "4", "--no-plots"]
+    assert main([*args, "-o", str(tmp_path / "raw")]) == 0
+    assert read_eval(tmp_path / "raw")["summary"]["mean_iou"] == 0.0
+    assert "look like cluster numbers" in capsys.readouterr().err
+    assert main([*args, "-o", str(tmp_path / "matched"), "--match-classes"]) == 0
+    assert read_eval(tmp_path / "matched")["summary"]["mean_iou"] == 1.0
+    assert "look like cluster numbers" not in capsys.readouterr().err
 
 
 def test_ground_truth_without_objects_follows_the_dsb_convention(tmp_path, read_eval):
@@ -256,7 +305,8 @@ def test_ground_truth_without_objects_follows_the_dsb_convention(tmp_path, read_
     save_labels(tmp_path / "gt" / "b.png", np.zeros((4, 4), int))
     save_labels(tmp_path / "pred" / "a.png", np.zeros((4, 4), int))
     save_labels(tmp_path / "pred" / "b.png", np.eye(4, dtype=int))
-    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "-o", str(tmp_path / "o"), "--no-plots"]) == 0
+    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "-o", str(tmp_path / "o"), "--no-plots",
+                 "--task", "instance"]) == 0
     rows = {r["image"]: r for r in read_eval(tmp_path / "o")["images"]}
     assert rows["a"]["dsb_score"] == 1.0 and rows["b"]["dsb_score"] == 0.0
 
@@ -265,10 +315,10 @@ def test_missing_matplotlib(tmp_path, monkeypatch, capsys):
     pred, gt = _semantic_folders(tmp_path)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
-    assert main(["eval", str(pred), str(gt), "-o", str(tmp_path / "o"), "--plots"]) == 3
+    assert main(["eval", str(pred), str(gt), "-o", str(tmp_path / "o"), "--plots", "--num-classes", "3"]) == 3
     assert 'pip install "seglab[eval]"' in capsys.readouterr().err
     assert not (tmp_path / "o" / "eval.json").exists()
-    assert main(["eval", str(pred), str(gt), "-o", str(tmp_path / "o")]) == 0   # default: skipped with a note
+    assert main(["eval", str(pred), str(gt), "-o", str(tmp_path / "o"), "--num-classes", "3"]) == 0  # skipped, noted
     assert "plots skipped" in capsys.readouterr().err
     assert not (tmp_path / "o" / "per_image.png").exists()
 
@@ -276,7 +326,7 @@ def test_missing_matplotlib(tmp_path, monkeypatch, capsys):
 def test_existing_outputs_need_overwrite(tmp_path, capsys):
     pred, gt = _semantic_folders(tmp_path)
     out = tmp_path / "o"
-    assert main(["eval", str(pred), str(gt), "-o", str(out), "--no-plots"]) == 0
+    assert main(["eval", str(pred), str(gt), "-o", str(out), "--no-plots", "--task", "instance"]) == 0
     before = (out / "eval.json").read_bytes()
     assert main(["eval", str(pred), str(gt), "--num-classes", "3", "-o", str(out), "--no-plots"]) == 2
     assert "already exists" in capsys.readouterr().err and (out / "eval.json").read_bytes() == before
@@ -358,3 +408,23 @@ def test_ucm2_prediction_uses_nthresh(tmp_path, read_eval):
     assert doc["images"][0]["settings"] == 3
     assert doc["summary"]["covering_ods"] == pytest.approx(expected.covering.ods) == pytest.approx(1.0)
     assert doc["summary"]["pri_ods"] == pytest.approx(expected.pri.ods)
+
+
+def test_eval_of_a_folder_that_segment_wrote_scores_its_labels_only(tmp_path, read_eval, capsys):
+    """Issue 14 #1: overlays counted as predictions without ground truth (exit 1), COCO files added notes."""
+    truth = np.zeros((24, 30), np.int32)
+    truth[3:10, 3:10], truth[14:20, 15:26] = 1, 2
+    for stem in ("p", "q"):
+        Image.fromarray(np.where(truth > 0, 200, 20).astype(np.uint8)).save(tmp_path / f"{stem}.png")
+        save_labels(tmp_path / "gt" / f"{stem}.png", truth)
+    (tmp_path / "img").mkdir()
+    for stem in ("p", "q"):
+        (tmp_path / f"{stem}.png").rename(tmp_path / "img" / f"{stem}.png")
+    assert main(["segment", "watershed", str(tmp_path / "img"), "-o", str(tmp_path / "ws"),
+                 "--outputs", "labels,overlay,json,coco,csv,panoptic"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "ws"), str(tmp_path / "gt"), "-o", str(tmp_path / "o"), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "note:" not in err and "error" not in err
+    doc = read_eval(tmp_path / "o")
+    assert doc["task"] == "instance" and [r["image"] for r in doc["images"]] == ["p", "q"] and not doc["failures"]

@@ -45,14 +45,20 @@ def test_read_mat_kinds(tmp_path):
         read_mat(tmp_path / "x.mat")
 
 
-def test_collect_prefers_label_image_over_coco_json_and_skips_sidecars(tmp_path):
+def test_collect_reads_our_own_outputs_as_segment_names_them(tmp_path):
+    """Labels are the prediction; the sidecar, COCO, panoptic files and overlay of that stem say nothing more."""
     write_labels(tmp_path / "a.labels.png", np.array([[0, 1]]))
+    from PIL import Image
+
+    Image.fromarray(np.zeros((1, 2, 3), np.uint8)).save(tmp_path / "a.overlay.png")
+    Image.fromarray(np.zeros((1, 2, 3), np.uint8)).save(tmp_path / "a.panoptic.png")
     doc = {"images": [{"id": 1, "file_name": "a.png", "height": 1, "width": 2}], "annotations": []}
     (tmp_path / "a.coco.json").write_text(json.dumps(doc))
-    (tmp_path / "a.json").write_text(json.dumps({"method": "otsu", "task": "semantic"}))
+    (tmp_path / "a.json").write_text(json.dumps({"seglab_version": "0.1.0", "method": "otsu", "params": {}}))
+    (tmp_path / "other.json").write_text(json.dumps({"method": "mine"}))
     found = collect(tmp_path)
     assert list(found.entries) == ["a"] and found.entries["a"].kind == "labels"
-    assert any("a.coco.json" in n for n in found.notes) and found.other_json == [str(tmp_path / "a.json")]
+    assert found.notes == [] and found.problems == [] and found.other_json == [str(tmp_path / "other.json")]
 
 
 def test_two_label_files_with_one_stem_is_a_problem(tmp_path):

@@ -130,3 +130,12 @@ def test_methods_without_a_usable_declaration_are_refused(image):
         seglab.tiling.run(image, broken, tile_size=97)
     with pytest.raises(seglab.InvalidParameterError, match="panoptic"):
         seglab.tiling.run(image, "otsu", tile_size=97, as_task="panoptic")
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_a_zarr_store(tmp_path, image):
+    folder = tmp_path / "mine.zarr"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputStoreError, match="not a zarr store"):
+        seglab.tiling.run(image, "otsu", tile_size=97, out=folder, overwrite=True)
+    assert (folder / "notes.txt").read_text() == "keep me"

@@ -161,6 +161,7 @@ def build_parser() -> Parser:
 
 def _markdown(doc: dict[str, Any], results: list[Any]) -> str:
     from ..evaluation.report import SUMMARY_COLUMNS, columns_of, markdown_table
+    from ..evaluation.scores import REGION_CONVENTION
 
     data = doc["data"]
     task = doc["task"]
@@ -178,6 +179,7 @@ def _markdown(doc: dict[str, Any], results: list[Any]) -> str:
         f"- command: `{doc['command']}`",
         f"- seglab {doc['seglab_version']}, Python {doc['python']}, {doc['machine']}, {doc['created']}",
         "- s/image: mean seconds of one `seglab.segment` call (reading and scoring excluded)",
+        *([f"- {REGION_CONVENTION}"] if task == "partition" else []),
         "",
         markdown_table(rows, columns),
     ]
@@ -218,11 +220,14 @@ def run(argv: Sequence[str]) -> int:
             check_target(path, overwrite=ns.overwrite)
         except FileExistsError as exc:
             raise UsageError(str(exc)) from None
-    task = dataset_task(dataset, ns.task, ns.num_classes)
+    choice = dataset_task(dataset, ns.task, ns.num_classes)
+    task, label_map = choice.task, ns.label_map or choice.label_map or None
+    if ns.task == "auto":
+        print(f"task: {task} (auto: {choice.reason}; set --task to change)", file=sys.stderr)
     for path in dataset.missing_labels:
         print(f"note: {path} has no labels; skipped", file=sys.stderr)
     results = run_bench(dataset, runs, task=task, num_classes=ns.num_classes, ignore_index=ns.ignore_index,
-                        label_map=ns.label_map, background_class=ns.background_class, limit=ns.limit,
+                        label_map=label_map, background_class=ns.background_class, limit=ns.limit,
                         log=lambda line: print(line, file=sys.stderr, flush=True))
     doc = {
         "seglab_version": __version__,
@@ -233,7 +238,7 @@ def run(argv: Sequence[str]) -> int:
         "data": {"root": str(dataset.root), "split": dataset.split, "images": len(dataset.items),
                  "limit": ns.limit, "missing_labels": [str(p) for p in dataset.missing_labels]},
         "task": task,
-        "options": {"num_classes": ns.num_classes, "ignore_index": ns.ignore_index, "label_map": ns.label_map,
+        "options": {"num_classes": ns.num_classes, "ignore_index": ns.ignore_index, "label_map": label_map,
                     "background_class": ns.background_class},
         "runs": [r.to_json() for r in results],
     }

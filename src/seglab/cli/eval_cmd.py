@@ -7,10 +7,14 @@ Formats: label images (PNG/TIFF), COCO instance JSON (and COCO results lists
 for predictions), COCO panoptic (PNG + JSON), BSDS ``.mat`` (``groundTruth``
 with several annotators; predictions as ``segs`` or ``ucm2``).
 
-``--task auto`` (the default) decides from the formats: a BSDS ``.mat``
-ground truth -> partition; COCO panoptic -> panoptic; COCO instance JSON (on
-either side) -> instance; label images -> semantic when ``--num-classes`` is
-given, else instance. The chosen task is printed. Scores per task are those of
+``--task auto`` (the default) decides from the formats and, for label
+images, from what the ground truth holds (:mod:`seglab.evaluation.tasks`): a
+BSDS ``.mat`` ground truth -> partition; COCO panoptic -> panoptic; COCO
+instance JSON (on either side) -> instance; label images -> semantic with
+``--num-classes``, else semantic for a binary mask (0/255 read as 0/1) or
+labels that recur in separate regions, instance when every label is one
+connected object; otherwise it asks for ``--task``. The chosen task and the
+reason are printed. Scores per task are those of
 :mod:`seglab.evaluation.scores`.
 
 Output: a table per image plus the data-set figures on stdout; with ``-o
@@ -50,6 +54,8 @@ from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
 __all__ = ["run", "build_parser"]
 
 _TASKS = ("auto", *EVALUATION_TASKS)
+#: Mean pixel-accuracy gain from matching clusters to classes above which predictions look like cluster numbers.
+_CLUSTER_GAIN = 0.1
 def build_parser() -> Parser:
     """The parser of ``seglab eval``."""
     parser = Parser(
@@ -68,6 +74,9 @@ def build_parser() -> Parser:
                         help="ground-truth value left out (default -1)")
     parser.add_argument("--label-map", type=parse_label_map, metavar="OLD=NEW,...",
                         help="semantic: map ground-truth values first, e.g. 255=1,0=0")
+    parser.add_argument("--match-classes", action="store_true",
+                        help="semantic: predictions are cluster numbers (kmeans, gabor...); match each image's "
+                        "clusters to the classes they overlap most (Hungarian) before scoring")
     parser.add_argument("--nthresh", type=int, default=99, metavar="N",
                         help="partition: thresholds of a ucm2 prediction (default 99, as the BSDS benchmark)")
     parser.add_argument("-o", "--output-dir", metavar="OUTDIR", help="write eval.json, eval.csv and plots here")
@@ -160,13 +169,13 @@ def run(argv: Sequence[str]) -> int:
     """Run ``seglab eval`` with the arguments after ``eval``; return the exit code."""
     from .. import __version__
     from ..evaluation import report
-    from ..evaluation.scores import make_evaluator
+    from ..evaluation.scores import REGION_CONVENTION, make_evaluator
 
     ns = build_parser().parse_intermixed_args(argv)
     predictions, truth, pairing = _collect(ns.pred, ns.gt)
     failures: list[tuple[str, str]] = [*predictions.problems, *truth.problems]
     failures += [(s, "prediction without ground truth (no GT entry with this stem)") for s in pairing.only_pred]
-    failures += [(s, "ground truth without prediction (no PRED entry with this stem)") for s in pairing.only_gt]
+    not_predicted = list(pairing.only_gt)  # a subset of the images was predicted: not a failure
     if not pairing.pairs and not failures:
         raise UsageError(f"found no label files in {ns.pred} and {ns.gt} (.png/.tif label images, .mat, COCO .json)")
     for note in predictions.notes + truth.notes:
@@ -175,14 +184,18 @@ def run(argv: Sequence[str]) -> int:
     if skipped:
         print(f"note: skipped {len(skipped)} JSON file(s) that are not COCO instance or panoptic files "
               f"(e.g. seglab sidecars): {_some(skipped)}", file=sys.stderr)
+    label_map = ns.label_map
     if ns.task == "auto":
-        task = choose_task({e.kind for e in truth.entries.values()}, {e.kind for e in predictions.entries.values()},
-                           ns.num_classes)
-        print(f"task: {task} (auto, from the file formats; set --task to change)", file=sys.stderr)
+        choice = choose_task({e.kind for e in truth.entries.values()}, {e.kind for e in predictions.entries.values()},
+                             ns.num_classes, _gt_sample(pairing), _sidecar_task(pairing))
+        task, label_map = choice.task, label_map or choice.label_map or None
+        print(f"task: {task} (auto: {choice.reason}; set --task to change)", file=sys.stderr)
     else:
         task = ns.task
     evaluator = make_evaluator(task, num_classes=ns.num_classes, ignore_index=ns.ignore_index,
-                               label_map=ns.label_map, nthresh=ns.nthresh)
+                               label_map=label_map, nthresh=ns.nthresh, match_classes=ns.match_classes)
+    if task == "partition":
+        print(f"note: {REGION_CONVENTION}", file=sys.stderr)
     plots = _plots_wanted(ns)
     targets = _targets(ns, task, plots, _inputs(ns.pred, ns.gt))
     rows = []
@@ -204,6 +217,14 @@ def run(argv: Sequence[str]) -> int:
         except ValueError as exc:
             failures.append(("(data set)", " ".join(str(exc).split())))
     columns = ["image", *report.columns_of(rows, report.IMAGE_COLUMNS[task])]
+    gain = getattr(evaluator, "cluster_gain", 0.0)
+    if gain > _CLUSTER_GAIN:
+        print(f"warning: the predictions look like cluster numbers, not class ids: matching clusters to classes "
+              f"would raise pixel accuracy by {gain:.2f} on average; pass --match-classes to score them that way",
+              file=sys.stderr)
+    if not_predicted:
+        print(f"note: {len(not_predicted)} ground-truth image(s) not predicted, left out: {_some(not_predicted)}",
+              file=sys.stderr)
     if rows:
         report.print_table(f"seglab eval: {task}, {len(rows)} image(s)", rows, columns)
     if summary:
@@ -211,15 +232,17 @@ def run(argv: Sequence[str]) -> int:
         report.print_table("data set", [summary], keys)
     doc = {
         "seglab_version": __version__, "task": task, "pred": ns.pred, "gt": ns.gt,
-        "options": {"num_classes": ns.num_classes, "ignore_index": ns.ignore_index, "label_map": ns.label_map,
-                    "nthresh": ns.nthresh},
+        "options": {"num_classes": ns.num_classes, "ignore_index": ns.ignore_index, "label_map": label_map,
+                    "nthresh": ns.nthresh, "match_classes": ns.match_classes,
+                    "regions": REGION_CONVENTION if task == "partition" else None},
         "summary": summary, "images": rows,
         "failures": [{"source": s, "reason": r} for s, r in failures],
+        "not_predicted": not_predicted,
     }
     _write(targets, doc, rows, columns, evaluator, ns.overwrite)
     if not failures:
         print(f"seglab: {len(rows)} image(s) scored ({task})", file=sys.stderr)
-        return EXIT_OK
+        return EXIT_OK if rows else EXIT_FAILED
     lines = [f"seglab: {len(rows)} image(s) scored ({task}); {len(failures)} failed:"]
     by_reason: dict[str, list[str]] = {}
     for source, reason in failures:
@@ -228,6 +251,37 @@ def run(argv: Sequence[str]) -> int:
         lines.append(f"  {sources[0]}: {reason}" if len(sources) == 1 else f"  {reason}: {_some(sources)}")
     print("\n".join(lines), file=sys.stderr)
     return EXIT_FAILED
+
+
+def _gt_sample(pairing: Any) -> list[Any]:
+    """The label images of the first few ground-truth entries (what ``--task auto`` looks at)."""
+    from ..evaluation.tasks import SAMPLE_IMAGES
+
+    sample = []
+    for p in pairing.pairs:
+        if p.gt.kind != "labels" or len(sample) == SAMPLE_IMAGES:
+            continue
+        try:
+            sample.append(p.gt.load().labels)
+        except (ValueError, OSError):  # reported when the pair is scored
+            continue
+    return sample
+
+
+def _sidecar_task(pairing: Any) -> str | None:
+    """The task the first prediction's seglab sidecar declares (``<stem>.json`` beside ``<stem>.labels.png``)."""
+    import json
+
+    from ..io.naming import stem_of
+
+    for p in pairing.pairs[:1]:
+        source = Path(p.pred.source)
+        try:
+            doc = json.loads(source.with_name(stem_of(source) + ".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return doc.get("task") if isinstance(doc, dict) else None
+    return None
 
 
 def _some(items: Sequence[str], n: int = 5) -> str:

@@ -15,11 +15,11 @@ scored by :mod:`seglab.evaluation.scores`:
   methods number their clusters from 1 by luminance, so pass the class that is
   background, e.g. 1 for the darker of two clusters).
 - **partition** (BSDS): every prediction becomes regions, one per connected
-  component (8-connectivity) of equal labels, so a class map is compared as
-  the regions it forms. The sweep's settings are the BSDS "thresholds": ODS
-  picks one setting for the whole data set, OIS the best per image. Boundaries
-  are those of the regions, except for the ``edge`` family, whose edge map
-  (``Segmentation.scores``) is what the boundary benchmark scores.
+  component (8-connectivity) of equal labels (:func:`seglab.evaluation.scores.regions_of`,
+  the convention of ``seglab eval`` too), so a class map is compared as the
+  regions it forms and the boundaries scored are those of the regions, for
+  every family. The sweep's settings are the BSDS "thresholds": ODS picks one
+  setting for the whole data set, OIS the best per image.
 
 Without a sweep every task gives one row per method (for partition, one
 setting: ODS = OIS). With a sweep, semantic and instance runs give one row per
@@ -55,12 +55,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import MissingDependencyError
-from ..core.registry import MethodSpec, get_method
+from ..core.registry import get_method
 from ..core.types import Segmentation
 from ..run import Job, prepare, read_input, segment_image
 from ..io.datasets import Dataset
 from .formats import LabelData, read_truth, settings_from
-from .scores import Evaluator, make_evaluator
+from .scores import Evaluator, make_evaluator, regions_of
+from .tasks import SAMPLE_IMAGES, TaskChoice, choose_task
 
 __all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "dataset_task"]
 
@@ -136,21 +137,23 @@ class RunResult:
         }
 
 
-def dataset_task(dataset: Dataset, task: str, num_classes: int | None) -> str:
-    """The task of ``--task auto``: partition for BSDS ``.mat``, else semantic with ``--num-classes``, else instance.
+def dataset_task(dataset: Dataset, task: str, num_classes: int | None) -> TaskChoice:
+    """The task of ``--task auto``, as ``seglab eval`` chooses it (:func:`seglab.evaluation.tasks.choose_task`).
 
     Examples
     --------
     >>> from pathlib import Path
     >>> ds = Dataset(Path("."), None, "labels", [], [])
-    >>> dataset_task(ds, "auto", 2), dataset_task(ds, "auto", None), dataset_task(ds, "panoptic", None)
-    ('semantic', 'instance', 'panoptic')
+    >>> dataset_task(ds, "auto", 2).task, dataset_task(ds, "panoptic", None).task
+    ('semantic', 'panoptic')
     """
     if task != "auto":
-        return task
+        return TaskChoice(task, "--task")
     if dataset.label_kind == "mat":
-        return "partition"
-    return "semantic" if num_classes is not None else "instance"
+        return choose_task({"mat"}, {"labels"}, num_classes)
+    sample = [] if num_classes is not None else [
+        read_truth(item.labels).labels for item in dataset.items[:SAMPLE_IMAGES]]
+    return choose_task({"labels"}, {"labels"}, num_classes, sample)
 
 
 def darkest_class(labels: NDArray[np.int32], image: NDArray) -> int:
@@ -169,10 +172,10 @@ def darkest_class(labels: NDArray[np.int32], image: NDArray) -> int:
     return int(np.argmin(means))
 
 
-def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_class: int | str = 0,
+def to_prediction(seg: Segmentation, task: str, *, background_class: int | str = 0,
                   image: NDArray | None = None,
-                  source: str = "prediction") -> tuple[NDArray[np.int32], dict[int, float] | None, NDArray | None]:
-    """What `task` compares of a method's result: (labels, instance scores or None, edge map or None).
+                  source: str = "prediction") -> tuple[NDArray[np.int32], dict[int, float] | None]:
+    """What `task` compares of a method's result: (labels, instance scores or None).
 
     `background_class` is a class id, or ``"darkest"``: per image, the class with the
     lowest mean intensity in `image` (for clustering and texture methods, whose class
@@ -182,28 +185,25 @@ def to_prediction(seg: Segmentation, spec: MethodSpec, task: str, *, background_
     --------
     >>> import seglab
     >>> seg = seglab.segment(np.array([[0, 9, 0, 9]], np.uint8), "otsu")
-    >>> labels, scores, edges = to_prediction(seg, seglab.get_method("otsu"), "instance")
-    >>> labels.tolist(), scores, edges
-    ([[0, 1, 0, 2]], None, None)
+    >>> labels, scores = to_prediction(seg, "instance")
+    >>> labels.tolist(), scores
+    ([[0, 1, 0, 2]], None)
     """
-    from ..postprocess import connected_components, semantic_to_instance
+    from ..postprocess import semantic_to_instance
 
     labels = seg.labels
     if task == "semantic":
-        return (labels if seg.task == "semantic" else (labels > 0).astype(np.int32)), None, None
+        return (labels if seg.task == "semantic" else (labels > 0).astype(np.int32)), None
     if task == "instance":
         if seg.task == "semantic":
             if background_class == "darkest":
                 if image is None:
                     raise ValueError('background_class="darkest" needs the image')
                 background_class = darkest_class(labels, image)
-            return semantic_to_instance(labels, background=int(background_class)), None, None
+            return semantic_to_instance(labels, background=int(background_class)), None
         scores = {int(i): float(s.score) for i, s in seg.segments.items() if s.score is not None}
-        return labels, scores or None, None
-    edges = None
-    if spec.family == "edge" and seg.scores is not None and seg.scores.shape[0] == 1:
-        edges = seg.scores[0] > 0
-    return connected_components(labels, background=None).ids, None, edges
+        return labels, scores or None
+    return regions_of(labels), None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -240,7 +240,6 @@ def jobs_of(run: MethodRun) -> list[Job]:
 
 
 def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
-    spec = jobs[0].method
     settings = run.settings
     combined = r.task == "partition"  # the sweep is the BSDS threshold axis
     sweep = None if run.sweep is None else {run.sweep[0]: list(run.sweep[1])}
@@ -262,17 +261,14 @@ def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
             if res.error:
                 continue
             try:
-                preds, edges, scores, took = [], [], None, []
+                preds, scores, took = [], None, []
                 for _, job in group:
                     seg, seconds = _segment(job, image)
                     took.append(seconds)
-                    labels, scores, edge = to_prediction(seg, spec, r.task, background_class=r.background_class,
-                                                            image=image)
+                    labels, scores = to_prediction(seg, r.task, background_class=r.background_class, image=image)
                     preds.append(labels)
-                    if edge is not None:
-                        edges.append(edge)
                 if combined:
-                    pred = settings_from(preds, source=f"{run.method}:{item.stem}", edges=edges)
+                    pred = settings_from(preds, source=f"{run.method}:{item.stem}")
                 else:
                     pred = LabelData.from_labels(preds[0], source=f"{run.method}:{item.stem}", scores=scores)
                 row = ev.add(truth, pred)
@@ -342,7 +338,8 @@ def run_bench(
     MissingDependencyError
         A method whose optional package is missing.
     """
-    task = dataset_task(dataset, task, num_classes)
+    choice = dataset_task(dataset, task, num_classes)
+    task, label_map = choice.task, label_map or choice.label_map or None
     if limit is not None:
         dataset = Dataset(dataset.root, dataset.split, dataset.label_folder, dataset.items[:limit],
                           dataset.missing_labels)

@@ -117,9 +117,6 @@ class LabelData:
         ``bsds``: the human annotations.
     settings : tuple of (H, W) int32 arrays
         ``segs``: one label image per setting.
-    edges : tuple of (H, W) bool arrays
-        ``segs``: an edge map per setting, used for the boundary benchmark
-        instead of the label boundaries (empty: use the label boundaries).
     ucm2 : (2H+1, 2W+1) ndarray of float64 or None
         ``ucm2``.
     """
@@ -133,7 +130,6 @@ class LabelData:
     categories: Mapping[int, bool] | None = None
     annotations: tuple[BsdsGroundTruth, ...] = ()
     settings: tuple[NDArray[np.int32], ...] = ()
-    edges: tuple[NDArray[np.bool_], ...] = ()
     ucm2: NDArray[np.float64] | None = field(default=None)
 
     @classmethod
@@ -250,17 +246,13 @@ def read_truth(path: str | os.PathLike[str]) -> LabelData:
     return read_mat(path) if Path(path).suffix.lower() == ".mat" else read_label_image(path)
 
 
-def settings_from(labels: Sequence[ArrayLike], *, source: str, edges: Sequence[ArrayLike] = ()) -> LabelData:
-    """A ``segs`` entry from label images (and optional edge maps), one per setting of a sweep.
+def settings_from(labels: Sequence[ArrayLike], *, source: str) -> LabelData:
+    """A ``segs`` entry from label images, one per setting of a sweep.
 
     Examples
     --------
     >>> data = settings_from([np.ones((2, 2), int), np.eye(2, dtype=int)], source="sweep")
-    >>> data.kind, len(data.settings), data.edges
-    ('segs', 2, ())
+    >>> data.kind, len(data.settings)
+    ('segs', 2)
     """
-    segs = tuple(as_labels(s, name=source) for s in labels)
-    maps = tuple(np.asarray(e, bool) for e in edges)
-    if maps and len(maps) != len(segs):
-        raise InvalidImageError(f"{source}: {len(maps)} edge maps for {len(segs)} settings; give one per setting.")
-    return LabelData(source=source, kind="segs", settings=segs, edges=maps)
+    return LabelData(source=source, kind="segs", settings=tuple(as_labels(s, name=source) for s in labels))

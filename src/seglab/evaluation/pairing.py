@@ -8,8 +8,13 @@ entries, each named by a *stem*:
   (``seglab segment`` writes ``<stem>.labels.png``);
 - a COCO instance or panoptic JSON: one entry per image, named by the stem of
   the image's ``file_name``; a COCO results list (predictions only) is
-  resolved with the ground truth's ``images``. Other JSON files (such as
-  seglab's ``<stem>.json`` sidecars) are skipped with a note.
+  resolved with the ground truth's ``images``. Other JSON files are skipped
+  with a note.
+
+A folder written by ``seglab segment`` is read as ``seglab segment`` names
+its outputs (:mod:`seglab.io.naming`): its label images are the
+predictions; overlays and sidecars are skipped silently, and so are the COCO
+and panoptic files of a stem whose label image is there.
 
 When a stem occurs twice on one side, a label image or ``.mat`` wins over a
 JSON entry (``seglab segment --outputs labels,coco`` writes both), and two
@@ -41,7 +46,7 @@ from ..core.errors import InvalidImageError
 from . import coco_json
 from ..io.coco import json_kind, read_json
 from ..io.datasets import LABEL_SUFFIXES
-from ..io.naming import stem_of
+from ..io.naming import output_kind_of, stem_of
 from .formats import LabelData, read_label_image, read_mat
 
 __all__ = ["Entry", "Collection", "Pair", "Pairing", "collect", "pair", "EntryKind"]
@@ -90,8 +95,9 @@ def _json_entries(path: Path, out: Collection, images: coco_json.ImageTable | No
     """Add the entries of a JSON file; return the names of the panoptic PNGs it uses."""
     doc = read_json(path)
     kind = json_kind(doc)
-    if kind is None:  # e.g. seglab's <stem>.json sidecars next to the label images
-        out.other_json.append(str(path))
+    if kind is None:
+        if not _is_sidecar(doc):  # seglab's own <stem>.json sidecars are skipped silently
+            out.other_json.append(str(path))
         return []
     if kind == "results":
         if not images:
@@ -108,6 +114,11 @@ def _json_entries(path: Path, out: Collection, images: coco_json.ImageTable | No
     for stem, source, load in found:
         out.add(Entry(stem, source, kind, load))
     return [ann["file_name"] for ann in doc["annotations"]] if kind == "panoptic" else []
+
+
+def _is_sidecar(doc: object) -> bool:
+    """Whether a JSON document is a seglab sidecar (what ``seglab segment --outputs json`` writes)."""
+    return isinstance(doc, dict) and "seglab_version" in doc and "method" in doc and "params" in doc
 
 
 def _file_entry(path: Path) -> Entry:
@@ -155,14 +166,22 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
         files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
     else:
         raise FileNotFoundError(f"{path}: no such file or folder; check the path.")
+    kinds = {f: output_kind_of(f) for f in files}
+    # seglab segment writes labels beside overlays, sidecars, COCO and panoptic files of the same result:
+    # a folder of its outputs is read as its label images, the rest is not a second prediction
+    labelled = {stem_of(f) for f in files if f.suffix.lower() in LABEL_SUFFIXES and kinds[f] in (None, "labels")}
     used_pngs: set[Path] = set()
     for json_file in (f for f in files if f.suffix.lower() == ".json"):
+        if kinds[json_file] in ("coco", "panoptic") and stem_of(json_file) in labelled and not out.is_file:
+            continue
         try:
             used_pngs |= {json_file.parent / name for name in _json_entries(json_file, out, images)}
         except InvalidImageError as exc:
             out.problems.append((str(json_file), str(exc).removeprefix(f"{json_file} ")))
     for f in files:
         suffix = f.suffix.lower()
+        if not out.is_file and (kinds[f] == "overlay" or (kinds[f] == "panoptic" and stem_of(f) in labelled)):
+            continue
         if (suffix in LABEL_SUFFIXES or suffix == ".mat") and f not in used_pngs:
             out.add(_file_entry(f))
         elif out.is_file and suffix != ".json":

@@ -44,7 +44,6 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -53,7 +52,6 @@ from numpy.typing import NDArray
 from .. import metrics
 from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.types import EVALUATION_TASKS
-from ..metrics.boundary import BSDS_MAX_DIST
 from ..metrics.bsds import BsdsGroundTruth, BsdsImageResult
 from .formats import Kind, LabelData
 
@@ -64,6 +62,9 @@ __all__ = [
     "PanopticEvaluator",
     "PartitionEvaluator",
     "make_evaluator",
+    "match_clusters",
+    "regions_of",
+    "REGION_CONVENTION",
     "apply_label_map",
     "INSTANCE_MAX_DETS",
 ]
@@ -142,17 +143,30 @@ class SemanticEvaluator(Evaluator):
         Ground-truth value left out (default -1).
     label_map : mapping, optional
         Applied to the ground truth first, e.g. ``{255: 1}``.
+    match_classes : bool
+        The predictions are cluster numbers (k-means, Gabor...), not class ids:
+        per image, clusters are matched one to one to the classes they overlap
+        most (Hungarian assignment); clusters beyond the number of classes join
+        the class they overlap most. Without it, :attr:`cluster_gain` says how
+        much matching would change the pixel accuracy.
     """
 
     task = "semantic"
 
     def __init__(self, num_classes: int | None = None, *, ignore_index: int | None = -1,
-                 label_map: Mapping[int, int] | None = None) -> None:
+                 label_map: Mapping[int, int] | None = None, match_classes: bool = False) -> None:
         super().__init__()
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.label_map = dict(label_map or {})
+        self.match_classes = match_classes
         self.matrices: list[NDArray[np.int64]] = []
+        self._accuracy_gain: list[float] = []
+
+    @property
+    def cluster_gain(self) -> float:
+        """Mean gain in pixel accuracy that matching clusters to classes would bring (0 when matching)."""
+        return float(np.mean(self._accuracy_gain)) if self._accuracy_gain else 0.0
 
     def _k(self, t: NDArray[np.int32], p: NDArray[np.int32]) -> int:
         if self.num_classes is not None:
@@ -165,9 +179,17 @@ class SemanticEvaluator(Evaluator):
         _check_kinds(truth, pred, "semantic", ("labels",), ("labels",))
         t = apply_label_map(truth.labels, self.label_map) if self.label_map else truth.labels
         p = pred.labels
+        matched = match_clusters(t, p, ignore_index=self.ignore_index)
+        if self.match_classes:
+            p = matched
         k = self._k(t, p)
         cm = metrics.confusion(t, p, num_classes=k, ignore_index=self.ignore_index)
         self.matrices.append(cm)
+        if not self.match_classes:
+            evaluated = t != self.ignore_index if self.ignore_index is not None else np.ones(t.shape, bool)
+            if evaluated.any():
+                self._accuracy_gain.append(float(np.mean(matched[evaluated] == t[evaluated]))
+                                           - float(np.mean(p[evaluated] == t[evaluated])))
         row = {
             "pixel_accuracy": metrics.pixel_accuracy(cm),
             "mean_iou": metrics.mean_iou(cm),
@@ -220,6 +242,35 @@ class SemanticEvaluator(Evaluator):
         out["iou_per_class"] = [_nan_to_none(float(v)) for v in metrics.iou_per_class(cm)]
         out["confusion"] = cm.tolist()
         return out
+
+
+def match_clusters(labels_true: NDArray[np.int32], labels_pred: NDArray[np.int32], *,
+                   ignore_index: int | None = -1) -> NDArray[np.int32]:
+    """Predicted cluster numbers renamed to the classes they match (Hungarian assignment on the overlaps).
+
+    Each cluster is matched to at most one class and each class to at most one
+    cluster, maximising the pixels they share; clusters left over (more
+    clusters than classes) join the class they overlap most.
+
+    Examples
+    --------
+    >>> t = np.array([[0, 0, 1, 1, 2, 2]], np.int32)
+    >>> p = np.array([[7, 7, 3, 3, 5, 3]], np.int32)  # k-means numbers its clusters arbitrarily
+    >>> match_clusters(t, p).tolist()
+    [[0, 0, 1, 1, 2, 1]]
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    evaluated = labels_true != ignore_index if ignore_index is not None else np.ones(labels_true.shape, bool)
+    clusters, inverse = np.unique(labels_pred, return_inverse=True)
+    inverse = inverse.reshape(labels_pred.shape)
+    classes = int(labels_true[evaluated].max(initial=0)) + 1
+    overlap = np.zeros((clusters.size, classes), np.int64)
+    np.add.at(overlap, (inverse[evaluated], labels_true[evaluated]), 1)
+    rows, cols = linear_sum_assignment(overlap, maximize=True)
+    target = overlap.argmax(axis=1).astype(np.int32)
+    target[rows] = cols
+    return target[inverse]
 
 
 class InstanceEvaluator(Evaluator):
@@ -335,8 +386,36 @@ class PanopticEvaluator(Evaluator):
         }
 
 
+#: How a label image is read for partition scores (printed by ``seglab eval`` and ``seglab bench``).
+REGION_CONVENTION = ("regions: each connected component (8-connectivity) of equal labels is one region, "
+                     "background included; boundary F scores the regions' boundaries")
+
+
+def regions_of(labels: NDArray[np.integer]) -> NDArray[np.int32]:
+    """The regions a label image forms, seglab's one convention for partition scores.
+
+    Every connected component (8-connectivity) of equal labels is one region,
+    background (0) and void (-1) included: a class map and the instances made
+    from it (``--as instance``) form the same regions, so ``seglab bench``,
+    ``seglab segment`` + ``seglab eval`` and ``--as instance`` + ``eval`` give
+    one figure.
+
+    Examples
+    --------
+    >>> regions_of(np.array([[1, 0, 1], [1, 0, 2]])).tolist()
+    [[1, 2, 3], [1, 2, 4]]
+    """
+    from ..postprocess import connected_components
+
+    return connected_components(labels, connectivity=8, background=None).ids
+
+
 class PartitionEvaluator(Evaluator):
     """The BSDS benchmark: boundary F, covering, PRI and VoI, ODS and OIS.
+
+    A label-image prediction is read as its regions (:func:`regions_of`); the
+    settings of a BSDS ``segs`` file are used as given, as the official
+    benchmark does.
 
     Parameters
     ----------
@@ -354,18 +433,9 @@ class PartitionEvaluator(Evaluator):
     def _result(self, annotations: list[BsdsGroundTruth], pred: LabelData) -> BsdsImageResult:
         if pred.kind == "ucm2":
             return metrics.evaluate_bsds_image(annotations, ucm2=pred.ucm2, nthresh=self.nthresh)
-        segs = [pred.labels] if pred.kind == "labels" else list(pred.settings)
-        if not pred.edges:
-            return metrics.evaluate_bsds_image(annotations, segs=segs)
-        regions = metrics.evaluate_bsds_image(annotations, segs=segs, boundary=False)
-        shape = annotations[0].segmentation.shape
-        tolerance = BSDS_MAX_DIST * math.hypot(*shape)
-        truths = [g.boundaries for g in annotations]
-        rows = []
-        for edges in pred.edges:
-            c = metrics.boundary_counts_from_maps(truths, edges, tolerance=tolerance)
-            rows.append((c.matched_true, c.total_true, c.matched_pred, c.total_pred))
-        return replace(regions, boundary=np.array(rows, np.int64))
+        if pred.kind == "labels":  # seglab's region convention: each connected component of equal labels
+            return metrics.evaluate_bsds_image(annotations, segs=[regions_of(pred.labels)])
+        return metrics.evaluate_bsds_image(annotations, segs=list(pred.settings))  # a BSDS segs sweep, as given
 
     def _score(self, truth: LabelData, pred: LabelData) -> dict[str, Any]:
         _check_kinds(truth, pred, "partition", ("bsds", "labels"), ("labels", "segs", "ucm2"))
@@ -407,7 +477,8 @@ class PartitionEvaluator(Evaluator):
 
 
 def make_evaluator(task: str, *, num_classes: int | None = None, ignore_index: int | None = -1,
-                   label_map: Mapping[int, int] | None = None, nthresh: int = 99) -> Evaluator:
+                   label_map: Mapping[int, int] | None = None, nthresh: int = 99,
+                   match_classes: bool = False) -> Evaluator:
     """The evaluator of `task` (one of :data:`EVALUATION_TASKS`).
 
     Examples
@@ -427,8 +498,11 @@ def make_evaluator(task: str, *, num_classes: int | None = None, ignore_index: i
         )
     if num_classes is not None and task != "semantic":
         raise InvalidParameterError(f"num_classes: only applies to semantic evaluation; got task {task!r}.")
+    if match_classes and task != "semantic":
+        raise InvalidParameterError(f"match_classes: only applies to semantic evaluation; got task {task!r}.")
     if task == "semantic":
-        return SemanticEvaluator(num_classes, ignore_index=ignore_index, label_map=label_map)
+        return SemanticEvaluator(num_classes, ignore_index=ignore_index, label_map=label_map,
+                                 match_classes=match_classes)
     if task == "instance":
         return InstanceEvaluator(ignore_index=ignore_index)
     if task == "panoptic":

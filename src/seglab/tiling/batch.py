@@ -4,7 +4,9 @@ Each input goes through :func:`seglab.run.process_file` in a worker (read,
 segment, encode, write its files together); an input whose outputs are all
 there, made with the same method and parameters
 (:func:`seglab.run.outputs_complete`), is skipped, so an interrupted batch
-resumes where it stopped. A failing input stops nothing else: it is reported
+resumes where it stopped. Inputs travel in chunks (about 8 per worker, at
+most 32 inputs each), so that the scheduler's cost per task is spread over
+several small images. A failing input stops nothing else: it is reported
 and listed at the end. A local cluster runs one single-threaded process per
 worker, each with a memory limit (its share of the available memory unless
 given); a worker that exceeds it is restarted and its input reported failed.
@@ -31,6 +33,11 @@ from ..core.registry import get_method
 from ..run import Job, one_line, outputs_complete, process_file
 
 __all__ = ["run_batch", "BatchReport", "local_cluster", "connect"]
+
+#: Inputs go to the workers in chunks (one task each) to spread the scheduling cost of small images:
+#: about this many chunks per worker, of at most _MAX_CHUNK inputs.
+_CHUNKS_PER_WORKER = 8
+_MAX_CHUNK = 32
 
 
 @dataclass
@@ -134,25 +141,29 @@ def run_batch(
                 advance()
         else:
             todo.append((str(source), stem))
-    portable = _portable(job)
-    futures = {client.submit(_process, portable, source, str(folder), stem, overwrite, pure=False): source
-               for source, stem in todo}
+    portable = client.scatter(_portable(job), broadcast=True)  # sent to each worker once
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    size = max(1, min(_MAX_CHUNK, len(todo) // (workers * _CHUNKS_PER_WORKER)))
+    chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
+    futures = {client.submit(_process_chunk, portable, chunk, str(folder), overwrite, pure=False): chunk
+               for chunk in chunks}
     for future in as_completed(futures):
-        source = futures[future]
+        chunk = futures[future]
         try:
-            failed, written, notes = future.result()
-        except Exception as exc:  # the worker died: one bad input must not stop the batch
-            failed, written, notes = _reason(exc, source), [], ()
-        if failed:
-            report.failures.append((source, failed))
-            if on_failure:
-                on_failure(source, failed)
-        else:
-            report.done.append((source, written))
-            if on_done:
-                on_done(source, written, notes)
-        if advance:
-            advance()
+            results = future.result()
+        except Exception as exc:  # the worker died: its inputs fail, the others go on
+            results = [(_reason(exc, source), [], ()) for source, _ in chunk]
+        for (source, _), (failed, written, notes) in zip(chunk, results):
+            if failed:
+                report.failures.append((source, failed))
+                if on_failure:
+                    on_failure(source, failed)
+            else:
+                report.done.append((source, written))
+                if on_done:
+                    on_done(source, written, notes)
+            if advance:
+                advance()
     order = {str(f): k for k, f in enumerate(files)}
     report.done.sort(key=lambda d: order[d[0]])
     report.failures.sort(key=lambda f: order[f[0]])
@@ -166,15 +177,19 @@ def _portable(job: Job) -> dict[str, Any]:
     return fields
 
 
-def _process(portable: dict[str, Any], source: str, outdir: str, stem: str,
-             overwrite: bool) -> tuple[str, list[str], tuple[str, ...]]:
-    """In a worker: (failure reason or "", files written, notes); an input's error is its result, not the worker's."""
-    try:
-        job = Job(**{**portable, "method": get_method(portable["method"])})
-        outcome, written = process_file(job, source, outdir, stem, overwrite=overwrite)
-    except Exception as exc:
-        return _reason(exc, source), [], ()
-    return "", [str(p) for p in written], outcome.notes
+def _process_chunk(portable: dict[str, Any], chunk: list[tuple[str, str]], outdir: str,
+                   overwrite: bool) -> list[tuple[str, list[str], tuple[str, ...]]]:
+    """In a worker: per input (failure reason or "", files written, notes); an input's error is its result."""
+    job = Job(**{**portable, "method": get_method(portable["method"])})
+    results = []
+    for source, stem in chunk:
+        try:
+            outcome, written = process_file(job, source, outdir, stem, overwrite=overwrite)
+        except Exception as exc:
+            results.append((_reason(exc, source), [], ()))
+        else:
+            results.append(("", [str(p) for p in written], outcome.notes))
+    return results
 
 
 def _reason(exc: BaseException, source: str) -> str:

@@ -233,7 +233,7 @@ def run(
         )
     store = create_store(out, shape=source.shape, tile_size=tile_size, record=record, overwrite=overwrite)
     if store.reused:
-        return _result(store, spec, checked)
+        return _result(store, spec)
     executor = _Executor(scheduler, workers, progress)
     try:
         extra, seconds = _compute(spec, executor, source, mask_source, store, plan, checked, as_task, things)
@@ -247,7 +247,7 @@ def run(
         "tiles": len(plan.tiles), "seconds": seconds,
     }}
     store.finish(_jsonable(extra))
-    return _result(store, spec, checked)
+    return _result(store, spec)
 
 
 def _compute(spec: MethodSpec, executor: _Executor, source: Source, mask: Source | None, store: LabelStore,
@@ -293,7 +293,7 @@ def _check_declaration(spec: MethodSpec, as_task: str | None) -> None:
         )
 
 
-def _result(store: LabelStore, spec: MethodSpec, params: Mapping[str, Any]) -> TiledSegmentation:
+def _result(store: LabelStore, spec: MethodSpec) -> TiledSegmentation:
     rec = store.record
     segments = {i: Segment(class_id=int(c)) for i, c in enumerate(rec.get("segment_classes", []), start=1)}
     return TiledSegmentation(labels=store.labels(), task=rec["task"], classes=tuple(rec.get("classes", ())),

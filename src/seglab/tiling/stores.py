@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidParameterError, SeglabError
+from .sources import is_zarr_store
 
 __all__ = ["Target", "LabelStore", "create_store", "store_format", "OutputStoreError"]
 
@@ -198,6 +199,9 @@ def create_store(out: str | os.PathLike[str] | None, *, shape: tuple[int, int], 
         if not overwrite:
             raise OutputStoreError(f"{path} already holds {_describe(held, record)}; pass overwrite=True "
                                    "(command line: --overwrite) to replace it, or choose another output.")
+        if path.is_dir() and not is_zarr_store(path):
+            raise OutputStoreError(f"{path} is a folder but not a zarr store; seglab does not delete it, even with "
+                                   "overwrite: choose another output.")
         _remove(path)
     work = path.with_name(f".{path.name}.seglab-work.zarr") if fmt == "tif" else path
     if work.exists():
