@@ -260,8 +260,13 @@ def test_eval_scores_as_seglab_eval(client, coins):
     iou = [np.sum((truth == k) & (pred == k)) / np.sum((truth == k) | (pred == k)) for k in (0, 1)]
     assert body["task"] == "semantic" and body["summary"]["mean_iou"] == pytest.approx(np.mean(iou))
     assert body["images"][0]["image"] == "t"
+    binary = client.post("/eval", files=files).json()  # task auto: a two-valued truth is a class map
+    assert binary["task"] == "semantic" and "binary mask" in binary["task_reason"]
+    objects = seglab.to_instance(seglab.segment(coins, "otsu")).labels
+    files = {"prediction": ("p.png", encode_png(objects.astype(np.uint16))),
+             "ground_truth": ("t.png", encode_png(objects.astype(np.uint16)))}
     instances = client.post("/eval", files=files).json()
-    assert instances["task"] == "instance" and 0 < instances["summary"]["dsb_score"] < 1
+    assert instances["task"] == "instance" and instances["summary"]["dsb_score"] == 1.0
 
 
 def test_eval_refuses_files_that_do_not_fit(client, coins):

@@ -111,6 +111,7 @@ class EvalOut(BaseModel):
     job: str
     status: Literal["done"] = "done"
     task: str
+    task_reason: str = Field(description="why task auto chose this task (as seglab eval prints it)")
     summary: dict[str, Any] | None
     images: list[dict[str, Any]]
     unpaired: int = Field(description="entries of one side without a partner on the other (COCO files)")

@@ -199,10 +199,10 @@ def compare(request: CompareRequest) -> dict[str, Any]:
 
 def evaluate(request: EvalRequest) -> dict[str, Any]:
     """Score a prediction against its ground truth as ``seglab eval`` does; per-image rows and the summary."""
-    from ..evaluation.tasks import choose_task
-    from ..core.errors import InvalidImageError
+    from ..core.errors import InvalidImageError, SeglabError
     from ..evaluation.pairing import collect, pair
     from ..evaluation.scores import make_evaluator
+    from ..evaluation.tasks import SAMPLE_IMAGES, choose_task
     from ..io import to_jsonable
 
     uploads = (request.prediction, request.ground_truth)
@@ -213,22 +213,24 @@ def evaluate(request: EvalRequest) -> dict[str, Any]:
     if problems or not pairing.pairs:
         text = "; ".join(problems) or "the prediction and the ground truth name no common image (COCO files pair by file_name)."
         raise InvalidImageError(_message(InvalidImageError(text), *uploads))
-    task = request.task
-    if task == "auto":
-        task = choose_task({e.kind for e in truth.entries.values()}, {e.kind for e in predictions.entries.values()},
-                           request.num_classes)
-    evaluator = make_evaluator(task, num_classes=request.num_classes, ignore_index=request.ignore_index,
-                               nthresh=request.nthresh)
     stems = {Path(u.path).stem: Path(u.name).stem for u in uploads}  # single files: named as the client named them
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            rows = [{"image": stems.get(p.stem, p.stem), **evaluator.add(p.gt.load(), p.pred.load())}
-                    for p in pairing.pairs]
-        except ValueError as exc:
-            raise InvalidImageError(_message(exc, *uploads)) from None
+            loaded = [(stems.get(p.stem, p.stem), p.gt.load(), p.pred.load()) for p in pairing.pairs]
+            task, reason, label_map = request.task, "as asked", None
+            if task == "auto":
+                sample = [gt.labels for _, gt, _ in loaded[:SAMPLE_IMAGES] if gt.kind == "labels"]
+                choice = choose_task({e.kind for e in truth.entries.values()},
+                                     {e.kind for e in predictions.entries.values()}, request.num_classes, sample)
+                task, reason, label_map = choice.task, choice.reason, choice.label_map or None
+            evaluator = make_evaluator(task, num_classes=request.num_classes, ignore_index=request.ignore_index,
+                                       label_map=label_map, nthresh=request.nthresh)
+            rows = [{"image": stem, **evaluator.add(gt, pred)} for stem, gt, pred in loaded]
+        except ValueError as exc:  # shapes that differ, a task the files do not fit, a truth that tells no task
+            raise (type(exc) if isinstance(exc, SeglabError) else InvalidImageError)(_message(exc, *uploads)) from None
         summary = evaluator.summary()
-    return to_jsonable({"task": task, "summary": summary, "images": rows,
+    return to_jsonable({"task": task, "task_reason": reason, "summary": summary, "images": rows,
                         "unpaired": len(pairing.only_pred) + len(pairing.only_gt),
                         "notes": [_message(w.message, *uploads) for w in caught]})
 
