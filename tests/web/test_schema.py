@@ -11,7 +11,7 @@ from seglab.web.app import create_app
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install schemathesis)")
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-EXAMPLES = 25  # per operation
+EXAMPLES = 15  # per operation
 
 
 @pytest.fixture(scope="module")
