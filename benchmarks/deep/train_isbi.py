@@ -1,0 +1,44 @@
+"""Train the shipped ``unet`` ``membrane`` weights on ISBI 2012 slices 00-21, choosing the epoch on 22-24.
+
+Slices 25-29 are never read here (see ``eval_isbi.py``). Usage::
+
+    python benchmarks/deep/train_isbi.py --data ../shared/data/isbi2012_em --out /work/runs/isbi/unet-membrane.pt
+
+Re-running with ``--resume`` continues from ``<out stem>.last.pt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from seglab.deep._torch.train import train
+
+SPLITS = Path(__file__).parent / "splits"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--base-width", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--steps-per-epoch", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args()
+    result = train(
+        "unet", args.data, args.out, model_config={"base_width": args.base_width},
+        train_list=SPLITS / "isbi2012_train.txt", val_list=SPLITS / "isbi2012_val.txt",
+        label_map={255: 1}, num_classes=2, in_channels=1, classes=["membrane", "cell"],
+        normalization={"kind": "percentile", "low": 1.0, "high": 99.8},
+        crop_size=256, batch_size=4, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+        lr=1e-3, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
+        augment={"scale": (0.9, 1.1), "elastic": 6.0, "elastic_grid": 3, "jitter": 0.1},
+        precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True,
+    )
+    print(f"best epoch {result.best_epoch}: {result.figures}  ({result.seconds:.0f} s) -> {result.best}")
+
+
+if __name__ == "__main__":
+    main()
