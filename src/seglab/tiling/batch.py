@@ -102,6 +102,7 @@ def run_batch(
     *,
     client: Any,
     overwrite: bool = False,
+    skip_existing: bool = True,
     on_done: Callable[[str, list[str], tuple[str, ...]], None] | None = None,
     on_failure: Callable[[str, str], None] | None = None,
     advance: Callable[[], None] | None = None,
@@ -120,6 +121,9 @@ def run_batch(
         See :func:`local_cluster` and :func:`connect`.
     overwrite : bool
         Replace existing outputs and process every input (no skipping).
+    skip_existing : bool
+        Skip inputs whose outputs are complete (resume); otherwise existing
+        outputs make those inputs fail, unless `overwrite`.
     on_done, on_failure, advance : callable, optional
         Called as each input finishes (``on_done(source, written, notes)``,
         ``on_failure(source, reason)``) and after each input, skipped ones included.
@@ -135,13 +139,13 @@ def run_batch(
     report = BatchReport()
     todo = []
     for source, stem in zip(files, stems):
-        if not overwrite and outputs_complete(job, folder, stem):
+        if skip_existing and not overwrite and outputs_complete(job, folder, stem):
             report.skipped.append(str(source))
             if advance:
                 advance()
         else:
             todo.append((str(source), stem))
-    portable = client.scatter(_portable(job), broadcast=True)  # sent to each worker once
+    portable = _portable(job)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = max(1, min(_MAX_CHUNK, len(todo) // (workers * _CHUNKS_PER_WORKER)))
     chunks = [todo[k : k + size] for k in range(0, len(todo), size)]

@@ -83,7 +83,7 @@ def add_scale_options(parser: argparse.ArgumentParser) -> None:
 
 def run_scaled(method: MethodSpec, ns: argparse.Namespace, job: Job, files: list[Path], stems: list[str],
                outdir: Path, failures: list[tuple[str, str]], *,
-               progress_bar: Callable[[int, str], Any]) -> int | None:
+               progress_bar: Callable[..., Any]) -> int | None:
     """Run the batch tiled and/or on a dask cluster; None when no scale option was given.
 
     `failures` holds the patterns that named no input; zarr stores among them
@@ -102,6 +102,9 @@ def run_scaled(method: MethodSpec, ns: argparse.Namespace, job: Job, files: list
             failures.remove(item)
         files = files + [Path(p) for p, _ in stores]
         stems = output_stems([f.with_name(_store_stem(f)) if is_zarr_store(f) else f for f in files])
+        if getattr(job, "min_size", 0) > 1 or getattr(job, "fill_holes", False):
+            raise UsageError("--min-size and --fill-holes are not applied tile by tile; clean the tiled labels "
+                             "afterwards, or segment without --tile-size.")
         if set(job.outputs) - {"labels", "json"} or "labels" not in job.outputs:
             raise UsageError("--tile-size writes the labels (and json) outputs: use --outputs labels,json or "
                              "labels (segment a smaller image for overlays, COCO or CSV).")
@@ -154,20 +157,20 @@ def _client(ns: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _batch(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argparse.Namespace, client: Any,
-           progress_bar: Callable[[int, str], Any], name: str) -> Any:
+           progress_bar: Callable[..., Any], name: str) -> Any:
     from .batch import run_batch
 
-    def done(source: str, written: list[str], notes: tuple[str, ...]) -> None:
-        for note in notes:
-            print(f"warning: {source}: {note}", file=sys.stderr)
-        print(f"{source} -> {', '.join(written)}")
+    with progress_bar(len(files), name, quiet=ns.quiet) as progress:
+        def done(source: str, written: list[str], notes: tuple[str, ...]) -> None:
+            for note in notes:
+                progress.err(f"warning: {source}: {note}")
+            progress.out(f"{source} -> {', '.join(written)}")
 
-    def failed(source: str, reason: str) -> None:
-        print(f"error: {source}: {reason}", file=sys.stderr)
+        def failed(source: str, reason: str) -> None:
+            progress.err(f"error: {source}: {reason}")
 
-    with progress_bar(len(files), name) as advance:
-        return run_batch(job, files, stems, outdir, client=client, overwrite=ns.overwrite, on_done=done,
-                         on_failure=failed, advance=advance)
+        return run_batch(job, files, stems, outdir, client=client, overwrite=ns.overwrite,
+                         skip_existing=ns.skip_existing, on_done=done, on_failure=failed, advance=progress)
 
 
 def _tiled(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argparse.Namespace, client: Any,
@@ -179,7 +182,7 @@ def _tiled(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argp
     outdir.mkdir(parents=True, exist_ok=True)
     done = 0
     for source, stem in zip(files, stems):
-        if not ns.overwrite and outputs_complete(job, outdir, stem):
+        if ns.skip_existing and outputs_complete(job, outdir, stem):
             print(f"{source}: outputs complete, skipped", file=sys.stderr)
             done += 1
             continue

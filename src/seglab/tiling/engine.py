@@ -231,15 +231,16 @@ def run(
             "a run on a dask cluster writes its labels where every worker can reach them: give out= a .zarr, "
             ".ome.zarr or .tif path on a shared file system."
         )
-    store = create_store(out, shape=source.shape, tile_size=tile_size, record=record, overwrite=overwrite)
-    if store.reused:
-        return _result(store, spec)
-    executor = _Executor(scheduler, workers, progress)
+    executor = _Executor(scheduler, workers, progress)  # an address that does not answer fails before any write
     try:
-        extra, seconds = _compute(spec, executor, source, mask_source, store, plan, checked, as_task, things)
-    except BaseException:
-        store.abort()
-        raise
+        store = create_store(out, shape=source.shape, tile_size=tile_size, record=record, overwrite=overwrite)
+        if store.reused:
+            return _result(store, spec)
+        try:
+            extra, seconds = _compute(spec, executor, source, mask_source, store, plan, checked, as_task, things)
+        except BaseException:
+            store.abort()
+            raise
     finally:
         executor.close()
     extra["meta"] = {**extra.get("meta", {}), "tiling": {

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidParameterError, SeglabError
-from .sources import is_zarr_store
+from .sources import is_zarr_store, open_image
 
 __all__ = ["Target", "LabelStore", "create_store", "store_format", "OutputStoreError"]
 
@@ -152,11 +152,31 @@ class LabelStore:
         if self.format != "tif":
             array = self.target.open()
             return da.from_zarr(array, chunks=array.chunks)
-        import tifffile
-        import zarr
+        # a picklable reader (tifffile's zarr store is not), so that any scheduler can compute the labels
+        return da.from_array(_Readable(open_image(self.out)), chunks=(self.tile_size, self.tile_size),
+                             asarray=True, lock=False)
 
-        array = zarr.open_array(tifffile.imread(self.out, aszarr=True), mode="r")
-        return da.from_zarr(array, chunks=(self.tile_size, self.tile_size))
+
+@dataclass(frozen=True)
+class _Readable:
+    """A :class:`~seglab.tiling.sources.Source` seen as an array, for ``dask.array.from_array``."""
+
+    source: Any
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.source.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.source.dtype
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    def __getitem__(self, window: Window) -> NDArray:
+        return self.source.read(window)
 
 
 def create_store(out: str | os.PathLike[str] | None, *, shape: tuple[int, int], tile_size: int,
