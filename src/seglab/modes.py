@@ -120,7 +120,7 @@ def _components(labels: NDArray[np.int32], classes: set[int],
 
 
 def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
-                connectivity: int = 8) -> Segmentation:
+                connectivity: int = 8, min_size: int = 0, fill_holes: bool = False) -> Segmentation:
     """Instances: each connected component of a thing class, or the thing segments of a panoptic result.
 
     Parameters
@@ -133,6 +133,10 @@ def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
         but 0.
     connectivity : {4, 8}, optional
         Neighbourhood of a connected component (semantic input).
+    min_size : int, optional
+        Instances smaller than this many pixels become background (after `fill_holes`).
+    fill_holes : bool, optional
+        Fill background holes that lie wholly inside one instance with it.
 
     Returns
     -------
@@ -147,19 +151,37 @@ def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
     >>> inst = to_instance(sem, connectivity=4)
     >>> inst.labels.tolist(), {i: s.class_id for i, s in inst.segments.items()}
     ([[1, 0, 2], [3, 3, 0]], {1: 1, 2: 1, 3: 2})
+    >>> to_instance(sem, connectivity=4, min_size=2).labels.tolist()
+    [[0, 0, 0], [1, 1, 0]]
     """
     check_param(connectivity in (4, 8), "connectivity", f"must be 4 or 8; got {connectivity!r}.")
+    check_param(min_size >= 0, "min_size", f"must be >= 0; got {min_size!r}.")
     if seg.task == "instance":
-        return seg
+        return _cleaned(seg, min_size, fill_holes)
     _require_classes(seg, "make instances")
     if seg.task == "semantic":
         ids, segments = _components(seg.labels, _class_ids(seg, things, "things"), connectivity)  # void stays -1
-        return _converted(seg, ids, "instance", segments)
+        return _cleaned(_converted(seg, ids, "instance", segments), min_size, fill_holes)
     kept = sorted(sid for sid, s in seg.segments.items() if s.is_thing)
     lut = _id_table(seg.labels, seg.segments, void=-1)
     lut[kept] = np.arange(1, len(kept) + 1, dtype=np.int32)
     segments = {new: seg.segments[old] for new, old in enumerate(kept, start=1)}
-    return _converted(seg, lut[seg.labels], "instance", segments)
+    return _cleaned(_converted(seg, lut[seg.labels], "instance", segments), min_size, fill_holes)
+
+
+def _cleaned(seg: Segmentation, min_size: int, fill_holes: bool) -> Segmentation:
+    """`seg` (instances) with enclosed holes filled and small instances dropped, renumbered 1..N."""
+    if min_size <= 1 and not fill_holes:
+        return seg
+    from .postprocess import fill_holes as fill, relabel_sequential, remove_small
+
+    labels = fill(seg.labels) if fill_holes else seg.labels
+    labels = remove_small(labels, min_size) if min_size > 1 else labels
+    present = np.unique(labels[labels > 0])
+    renumbered = relabel_sequential(labels)
+    segments = {new: seg.segments[int(old)] for new, old in enumerate(present, start=1) if int(old) in seg.segments}
+    meta = dict(seg.meta, min_size=min_size, fill_holes=fill_holes)
+    return dataclasses.replace(seg, labels=renumbered, segments=segments, meta=meta)
 
 
 def to_panoptic(
@@ -272,10 +294,12 @@ def _paint_instances(instances: Segmentation, min_score: float) -> tuple[NDArray
     return lut[instances.labels], segments
 
 
-def convert(seg: Segmentation, task: str, *, things: Sequence[str | int] | None = None) -> Segmentation:
+def convert(seg: Segmentation, task: str, *, things: Sequence[str | int] | None = None, min_size: int = 0,
+            fill_holes: bool = False) -> Segmentation:
     """`seg` as a `task` result: :func:`to_semantic`, :func:`to_instance` or :func:`to_panoptic`.
 
-    `things` goes to :func:`to_instance` / :func:`to_panoptic` (not allowed for "semantic").
+    `things` goes to :func:`to_instance` / :func:`to_panoptic` (not allowed for "semantic");
+    `min_size` and `fill_holes` clean the instances of :func:`to_instance`.
 
     Examples
     --------
@@ -286,7 +310,12 @@ def convert(seg: Segmentation, task: str, *, things: Sequence[str | int] | None 
     """
     check_param(task in ("semantic", "instance", "panoptic"), "task",
                 f"must be 'semantic', 'instance' or 'panoptic'; got {task!r}.")
+    if task != "instance":
+        check_param(min_size <= 1 and not fill_holes, "min_size",
+                    "min_size and fill_holes clean instances: convert to 'instance'.")
     if task == "semantic":
         check_param(things is None, "things", "only applies to instance and panoptic results.")
         return to_semantic(seg)
-    return to_instance(seg, things=things) if task == "instance" else to_panoptic(seg, things=things)
+    if task == "instance":
+        return to_instance(seg, things=things, min_size=min_size, fill_holes=fill_holes)
+    return to_panoptic(seg, things=things)

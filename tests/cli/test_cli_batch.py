@@ -260,3 +260,65 @@ def test_ctrl_c_leaves_no_partial_file(tmp_path, images, demo_methods, monkeypat
     out = tmp_path / "out"
     assert main(["segment", "otsu", str(images), "-o", str(out)]) == 130
     assert _files(out) == []  # an input's outputs appear together or not at all; no temporary file is left
+
+
+def test_skip_existing_resumes_an_interrupted_batch(tmp_path, images, monkeypatch, capsys):
+    """Issue 14 #5: after Ctrl-C an input had 2 or 3 of its 4 outputs and a rerun could not resume."""
+    from seglab.io import atomic
+
+    out = tmp_path / "out"
+    args = ["segment", "otsu", str(images), "-o", str(out), "--outputs", "labels,overlay,json,csv"]
+    real_replace, calls = os.replace, []
+
+    def interrupt_sixth(src, dst):
+        calls.append(dst)
+        if len(calls) == 6:  # the second input's second file
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", interrupt_sixth)
+    assert main(args) == 130
+    assert "the inputs reported done have all their outputs" in capsys.readouterr().err
+    assert {p.name.split(".")[0] for p in out.iterdir()} == {"blobs"} and len(list(out.iterdir())) == 4
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    first = (out / "blobs.labels.png").stat().st_mtime_ns
+    assert main([*args, "--skip-existing"]) == 0
+    err = capsys.readouterr().err
+    assert "3 of 3 inputs segmented with otsu" in err and "(1 skipped: already done)" in err
+    assert (out / "blobs.labels.png").stat().st_mtime_ns == first and len(list(out.iterdir())) == 12
+    assert main(args) == 1  # without --skip-existing finished files are never replaced
+    assert "already exists" in capsys.readouterr().err
+    assert main([*args, "--skip-existing", "--nbins", "64"]) == 1  # other settings: not done, and not replaced
+    assert main([*args, "--skip-existing", "--overwrite"]) == 2
+
+
+def test_options_must_be_spelled_out_and_typos_get_a_suggestion(tmp_path, images, capsys):
+    """Issue 14 #11: argparse prefix matching took --n-cluster silently."""
+    assert main(["segment", "kmeans", str(images), "-o", str(tmp_path / "o"), "--num-class", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --num-class 3. Did you mean '--num-classes'?" in err
+    assert main(["segment"]) == 2
+    assert "give a method and the images: seglab segment METHOD INPUT... -o OUTDIR" in capsys.readouterr().err
+
+
+def test_quiet_recursive_and_instance_cleaning(tmp_path, images, capsys, blobs):
+    """Issue 14 #11: --quiet, --recursive, and --min-size/--fill-holes for --as instance."""
+    nested = images / "deeper" / "still"
+    nested.mkdir(parents=True)
+    Image.fromarray(blobs).save(nested / "nested.png")
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(images), "-o", str(out), "--recursive", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "4 of 4 inputs segmented" in captured.err
+    assert (out / "nested.labels.png").exists()
+    ring = np.full((30, 30), 20, np.uint8)
+    ring[5:25, 5:25] = 200
+    ring[12:18, 12:18] = 20  # a hole
+    ring[1, 1] = 200  # a speck
+    Image.fromarray(ring).save(tmp_path / "ring.png")
+    assert main(["segment", "otsu", str(tmp_path / "ring.png"), "-o", str(tmp_path / "r"), "--as", "instance",
+                 "--min-size", "4", "--fill-holes", "--outputs", "labels"]) == 0
+    labels = read_labels(tmp_path / "r" / "ring.labels.png")
+    assert labels.max() == 1 and labels[1, 1] == 0 and labels[15, 15] == 1 and labels[5:25, 5:25].all()
+    assert main(["segment", "otsu", str(tmp_path / "ring.png"), "-o", str(tmp_path / "r2"), "--min-size", "4"]) == 2
+    assert "min_size and fill_holes clean the instances" in capsys.readouterr().err

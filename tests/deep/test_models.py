@@ -118,7 +118,7 @@ class TestEveryModel:
         result = train(arch, shapes_dir, tmp_path / "m.pt", model_config=cfg, split="train", val_split="val",
                        crop_size=64, batch_size=4, epochs=3, steps_per_epoch=8, lr=lr, warmup_steps=3,
                        augment={"scale": (1.0, 1.0)}, precise_bn=4, progress=False, seed=0, num_threads=1)
-        rows = list(csv.DictReader(open(result.log)))
+        rows = list(csv.DictReader(result.log.read_text().splitlines()))
         assert float(rows[-1]["loss"]) < 0.85 * float(rows[0]["loss"])
         assert result.figures["iou_class_1"] > 0.55  # foreground IoU; all-foreground scores ~0.2 (its share)
 

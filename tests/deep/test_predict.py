@@ -2,6 +2,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import itertools  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 from seglab.core.errors import InvalidImageError, InvalidParameterError  # noqa: E402
@@ -41,7 +43,7 @@ def test_tiles_cover_the_axis_with_the_overlap_asked_for(size, tile, overlap):
     for s in starts:
         covered[s : s + tile] += 1
     assert covered.min() >= 1 and starts[0] == 0 and starts[-1] == size - tile
-    assert all(b - a <= tile * (1 - overlap) for a, b in zip(starts, starts[1:]))
+    assert all(b - a <= tile * (1 - overlap) for a, b in itertools.pairwise(starts))
 
 
 def test_tiled_agrees_with_untiled(trained):
@@ -80,6 +82,10 @@ def test_tta_makes_predictions_equivariant_to_flips_and_turns(trained):
                       return_scores=True)[1]
     np.testing.assert_allclose(turned, np.rot90(p, axes=(1, 2)), atol=1e-5)
     np.testing.assert_allclose(flipped, p[:, :, ::-1], atol=1e-5)
+    mirrored = predict(trained.model, image[:, ::-1], normalization=trained.normalization, tta="hflip",
+                       return_scores=True)[1]
+    np.testing.assert_allclose(mirrored[:, :, ::-1], predict(trained.model, image, normalization=trained.normalization,
+                                                             tta="hflip", return_scores=True)[1], atol=1e-5)
     plain = predict(trained.model, np.rot90(image), normalization=trained.normalization, return_scores=True)[1]
     assert not np.allclose(plain, np.rot90(predict(trained.model, image, normalization=trained.normalization,
                                                    return_scores=True)[1], axes=(1, 2)), atol=1e-5)
@@ -111,7 +117,7 @@ def test_channel_mismatches_and_bad_arguments_are_clear_errors():
         predict(two, np.zeros((20, 20, 3), np.uint8), normalization=NORM)
     image = np.zeros((20, 20), np.uint8)
     for kwargs, word in (({"tile_size": 0}, "tile_size"), ({"overlap": 1.0}, "overlap"),
-                         ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"),
+                         ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"), ({"tta": "vflip"}, "tta"),
                          ({"normalization": {"kind": "zscore"}}, "normalization")):
         with pytest.raises(InvalidParameterError, match=word):
             predict(model, image, **{"normalization": NORM, **kwargs})

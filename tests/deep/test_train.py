@@ -3,7 +3,6 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import csv  # noqa: E402
-import shutil  # noqa: E402
 
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
@@ -35,7 +34,7 @@ def test_training_writes_the_best_and_last_checkpoints_a_log_and_curves(shapes_d
     result = train("cnn", shapes_dir, tmp_path / "run" / "m.pt", split="train", val_split="val", epochs=2,
                    classes=("background", "shape"), seed=7, **FAST)
     assert result.best.is_file() and result.last.is_file() and result.curves.is_file()
-    rows = list(csv.DictReader(open(result.log)))
+    rows = list(csv.DictReader(result.log.read_text().splitlines()))
     assert [int(r["epoch"]) for r in rows] == [1, 2] and {"loss", "lr", "mean_iou", "iou_shape"} <= set(rows[0])
     raw = read_checkpoint(result.best)
     prov = raw["provenance"]
@@ -63,7 +62,7 @@ def test_resuming_an_interrupted_run_gives_the_uninterrupted_weights(shapes_dir,
     a = read_checkpoint(whole.last)["state_dict"]
     b = read_checkpoint(resumed.last)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert [r["epoch"] for r in csv.DictReader(open(resumed.log))] == ["1", "2", "3"]
+    assert [r["epoch"] for r in csv.DictReader(resumed.log.read_text().splitlines())] == ["1", "2", "3"]
 
 
 def test_bad_data_gives_one_clear_error_naming_the_file(tmp_path):

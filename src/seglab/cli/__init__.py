@@ -114,6 +114,9 @@ def _dispatch(args: list[str]) -> int:
             from . import bench_cmd, eval_cmd, serve_cmd
 
             return {"eval": eval_cmd, "bench": bench_cmd, "serve": serve_cmd}[args[0]].run(args[1:])
+        if args == ["segment"]:
+            raise UsageError("seglab segment: give a method and the images: seglab segment METHOD INPUT... -o OUTDIR "
+                             "(`seglab methods` lists the methods, `seglab segment METHOD --help` its options)")
         if len(args) > 1 and args[0] == "segment" and not args[1].startswith("-"):
             from . import segment_cmd
 

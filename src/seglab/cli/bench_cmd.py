@@ -43,7 +43,7 @@ from typing import Any
 from ..core.params_text import parse_param
 from ..core.types import EVALUATION_TASKS
 from ..core.registry import MethodSpec, get_method
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar
 
 __all__ = ["run", "build_parser", "parse_assignment", "method_runs"]
 
@@ -226,9 +226,11 @@ def run(argv: Sequence[str]) -> int:
         print(f"task: {task} (auto: {choice.reason}; set --task to change)", file=sys.stderr)
     for path in dataset.missing_labels:
         print(f"note: {path} has no labels; skipped", file=sys.stderr)
-    results = run_bench(dataset, runs, task=task, num_classes=ns.num_classes, ignore_index=ns.ignore_index,
-                        label_map=label_map, background_class=ns.background_class, limit=ns.limit,
-                        log=lambda line: print(line, file=sys.stderr, flush=True))
+    n_images = len(dataset.items) if ns.limit is None else min(ns.limit, len(dataset.items))
+    with progress_bar(len(runs) * n_images, "bench") as progress:
+        results = run_bench(dataset, runs, task=task, num_classes=ns.num_classes, ignore_index=ns.ignore_index,
+                            label_map=label_map, background_class=ns.background_class, limit=ns.limit,
+                            log=progress.err, advance=progress)
     doc = {
         "seglab_version": __version__,
         "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -25,7 +25,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 __all__ = [
-    "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_MISSING", "UsageError", "Parser", "parse_label_map", "progress_bar",
+    "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_MISSING", "UsageError", "Parser", "parse_label_map", "Progress",
+    "progress_bar",
     "print_failures",
 ]
 
@@ -37,9 +38,25 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line (no usage block) and exit code 2."""
+    """An ArgumentParser whose errors are one line (no usage block) and exit code 2.
+
+    Options must be spelled out (no prefix matching: ``--n-cluster`` is not
+    silently ``--n-clusters``); an unknown option gets a did-you-mean.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> Any:  # noqa: D102 - argparse hook
+        from ..core.errors import did_you_mean
+
+        if message.startswith("unrecognized arguments: "):
+            options = [o for action in self._actions if action.help != argparse.SUPPRESS
+                       for o in action.option_strings if o.startswith("--")]
+            unknown = [w for w in message.removeprefix("unrecognized arguments: ").split() if w.startswith("-")]
+            hints = "".join(did_you_mean(w.split("=")[0], options) for w in unknown)
+            message += "." + hints if hints else ""
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
@@ -67,25 +84,53 @@ def parse_label_map(text: str) -> dict[int, int]:
     return out
 
 
+class Progress:
+    """What :func:`progress_bar` yields: call it to advance; :meth:`out` and :meth:`err` print lines above the bar."""
+
+    def __init__(self, bar: Any = None, task: Any = None, *, quiet: bool = False) -> None:
+        self._bar, self._task, self._quiet = bar, task, quiet
+
+    def __call__(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def out(self, line: str) -> None:
+        """A result line on stdout (not with ``--quiet``), kept whole above the bar."""
+        if not self._quiet:
+            self._print(line, sys.stdout)
+
+    def err(self, line: str) -> None:
+        """A warning or error line on stderr (always), kept whole above the bar."""
+        self._print(line, sys.stderr)
+
+    def _print(self, line: str, stream: Any) -> None:
+        if self._bar is not None and stream.isatty():  # the bar's terminal: above the bar, never wrapped
+            self._bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:  # a file or pipe gets the plain line
+            print(line, file=stream)
+
+
 @contextlib.contextmanager
-def progress_bar(total: int, description: str) -> Iterator[Any]:
-    """A rich progress bar on stderr when it is a terminal and there is more than one item; yields an advance callable.
+def progress_bar(total: int, description: str, *, quiet: bool = False) -> Iterator[Progress]:
+    """A rich progress bar on stderr when it is a terminal, there is more than one item and not `quiet`.
 
     Examples
     --------
     >>> with progress_bar(3, "demo") as advance:
     ...     advance()
+    ...     advance.out("a.png -> out/a.labels.png")
+    a.png -> out/a.labels.png
     """
-    if total < 2 or not sys.stderr.isatty():
-        yield lambda: None
+    if total < 2 or quiet or not sys.stderr.isatty():
+        yield Progress(quiet=quiet)
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda: progress.advance(task)
+    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+             console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
+        yield Progress(bar, bar.add_task(description, total=total))
 
 
 def print_failures(header: str, failures: Sequence[tuple[str, str]]) -> None:

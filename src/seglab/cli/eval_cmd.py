@@ -49,7 +49,7 @@ from typing import Any
 from ..core.errors import MissingDependencyError
 from ..core.types import EVALUATION_TASKS
 from ..evaluation.tasks import choose_task, main_score
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar
 
 __all__ = ["run", "build_parser"]
 
@@ -199,17 +199,19 @@ def run(argv: Sequence[str]) -> int:
     plots = _plots_wanted(ns)
     targets = _targets(ns, task, plots, _inputs(ns.pred, ns.gt))
     rows = []
-    for p in pairing.pairs:
-        try:
-            row = evaluator.add(p.gt.load(), p.pred.load())
-        except MissingDependencyError:
-            raise
-        except (ValueError, OSError) as exc:
-            reason = f"{p.pred.source} vs {p.gt.source}: {' '.join(str(exc).split())}"
-            failures.append((p.stem, reason))
-            print(f"error: {p.stem}: {reason}", file=sys.stderr)
-            continue
-        rows.append({"image": p.stem, **row})
+    with progress_bar(len(pairing.pairs), "eval") as progress:
+        for p in pairing.pairs:
+            progress()
+            try:
+                row = evaluator.add(p.gt.load(), p.pred.load())
+            except MissingDependencyError:
+                raise
+            except (ValueError, OSError) as exc:
+                reason = f"{p.pred.source} vs {p.gt.source}: {' '.join(str(exc).split())}"
+                failures.append((p.stem, reason))
+                progress.err(f"error: {p.stem}: {reason}")
+                continue
+            rows.append({"image": p.stem, **row})
     summary = None
     if rows:
         try:

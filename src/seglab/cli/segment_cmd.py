@@ -33,7 +33,17 @@ from pathlib import Path
 from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import MethodSpec
 from ..core.types import TASKS
-from ..run import OUTPUT_KINDS, Job, expand_inputs, one_line, output_names, output_stems, prepare, process_file
+from ..run import (
+    OUTPUT_KINDS,
+    Job,
+    expand_inputs,
+    one_line,
+    output_names,
+    output_stems,
+    outputs_complete,
+    prepare,
+    process_file,
+)
 from ..tiling.cli import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
@@ -72,6 +82,18 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help="convert each result to semantic, instance or panoptic (see seglab.modes)")
     parser.add_argument("--things", type=_names, metavar="NAMES",
                         help="with --as instance/panoptic: comma-separated classes to split into objects")
+    own = {p.name for p in method.params()}
+    if "min_size" not in own:  # a method's own min_size/fill_holes keep their flags
+        parser.add_argument("--min-size", dest="as_min_size", type=int, default=0, metavar="N",
+                            help="with --as instance: drop instances smaller than N pixels")
+    if "fill_holes" not in own:
+        parser.add_argument("--fill-holes", dest="as_fill_holes", action="store_true",
+                            help="with --as instance: fill holes enclosed by one instance")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="resume: skip inputs whose outputs all exist, made with the same method and parameters")
+    parser.add_argument("--recursive", action="store_true", help="also take the images in sub-folders of folders")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only warnings, errors and the summary (no per-file lines, no progress bar)")
     if method.takes_mask:
         parser.add_argument("--mask", metavar="PATH", help="image file; pixels where it is 0 get label 0")
     add_scale_options(parser)
@@ -86,7 +108,8 @@ def _prepare(method: MethodSpec, ns: argparse.Namespace, flags: Sequence[Flag]) 
     mask = getattr(ns, "mask", None)
     try:
         return prepare(method, text=collect(ns, flags), outputs=ns.outputs, as_task=ns.as_task, things=ns.things,
-                       page=ns.page, mask=mask, name_of=flag_name)
+                       page=ns.page, mask=mask, min_size=getattr(ns, "as_min_size", 0),
+                       fill_holes=getattr(ns, "as_fill_holes", False), name_of=flag_name)
     except InvalidParameterError:
         raise
     except (ValueError, OSError) as exc:  # an unreadable mask file
@@ -109,7 +132,9 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     outdir = Path(ns.output_dir)
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"-o {outdir}: this is a file, not a folder.")
-    files, failures = expand_inputs(ns.inputs)
+    if ns.skip_existing and ns.overwrite:
+        raise UsageError("--skip-existing keeps finished inputs and --overwrite redoes them: choose one.")
+    files, failures = expand_inputs(ns.inputs, recursive=ns.recursive)
     try:
         stems = output_stems(files)
     except InvalidParameterError as exc:
@@ -123,25 +148,33 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     total = len(files) + len(failures)
     if files:
         outdir.mkdir(parents=True, exist_ok=True)
-    done = 0
-    with progress_bar(len(files), method.name) as advance:
+    done = skipped = 0
+    with progress_bar(len(files), method.name, quiet=ns.quiet) as progress:
         for source, stem in zip(files, stems):
+            if ns.skip_existing and outputs_complete(job, outdir, stem):
+                skipped += 1
+                progress.out(f"{source}: outputs complete, skipped")
+                progress()
+                continue
             try:
                 outcome, written = process_file(job, source, outdir, stem, overwrite=ns.overwrite)
             except MissingDependencyError:
                 raise
             except Exception as exc:  # a bad file must not stop the batch
                 failures.append(_failure(source, exc))
+                progress.err(f"error: {source}: {failures[-1][1]}")
             else:
                 done += 1
                 for note in outcome.notes:
-                    print(f"warning: {source}: {note}", file=sys.stderr)
-                print(f"{source} -> {', '.join(str(p) for p in written)}")
-            advance()
+                    progress.err(f"warning: {source}: {note}")
+                progress.out(f"{source} -> {', '.join(str(p) for p in written)}")
+            progress()
+    kept = f" ({skipped} skipped: already done)" if skipped else ""
     if not failures:
-        print(f"seglab: {done} of {total} inputs segmented with {method.name} into {outdir}", file=sys.stderr)
+        print(f"seglab: {done + skipped} of {total} inputs segmented with {method.name} into {outdir}{kept}",
+              file=sys.stderr)
         return EXIT_OK
-    print_failures(f"seglab: {done} of {total} inputs segmented; {len(failures)} failed:", failures)
+    print_failures(f"seglab: {done + skipped} of {total} inputs segmented{kept}; {len(failures)} failed:", failures)
     return EXIT_FAILED
 
 
@@ -149,5 +182,4 @@ def _failure(source: Path, exc: Exception) -> tuple[str, str]:
     reason = one_line(exc, str(source))
     if not isinstance(exc, (ValueError, OSError)):
         reason = f"unexpected {type(exc).__name__}: {reason} (please report this)"
-    print(f"error: {source}: {reason}", file=sys.stderr)
     return str(source), reason

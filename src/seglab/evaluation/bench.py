@@ -216,6 +216,7 @@ class _Runner:
     task: str
     make: Callable[[], Evaluator]
     background_class: int | str
+    advance: Callable[[], None]
 
 
 def _segment(job: Job, image: NDArray) -> tuple[Segmentation, float]:
@@ -250,6 +251,7 @@ def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
     evaluators = [r.make() for _ in groups]
     times: list[list[float]] = [[] for _ in groups]
     for item in r.dataset.items:
+        r.advance()
         try:
             image, _ = read_input(item.image)
             truth = read_truth(item.labels)
@@ -304,6 +306,7 @@ def run_bench(
     background_class: int | str = 0,
     limit: int | None = None,
     log: Callable[[str], None] = lambda line: None,
+    advance: Callable[[], None] = lambda: None,
 ) -> list[RunResult]:
     """Run every method of `runs` on `dataset` and score it.
 
@@ -323,6 +326,8 @@ def run_bench(
         Use only the first `limit` images (in stem order).
     log : callable, optional
         Called with one line per finished run.
+    advance : callable, optional
+        Called as each method starts on each image (``len(runs) * n_images`` calls), for a progress bar.
 
     Returns
     -------
@@ -348,7 +353,7 @@ def run_bench(
         return make_evaluator(task, num_classes=num_classes, ignore_index=ignore_index, label_map=label_map)
 
     make()  # check the options once, before any image is read
-    runner = _Runner(dataset, task, make, background_class)
+    runner = _Runner(dataset, task, make, background_class, advance)
     jobs = [jobs_of(run) for run in runs]  # every parameter checked before any image is read
     out: list[RunResult] = []
     for run, run_jobs in zip(runs, jobs):

@@ -24,10 +24,11 @@ from ..io.naming import is_output_file
 __all__ = ["expand_inputs", "output_stems"]
 
 
-def expand_inputs(patterns: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+def expand_inputs(patterns: Sequence[str], *, recursive: bool = False) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files named by `patterns`, in order and without duplicates, and the patterns that named none.
 
-    A folder gives its image files (by suffix, not recursive); a glob pattern
+    A folder gives its image files (by suffix; with `recursive`, those of its
+    sub-folders too, hidden ones left out); a glob pattern
     gives the image files it matches; a file is taken as it is. Files named
     like seglab's own outputs (``*.labels.png``, ``*.overlay.png``, ...) are
     skipped when a folder or pattern is expanded.
@@ -50,7 +51,9 @@ def expand_inputs(patterns: Sequence[str]) -> tuple[list[Path], list[tuple[str, 
         if path.is_file():
             found = [path]
         elif path.is_dir():
-            found = images(list(path.iterdir()))
+            found = images([p for p in path.rglob("*") if not any(part.startswith(".") for part in
+                                                                 p.relative_to(path).parts)]
+                           if recursive else list(path.iterdir()))
             if not found:
                 failures.append((pattern, f"the folder holds no images ({', '.join(IMAGE_SUFFIXES)})."))
         elif glob.has_magic(pattern):

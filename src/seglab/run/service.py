@@ -64,6 +64,9 @@ class Job:
         Page of multi-page TIFF inputs.
     mask : (H, W) ndarray of bool or None
         Pixels outside it get label 0.
+    min_size, fill_holes : int, bool
+        With `as_task` instance: drop instances smaller than `min_size` pixels,
+        fill holes enclosed by one instance.
     """
 
     method: MethodSpec
@@ -73,6 +76,8 @@ class Job:
     things: tuple[str | int, ...] | None = None
     page: int | None = None
     mask: NDArray[np.bool_] | None = field(default=None, repr=False)
+    min_size: int = 0
+    fill_holes: bool = False
 
     @property
     def task(self) -> str:
@@ -102,6 +107,8 @@ def prepare(
     things: Sequence[str | int] | None = None,
     page: int | None = None,
     mask: NDArray[Any] | None = None,
+    min_size: int = 0,
+    fill_holes: bool = False,
     name_of: Callable[[str], str] = str,
 ) -> Job:
     """Check everything about a run that holds for every image; return the :class:`Job`.
@@ -125,6 +132,8 @@ def prepare(
         Page of multi-page inputs.
     mask : ndarray, optional
         A mask image; non-zero (any channel) is inside.
+    min_size, fill_holes : int, bool
+        Clean the instances of ``as_task="instance"`` (see :func:`seglab.modes.to_instance`).
     name_of : callable
         How a parameter is named in messages (the CLI passes its flag names).
 
@@ -159,10 +168,17 @@ def prepare(
                 f"as_task={'instance' if kind == 'coco' else 'panoptic'} (command line: --as ...), drop {kind}, "
                 "or use an instance method (see `seglab methods`)."
             )
+    if (min_size > 1 or fill_holes) and as_task != "instance":
+        raise InvalidParameterError(
+            "min_size and fill_holes clean the instances of a conversion to instance; set as_task='instance' "
+            "(command line: --as instance)."
+        )
+    if min_size < 0:
+        raise InvalidParameterError(f"min_size must be >= 0; got {min_size}.")
     if mask is not None and not spec.takes_mask:
         raise InvalidParameterError(f"{spec.name} takes no mask.")
     return Job(spec, given, kinds, as_task, None if things is None else tuple(things), page,
-               None if mask is None else read_mask(mask))
+               None if mask is None else read_mask(mask), min_size, fill_holes)
 
 
 def read_mask(mask: Any) -> NDArray[np.bool_]:
@@ -202,7 +218,7 @@ def segment_image(job: Job, image: Any) -> Segmentation:
     if job.as_task:
         from ..modes import convert
 
-        seg = convert(seg, job.as_task, things=job.things)
+        seg = convert(seg, job.as_task, things=job.things, min_size=job.min_size, fill_holes=job.fill_holes)
     return seg
 
 

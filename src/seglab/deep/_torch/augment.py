@@ -39,8 +39,9 @@ class Augmentation:
 
     Attributes
     ----------
-    flips : bool
-        Random horizontal and vertical flips.
+    hflip, vflip : bool
+        Random horizontal (left-right) and vertical (up-down) flips; keep `vflip`
+        off for scenes with an up (street views).
     rot90 : bool
         Random turns by 0, 90, 180 or 270 degrees (square crops keep their shape).
     scale : (float, float)
@@ -56,7 +57,8 @@ class Augmentation:
         colour shift), in normalised units; 0 turns it off.
     """
 
-    flips: bool = True
+    hflip: bool = True
+    vflip: bool = True
     rot90: bool = True
     scale: tuple[float, float] = (0.8, 1.25)
     elastic: float = 0.0
@@ -145,8 +147,10 @@ def training_transform(aug: Augmentation, *, crop_size: int, base_size: int) -> 
     if (lo, hi) != (1.0, 1.0):
         steps.append(v2.RandomResize(max(1, round(base_size * lo)), round(base_size * hi) + 1, antialias=True))
     steps.append(v2.RandomCrop(crop_size, pad_if_needed=True, fill=fill))
-    if aug.flips:
-        steps += [v2.RandomHorizontalFlip(), v2.RandomVerticalFlip()]
+    if aug.hflip:
+        steps.append(v2.RandomHorizontalFlip())
+    if aug.vflip:
+        steps.append(v2.RandomVerticalFlip())
     if aug.rot90:
         steps.append(RandomRot90())
     if aug.elastic > 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import torch
@@ -103,21 +103,22 @@ def _torch_runner(model: SegmentationModel, device: torch.device) -> Iterator[Ru
         model.train(was_training)
 
 
-def _probabilities(run: Run, batch: Tensor, tta: bool) -> Tensor:
+def _probabilities(run: Run, batch: Tensor, tta: bool | str) -> Tensor:
     if not tta:
         return torch.softmax(run(batch), dim=1)
+    turns = [0] if tta == "hflip" else [0, 1, 2, 3]
     total = None
     for flip in (False, True):
         b = batch.flip(-1) if flip else batch
-        for k in range(4):
+        for k in turns:
             p = torch.rot90(torch.softmax(run(torch.rot90(b, k, (-2, -1))), dim=1), -k, (-2, -1))
             p = p.flip(-1) if flip else p
             total = p if total is None else total + p
-    return total / 8
+    return total / (2 * len(turns))
 
 
 def _tiled(run: Run, x: Tensor, *, num_classes: int, stride: int, tile: int, overlap: float, batch_size: int,
-           tta: bool, device: torch.device) -> Tensor:
+           tta: bool | str, device: torch.device) -> Tensor:
     _, h, w = x.shape
     tile = math.ceil(tile / stride) * stride
     th, tw = (min(tile, math.ceil(n / stride) * stride) for n in (h, w))
@@ -141,7 +142,7 @@ def _tiled(run: Run, x: Tensor, *, num_classes: int, stride: int, tile: int, ove
 def predict(model: SegmentationModel | Backend, image: ArrayLike, *, normalization: Mapping[str, Any],
             tile_size: int | None = None, overlap: float = 0.25, batch_size: int = 4,
             device: str | torch.device = "auto", return_scores: bool = False,
-            tta: bool = False) -> tuple[NDArray[np.int32], NDArray[np.float32] | None]:
+            tta: bool | Literal["hflip"] = False) -> tuple[NDArray[np.int32], NDArray[np.float32] | None]:
     """Segment one image with `model`.
 
     Parameters
@@ -169,8 +170,10 @@ def predict(model: SegmentationModel | Backend, image: ArrayLike, *, normalizati
         Ignored by ONNX models. Mixed precision (autocast float16) runs on CUDA only.
     return_scores : bool
         Also return the probabilities.
-    tta : bool
-        Average the probabilities over the 8 flips and 90-degree turns (8x the cost).
+    tta : bool or "hflip"
+        True: average the probabilities over the 8 flips and 90-degree turns
+        (8x the cost; for images without an up, e.g. microscopy). "hflip": over
+        the image and its mirror image (2x; street scenes).
 
     Returns
     -------
@@ -201,6 +204,8 @@ def predict(model: SegmentationModel | Backend, image: ArrayLike, *, normalizati
         raise InvalidParameterError(f"overlap: must lie in [0, 1); got {overlap!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidParameterError(f"batch_size: must be a positive integer; got {batch_size!r}.")
+    if tta not in (True, False, "hflip"):
+        raise InvalidParameterError(f"tta: must be True, False or 'hflip'; got {tta!r}.")
     x = torch.from_numpy(prepare(image, in_channels=model.in_channels, normalization=normalization))
     torch_model = isinstance(model, SegmentationModel)
     dev = resolve_device(device) if torch_model else torch.device("cpu")

@@ -14,7 +14,7 @@ __all__ = ["evaluate"]
 
 
 def evaluate(model: Backend, samples: Sequence[Sample], *, normalization: Mapping[str, Any],
-             ignore_index: int | None = None, tile_size: int | None = None, tta: bool = False,
+             ignore_index: int | None = None, tile_size: int | None = None, tta: bool | str = False,
              device: str = "auto") -> dict[str, Any]:
     """The semantic evaluator's data-set summary of `model`'s predictions on `samples`.
 

@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,8 +33,7 @@ from ... import __version__ as seglab_version
 from ...core.errors import InvalidParameterError
 from .augment import Augmentation, training_transform
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
-from .data import (Sample, TrainSet, check_samples, infer_num_classes, load_samples, median_frequency_weights,
-                   read_stems)
+from .data import Sample, TrainSet, check_samples, infer_num_classes, load_samples, median_frequency_weights, read_stems
 from .losses import build_loss
 from .models import SegmentationModel, build_model
 from .predict import resolve_device
@@ -215,7 +214,7 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
     class_weights : sequence of float or "median_frequency", optional
         Cross-entropy / focal class weights.
     augment : mapping, optional
-        Overrides of :class:`~.augment.Augmentation` (flips, rot90, scale, elastic, elastic_grid, jitter).
+        Overrides of :class:`~.augment.Augmentation` (hflip, vflip, rot90, scale, elastic, elastic_grid, jitter).
     precise_bn : int
         Before each validation, re-estimate the BatchNorm statistics on this many
         training batches with the epoch's final weights (:func:`recompute_batchnorm`);
@@ -329,7 +328,7 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
             "monitor": monitor, "best_epoch": best_epoch, "figures": best_figures, "seconds": round(elapsed, 1),
             "hardware": _hardware(dev), "command": command or " ".join(shlex.quote(a) for a in sys.argv),
             "seglab_version": seglab_version, "torch_version": str(torch.__version__),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
     from rich.console import Console
