@@ -322,3 +322,27 @@ def test_quiet_recursive_and_instance_cleaning(tmp_path, images, capsys, blobs):
     assert labels.max() == 1 and labels[1, 1] == 0 and labels[15, 15] == 1 and labels[5:25, 5:25].all()
     assert main(["segment", "otsu", str(tmp_path / "ring.png"), "-o", str(tmp_path / "r2"), "--min-size", "4"]) == 2
     assert "min_size and fill_holes clean the instances" in capsys.readouterr().err
+
+
+def test_overlay_options_and_jpeg_overlays_for_jpeg_photos(tmp_path, blobs):
+    """Issue 14 #7: --overlay-alpha and a contour-only style; a JPEG input gets a JPEG overlay."""
+    import cv2
+
+    rgb = np.dstack([blobs] * 3)
+    Image.fromarray(rgb).save(tmp_path / "photo.jpg", quality=95)
+    Image.fromarray(rgb).save(tmp_path / "scan.png")
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(tmp_path / "photo.jpg"), str(tmp_path / "scan.png"), "-o", str(out),
+                 "--outputs", "labels,overlay", "--overlay-style", "contour"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["photo.labels.png", "photo.overlay.jpg", "scan.labels.png",
+                                                      "scan.overlay.png"]
+    contour = cv2.imread(str(out / "scan.overlay.png"))[..., ::-1]
+    labels = read_labels(out / "scan.labels.png")
+    inner = (labels > 0) & (cv2.erode(labels.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    assert (contour[inner] == rgb[inner]).all()  # contour style: the inside is not tinted
+    assert main(["segment", "otsu", str(tmp_path / "scan.png"), "-o", str(tmp_path / "o2"), "--outputs", "overlay",
+                 "--overlay-alpha", "0.9"]) == 0
+    tinted = cv2.imread(str(tmp_path / "o2" / "scan.overlay.png"))[..., ::-1]
+    assert np.abs(tinted[inner].astype(int) - rgb[inner]).mean() > 60
+    assert main(["segment", "otsu", str(tmp_path / "scan.png"), "-o", str(tmp_path / "o3"), "--outputs", "overlay",
+                 "--overlay-alpha", "2"]) == 2

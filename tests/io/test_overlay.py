@@ -53,3 +53,51 @@ def test_overlay_stretches_16_bit_and_float_for_display_only():
     assert out[0, 3].tolist() == [255, 255, 255]
     with pytest.raises(InvalidImageError, match="does not match"):
         overlay(image, np.zeros((3, 4), np.int32))
+
+
+def test_colours_and_tint_equal_a_float_reference():
+    """The uint8 OpenCV path equals the float computation it replaced, within rounding."""
+    import colorsys
+
+    from skimage.segmentation import find_boundaries
+
+    from seglab.io.overlay import label_colors
+
+    ids = np.arange(1, 300)
+    reference = np.array([colorsys.hsv_to_rgb((i * 0.618033988749895) % 1.0, 0.85, 1.0) for i in ids])
+    assert np.abs(label_colors(ids).astype(float) - np.round(reference * 255)).max() <= 1
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    before = image.copy()
+    labels = np.repeat(np.repeat(rng.integers(-1, 6, (8, 10)), 5, axis=0), 5, axis=1).astype(np.int32)
+    got = overlay(image, labels, alpha=0.3).astype(float)
+    expected = image.astype(float)
+    inside = labels > 0
+    expected[inside] = 0.7 * image[inside] + 0.3 * label_colors(labels[inside])
+    edges = find_boundaries(labels, mode="inner") & inside
+    expected[edges] = (255, 255, 0)
+    assert np.abs(got - expected).max() <= 1
+    assert np.array_equal(image, before)
+
+
+def test_contour_style_and_the_input_stays_untouched():
+    seg = _instances()
+    image = np.full((20, 30, 3), 90, np.uint8)
+    out = overlay(image, seg, style="contour")
+    edges = out.any(axis=2) & (out != 90).any(axis=2)
+    assert (out[~edges] == 90).all() and (out[edges] == (255, 255, 0)).all()
+    assert (image == 90).all()  # never drawn on the caller's array
+    with pytest.raises(Exception, match="style must be 'fill' or 'contour'"):
+        overlay(image, seg, style="outline")
+
+
+def test_semantic_overlay_has_a_legend_of_the_classes_present():
+    labels = np.zeros((200, 300), np.int32)
+    labels[100:, :150] = 1
+    labels[100:, 150:] = 2
+    seg = Segmentation(labels=labels, task="semantic", classes=("background", "road", "car", "sky"))
+    with_legend = overlay(np.full((200, 300), 128, np.uint8), seg)
+    without = overlay(np.full((200, 300), 128, np.uint8), seg, legend=False)
+    corner = np.abs(with_legend[:60, :150].astype(int) - without[:60, :150]).sum(axis=2) > 0
+    assert corner.sum() > 200  # a panel with two swatches and their names
+    assert np.array_equal(with_legend[120:], without[120:])  # nothing drawn elsewhere

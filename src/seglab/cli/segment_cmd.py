@@ -89,6 +89,10 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
     if "fill_holes" not in own:
         parser.add_argument("--fill-holes", dest="as_fill_holes", action="store_true",
                             help="with --as instance: fill holes enclosed by one instance")
+    parser.add_argument("--overlay-alpha", type=float, default=0.4, metavar="A",
+                        help="overlay output: opacity of the segment tint, 0..1 (default 0.4)")
+    parser.add_argument("--overlay-style", choices=("fill", "contour"), default="fill",
+                        help="overlay output: tinted segments with outlines (fill) or outlines only (contour)")
     parser.add_argument("--skip-existing", action="store_true",
                         help="resume: skip inputs whose outputs all exist, made with the same method and parameters")
     parser.add_argument("--recursive", action="store_true", help="also take the images in sub-folders of folders")
@@ -109,7 +113,8 @@ def _prepare(method: MethodSpec, ns: argparse.Namespace, flags: Sequence[Flag]) 
     try:
         return prepare(method, text=collect(ns, flags), outputs=ns.outputs, as_task=ns.as_task, things=ns.things,
                        page=ns.page, mask=mask, min_size=getattr(ns, "as_min_size", 0),
-                       fill_holes=getattr(ns, "as_fill_holes", False), name_of=flag_name)
+                       fill_holes=getattr(ns, "as_fill_holes", False), overlay_alpha=ns.overlay_alpha,
+                       overlay_style=ns.overlay_style, name_of=flag_name)
     except InvalidParameterError:
         raise
     except (ValueError, OSError) as exc:  # an unreadable mask file

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from .atomic import check_target, write_atomic, write_together
 from .coco import coco_document, json_kind, read_json, write_coco
-from .labels import encode_label_file, encode_labels, encode_png, label_suffix, write_labels
+from .labels import encode_jpeg, encode_label_file, encode_labels, encode_png, label_suffix, write_labels
 from .overlay import overlay, write_overlay
 from .panoptic import panoptic_document, panoptic_files, panoptic_ids, panoptic_png, write_panoptic
 from .read import IMAGE_SUFFIXES, ImageConversionWarning, read_image, read_labels
@@ -49,6 +49,7 @@ __all__ = [
     "encode_label_file",
     "label_suffix",
     "encode_png",
+    "encode_jpeg",
     "write_overlay",
     "overlay",
     "write_json",

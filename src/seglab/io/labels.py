@@ -25,7 +25,7 @@ from ..core.types import Segmentation
 from ..core.validate import as_labels
 from .atomic import write_atomic
 
-__all__ = ["write_labels", "encode_labels", "encode_label_file", "label_suffix", "encode_png"]
+__all__ = ["write_labels", "encode_labels", "encode_label_file", "label_suffix", "encode_png", "encode_jpeg"]
 
 _PNG_MAX = 65535
 
@@ -67,8 +67,12 @@ def encode_label_file(seg: Segmentation) -> tuple[str, bytes]:
     return suffix, _encode(lab, suffix, lo, hi)
 
 
-def encode_png(pixels: NDArray) -> bytes:
+def encode_png(pixels: NDArray, *, fast: bool = False, reuse: bool = False) -> bytes:
     """PNG bytes of a uint8/uint16 gray ``(H, W)`` or RGB ``(H, W, 3)`` array.
+
+    `fast` trades size for time (pictures such as overlays); `reuse` lets the
+    encoder reorder an RGB array's channels in place instead of copying it
+    (the array is garbage afterwards).
 
     Examples
     --------
@@ -77,11 +81,37 @@ def encode_png(pixels: NDArray) -> bytes:
     """
     import cv2
 
-    if pixels.ndim == 3:
-        pixels = pixels[..., ::-1]  # OpenCV writes BGR
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(pixels), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 3]
+    if fast:  # the sub filter and Huffman coding alone: half the time of zlib level 1 on photos, similar size
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
+                  cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY]
+    return _encode_cv(".png", pixels, params, reuse=reuse)
+
+
+def encode_jpeg(pixels: NDArray, *, quality: int = 92, reuse: bool = False) -> bytes:
+    """JPEG bytes of a uint8 gray ``(H, W)`` or RGB ``(H, W, 3)`` array (pictures only, never labels).
+
+    `reuse` as in :func:`encode_png`.
+
+    Examples
+    --------
+    >>> encode_jpeg(np.zeros((8, 8, 3), np.uint8))[:2]
+    b'\xff\xd8'
+    """
+    import cv2
+
+    return _encode_cv(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality], reuse=reuse)
+
+
+def _encode_cv(suffix: str, pixels: NDArray, params: list[int], *, reuse: bool = False) -> bytes:
+    import cv2
+
+    if pixels.ndim == 3:  # OpenCV writes BGR
+        inplace = reuse and pixels.flags.c_contiguous and pixels.flags.writeable
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR, dst=pixels if inplace else None)
+    ok, buf = cv2.imencode(suffix, np.ascontiguousarray(pixels), params)
     if not ok:  # cv2 reports failure only through the flag
-        raise ValueError(f"OpenCV could not encode a PNG of shape {pixels.shape}, dtype {pixels.dtype}.")
+        raise ValueError(f"OpenCV could not encode a {suffix} of shape {pixels.shape}, dtype {pixels.dtype}.")
     return buf.tobytes()
 
 

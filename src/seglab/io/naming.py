@@ -23,7 +23,7 @@ __all__ = ["OUTPUT_SUFFIXES", "output_kind_of", "is_output_file", "stem_of"]
 #: Output kind -> the file suffixes it writes (``labels``: one of the two, by the label range).
 OUTPUT_SUFFIXES: dict[str, tuple[str, ...]] = {
     "labels": (".labels.png", ".labels.tif"),
-    "overlay": (".overlay.png",),
+    "overlay": (".overlay.png", ".overlay.jpg"),
     "json": (".json",),
     "coco": (".coco.json",),
     "csv": (".regions.csv",),
@@ -57,7 +57,8 @@ def is_output_file(path: str | os.PathLike[str]) -> bool:
     >>> is_output_file("a.overlay.png"), is_output_file("a.png")
     (True, False)
     """
-    return output_kind_of(path) in ("labels", "overlay", "panoptic") and Path(path).suffix.lower() in (".png", ".tif")
+    return (output_kind_of(path) in ("labels", "overlay", "panoptic")
+            and Path(path).suffix.lower() in (".png", ".tif", ".jpg"))
 
 
 def stem_of(path: str | os.PathLike[str]) -> str:

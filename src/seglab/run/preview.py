@@ -78,8 +78,7 @@ def image_preview(image: ArrayLike, max_side: int) -> bytes:
     size = preview_size(arr.shape, max_side)
     step = max(1, min(arr.shape[0] // (2 * size[0]), arr.shape[1] // (2 * size[1])))
     rgb = display_rgb(arr[::step, ::step])
-    small = cv2.resize(rgb.astype(np.float32), (size[1], size[0]), interpolation=cv2.INTER_AREA)
-    return encode_png(np.round(np.clip(small, 0.0, 1.0) * 255).astype(np.uint8))
+    return encode_png(cv2.resize(rgb, (size[1], size[0]), interpolation=cv2.INTER_AREA))
 
 
 def labels_preview(labels: ArrayLike, max_side: int) -> bytes:

@@ -67,6 +67,8 @@ class Job:
     min_size, fill_holes : int, bool
         With `as_task` instance: drop instances smaller than `min_size` pixels,
         fill holes enclosed by one instance.
+    overlay_alpha, overlay_style : float, str
+        How the overlay output is drawn: tint opacity in [0, 1], ``"fill"`` or ``"contour"``.
     """
 
     method: MethodSpec
@@ -78,6 +80,8 @@ class Job:
     mask: NDArray[np.bool_] | None = field(default=None, repr=False)
     min_size: int = 0
     fill_holes: bool = False
+    overlay_alpha: float = 0.4
+    overlay_style: str = "fill"
 
     @property
     def task(self) -> str:
@@ -109,6 +113,8 @@ def prepare(
     mask: NDArray[Any] | None = None,
     min_size: int = 0,
     fill_holes: bool = False,
+    overlay_alpha: float = 0.4,
+    overlay_style: str = "fill",
     name_of: Callable[[str], str] = str,
 ) -> Job:
     """Check everything about a run that holds for every image; return the :class:`Job`.
@@ -134,6 +140,8 @@ def prepare(
         A mask image; non-zero (any channel) is inside.
     min_size, fill_holes : int, bool
         Clean the instances of ``as_task="instance"`` (see :func:`seglab.modes.to_instance`).
+    overlay_alpha, overlay_style : float, str
+        How the overlay output is drawn (see :func:`seglab.io.overlay`).
     name_of : callable
         How a parameter is named in messages (the CLI passes its flag names).
 
@@ -175,10 +183,14 @@ def prepare(
         )
     if min_size < 0:
         raise InvalidParameterError(f"min_size must be >= 0; got {min_size}.")
+    if not 0.0 <= overlay_alpha <= 1.0:
+        raise InvalidParameterError(f"overlay_alpha must lie in [0, 1]; got {overlay_alpha}.")
+    if overlay_style not in ("fill", "contour"):
+        raise InvalidParameterError(f"overlay_style must be 'fill' or 'contour'; got {overlay_style!r}.")
     if mask is not None and not spec.takes_mask:
         raise InvalidParameterError(f"{spec.name} takes no mask.")
     return Job(spec, given, kinds, as_task, None if things is None else tuple(things), page,
-               None if mask is None else read_mask(mask), min_size, fill_holes)
+               None if mask is None else read_mask(mask), min_size, fill_holes, overlay_alpha, overlay_style)
 
 
 def read_mask(mask: Any) -> NDArray[np.bool_]:
@@ -237,7 +249,8 @@ def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = 
         seg = segment_image(job, image)
         seconds = time.perf_counter() - start
     notes = (*notes, *(one_line(w.message, source) for w in caught))
-    return Outcome(image, seg, source=source, page=job.page, notes=notes, seconds=seconds)
+    return Outcome(image, seg, source=source, page=job.page, notes=notes, seconds=seconds,
+                   overlay_alpha=job.overlay_alpha, overlay_style=job.overlay_style)
 
 
 def run_file(job: Job, path: str | os.PathLike[str], *, max_pixels: int | None = None) -> Outcome:
