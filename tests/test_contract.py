@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +21,24 @@ def _call(spec, image, **extra):
     kw = dict(spec.example_params)
     if spec.stochastic:
         kw["rng"] = 0
+    if spec.family == "deep" and "weights" not in kw:
+        kw["weights"] = str(_random_checkpoint(spec.name))
     kw.update(extra)
     return spec.fn(image, **kw)
+
+
+@functools.cache
+def _random_checkpoint(arch: str) -> Path:
+    """A small, randomly initialised checkpoint of `arch` (model methods ship weights only for some)."""
+    from seglab.deep._torch.checkpoint import save_checkpoint
+    from seglab.deep._torch.models import build_model
+
+    from .deep.synthetic import TINY
+
+    model = build_model(arch, in_channels=3, num_classes=3, **TINY[arch][1])
+    path = Path(tempfile.mkdtemp()) / f"{arch}.pt"
+    return save_checkpoint(path, model, normalization={"kind": "percentile", "low": 1.0, "high": 99.0},
+                           classes=("background", "a", "b"))
 
 
 @pytest.mark.parametrize("spec", METHODS, ids=lambda s: s.name)

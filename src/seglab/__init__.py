@@ -34,6 +34,8 @@ _LAZY = {
     "to_semantic": "seglab.modes",
     "to_instance": "seglab.modes",
     "to_panoptic": "seglab.modes",
+    "train": "seglab.deep.training",
+    "export": "seglab.deep.training",
 }
 
 #: Subpackages reachable as attributes (``seglab.io.read_labels``) without importing them up front.

@@ -53,6 +53,8 @@ def _parser() -> Parser:
     segment.add_argument("method", metavar="METHOD", help="a name from `seglab methods`")
     segment.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     commands.add_parser("eval", add_help=False, help="score predictions against ground truth: seglab eval PRED GT")
+    commands.add_parser("train", add_help=False, help="train a model method: seglab train METHOD --data DIR --out ckpt.pt")
+    commands.add_parser("export", add_help=False, help="write a model as ONNX: seglab export METHOD --weights W -o m.onnx")
     commands.add_parser("bench", add_help=False, help="score and time methods on a data set: "
                         "seglab bench METHOD... --data DIR -o OUTDIR")
     commands.add_parser("serve", add_help=False, help="the web page and REST API on http://127.0.0.1:8000/")
@@ -114,6 +116,10 @@ def _dispatch(args: list[str]) -> int:
             from . import bench_cmd, eval_cmd, serve_cmd
 
             return {"eval": eval_cmd, "bench": bench_cmd, "serve": serve_cmd}[args[0]].run(args[1:])
+        if args and args[0] in ("train", "export"):
+            from . import train_cmd
+
+            return (train_cmd.run_train if args[0] == "train" else train_cmd.run_export)(args[1:])
         if args == ["segment"]:
             raise UsageError("seglab segment: give a method and the images: seglab segment METHOD INPUT... -o OUTDIR "
                              "(`seglab methods` lists the methods, `seglab segment METHOD --help` its options)")

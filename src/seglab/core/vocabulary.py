@@ -99,6 +99,7 @@ VOCABULARY: dict[str, Term] = {
     "batch_size": Term("tiles per forward pass", ("int",)),
     "tile_size": Term("side of the square tiles of sliding-window inference", ("int",)),
     "overlap": Term("fraction of a tile shared with its neighbour", ("float",)),
+    "backend": Term("what runs a trained network: PyTorch or onnxruntime", ("choice",)),
     "tta": Term("test-time augmentation: average the predictions of flipped and turned copies", ("bool",)),
     "return_scores": Term("keep per-class probabilities in Segmentation.scores", ("bool",)),
     "score_threshold": Term("smallest detection score kept", ("float",)),

@@ -1,0 +1,91 @@
+"""Running a trained network on one image: weights resolved, model loaded once, prediction tiled.
+
+Torch-free until called: :func:`run_semantic` imports the engine
+(:mod:`seglab.deep._torch`) only when a model method runs. Loaded models are
+kept (a few, by file, size and time stamp), so a batch loads each checkpoint once.
+
+Examples
+--------
+>>> from seglab.core.weights import Weights
+>>> weights_path("unet", "no/such.pt", {})
+Traceback (most recent call last):
+...
+seglab.core.errors.InvalidParameterError: unet: weights='no/such.pt' is neither a shipped name nor a file. ...
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from numpy.typing import NDArray
+
+from ..core.errors import InvalidParameterError
+from ..core.optional import require
+from ..core.types import Segmentation
+from ..core.weights import Weights, resolve_weights
+
+__all__ = ["weights_path", "run_semantic", "load_model"]
+
+_CACHED_MODELS = 4
+
+
+def weights_path(method: str, weights: str | None, known: Mapping[str, Weights]) -> Path:
+    """The checkpoint (or ONNX) file of `weights`: a shipped name (checked against its sha256) or a path."""
+    found = resolve_weights(method, weights, known)
+    return found.path if isinstance(found, Weights) else found  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=_CACHED_MODELS)
+def _load(path: str, size: int, mtime: int, arch: str, backend: str) -> Any:
+    if backend == "onnxruntime":
+        from ._torch.export import OnnxModel
+
+        model = OnnxModel(path)
+        if model.config.get("arch") != arch:
+            from ..core.errors import CheckpointError
+
+            raise CheckpointError(f"{path} holds a {model.config.get('arch')!r} model, not {arch!r}.")
+        return model, model.classes, model.normalization
+    from ._torch.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(path, arch=arch)
+    return checkpoint.model, checkpoint.classes, checkpoint.normalization
+
+
+def load_model(arch: str, path: str | os.PathLike[str], *, backend: str = "torch") -> tuple[Any, tuple[str, ...],
+                                                                                             dict[str, Any]]:
+    """The model of `path` (a seglab checkpoint, or an exported ONNX file for ``backend="onnxruntime"``).
+
+    Returns
+    -------
+    model, class names, normalisation record
+    """
+    require("torch", extra="torch", feature=arch)
+    if backend == "onnxruntime":
+        require("onnxruntime", extra="onnx", feature=f"{arch} with backend='onnxruntime'")
+        if Path(path).suffix.lower() != ".onnx":
+            raise InvalidParameterError(
+                f"{arch}: backend='onnxruntime' runs an exported model; give weights=PATH.onnx "
+                f"(make one with `seglab export {arch} --weights W -o model.onnx`)."
+            )
+    stat = os.stat(path)
+    return _load(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, arch, backend)
+
+
+def run_semantic(arch: str, image: NDArray[Any], *, known: Mapping[str, Weights], weights: str | None,
+                 device: str, batch_size: int, tile_size: int | None, overlap: float, tta: bool,
+                 return_scores: bool, backend: str) -> Segmentation:
+    """Segment `image` with the `arch` network of `weights`; the shared body of the semantic model methods."""
+    require("torch", extra="torch", feature=arch)
+    path = weights_path(arch, weights, known)
+    model, classes, normalization = load_model(arch, path, backend=backend)
+    from ._torch.predict import predict
+
+    labels, scores = predict(model, image, normalization=normalization, tile_size=tile_size, overlap=overlap,
+                             batch_size=batch_size, device=device, return_scores=return_scores, tta=tta)
+    meta = {"weights": weights if weights in known else str(path), "backend": backend}
+    return Segmentation(labels=labels, task="semantic", classes=tuple(classes), scores=scores, meta=meta)

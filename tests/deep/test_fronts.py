@@ -1,0 +1,91 @@
+"""The model methods as registered methods: seglab.segment, seglab train / export / segment on the command line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import seglab  # noqa: E402
+from seglab.cli import main  # noqa: E402
+from seglab.core.errors import CheckpointError, InvalidParameterError  # noqa: E402
+from seglab.deep._torch.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from seglab.deep._torch.models import build_model  # noqa: E402
+from seglab.deep._torch.predict import predict  # noqa: E402
+from seglab.io import read_labels  # noqa: E402
+
+from .synthetic import TINY, shapes  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def trained(shapes_dir, tmp_path_factory):
+    """A tiny U-Net trained for a few steps through the command line."""
+    out = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    code = main(["train", "unet", "--data", str(shapes_dir), "--split", "train", "--val-split", "val",
+                 "--out", str(out), "--config", json.dumps(TINY["unet"][1]), "--epochs", "2",
+                 "--steps-per-epoch", "6", "--crop-size", "48", "--batch-size", "4", "--classes", "ground,shape",
+                 "--seed", "0", "--quiet"])
+    assert code == 0
+    return out
+
+
+def test_a_model_method_without_weights_says_how_to_get_them():
+    with pytest.raises(InvalidParameterError, match="no trained weights .* `seglab train unet --data DIR"):
+        seglab.segment(np.zeros((16, 16), np.uint8), "unet")
+
+
+def test_segment_through_the_registry_equals_the_engine(trained):
+    image, _ = shapes(80, seed=7)
+    seg = seglab.segment(image, "unet", weights=str(trained), return_scores=True, tile_size=48, overlap=0.25)
+    checkpoint = load_checkpoint(trained, arch="unet")
+    labels, scores = predict(checkpoint.model, image, normalization=checkpoint.normalization, tile_size=48,
+                             overlap=0.25, return_scores=True)
+    np.testing.assert_array_equal(seg.labels, labels)
+    np.testing.assert_allclose(seg.scores, scores, atol=1e-6)
+    assert seg.classes == ("ground", "shape") and seg.task == "semantic" and seg.method == "unet"
+    assert seg.params["weights"] == str(trained) and seg.params["tile_size"] == 48
+
+
+def test_train_then_segment_then_export_on_the_command_line(trained, tmp_path, shapes_dir):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    image_dir = shapes_dir / "images" / "val"
+    out = tmp_path / "seg"
+    assert main(["segment", "unet", str(image_dir), "-o", str(out), "--weights", str(trained), "--quiet"]) == 0
+    first = sorted(image_dir.iterdir())[0]
+    expected = seglab.segment(seglab.read_image(first), "unet", weights=str(trained)).labels
+    np.testing.assert_array_equal(read_labels(out / f"{first.stem}.labels.png"), expected)
+    onnx = tmp_path / "tiny.onnx"
+    assert main(["export", "unet", "--weights", str(trained), "-o", str(onnx)]) == 0
+    assert main(["export", "unet", "--weights", str(trained), "-o", str(onnx)]) == 2  # no silent overwrite
+    via_ort = seglab.segment(seglab.read_image(first), "unet", weights=str(onnx), backend="onnxruntime")
+    np.testing.assert_array_equal(via_ort.labels, expected)
+    with pytest.raises(InvalidParameterError, match="backend='onnxruntime' runs an exported model"):
+        seglab.segment(seglab.read_image(first), "unet", weights=str(trained), backend="onnxruntime")
+
+
+def test_weights_of_another_architecture_are_refused(tmp_path):
+    model = build_model("cnn", in_channels=1, num_classes=2, **TINY["cnn"][1])
+    path = save_checkpoint(tmp_path / "cnn.pt", model, normalization={"kind": "percentile", "low": 1, "high": 99})
+    with pytest.raises(CheckpointError, match="holds a 'cnn' model, not 'unet'"):
+        seglab.segment(np.zeros((16, 16), np.uint8), "unet", weights=str(path))
+
+
+def test_train_refuses_methods_that_do_not_learn_and_bad_options(tmp_path, shapes_dir, capsys):
+    assert main(["train", "otsu", "--data", str(shapes_dir), "--out", str(tmp_path / "x.pt")]) == 2
+    assert "otsu is not a trainable model method" in capsys.readouterr().err
+    assert main(["train", "unet", "--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.pt")]) == 2
+    assert "no such data-set folder" in capsys.readouterr().err
+    assert main(["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "x.pt"),
+                 "--config", "{bad"]) == 2
+    assert "--config: '{bad' is not valid JSON" in capsys.readouterr().err
+
+
+def test_info_lists_the_standard_model_parameters():
+    doc = seglab.get_method("deeplab").to_json()
+    names = [p["name"] for p in doc["params"]]
+    assert names[:5] == ["weights", "device", "batch_size", "tile_size", "overlap"]
+    assert doc["requires"] == ["torch"] and doc["tiling"] == "model"
