@@ -44,7 +44,7 @@ from ..run import (
     prepare,
     process_file,
 )
-from ..tiling.cli import add_scale_options, run_scaled
+from .scale import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
 

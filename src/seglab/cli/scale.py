@@ -39,7 +39,8 @@ from typing import Any
 from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import MethodSpec
 from ..run import Job, one_line, output_stems, outputs_complete
-from .sources import is_zarr_store
+from ..tiling.sources import is_zarr_store
+from .common import EXIT_FAILED, EXIT_OK, UsageError, print_failures
 
 __all__ = ["add_scale_options", "run_scaled", "SCALE_OPTIONS"]
 
@@ -90,8 +91,6 @@ def run_scaled(method: MethodSpec, ns: argparse.Namespace, job: Job, files: list
     are inputs of a tiled run. The command's usage errors are raised as
     :class:`~seglab.cli.common.UsageError`.
     """
-    from ..cli.common import EXIT_FAILED, EXIT_OK, UsageError, print_failures
-
     if ns.tile_size is None and ns.workers is None and ns.scheduler is None:
         return None
     if ns.tile_size is None and (ns.overlap is not None or ns.label_format != "tif"):
@@ -145,7 +144,7 @@ def _store_stem(path: Path) -> str:
 
 
 def _client(ns: argparse.Namespace) -> tuple[Any, str]:
-    from .batch import connect, local_cluster
+    from ..tiling.batch import connect, local_cluster
 
     if ns.scheduler is not None:
         client = connect(ns.scheduler)
@@ -158,7 +157,7 @@ def _client(ns: argparse.Namespace) -> tuple[Any, str]:
 
 def _batch(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argparse.Namespace, client: Any,
            progress_bar: Callable[..., Any], name: str) -> Any:
-    from .batch import run_batch
+    from ..tiling.batch import run_batch
 
     with progress_bar(len(files), name, quiet=ns.quiet) as progress:
         def done(source: str, written: list[str], notes: tuple[str, ...]) -> None:
