@@ -103,3 +103,9 @@ def test_a_tiled_run_on_the_cluster_equals_untiled(tmp_path, client):
     assert np.array_equal(np.asarray(in_memory.labels), seglab.segment(image, "sauvola", window_size=9).labels)
     with pytest.raises(seglab.InvalidParameterError, match="every worker can reach"):
         seglab.tiling.run(image, "otsu", tile_size=16, scheduler=client)
+
+
+def test_local_workers_run_opencv_single_threaded(client):
+    import cv2
+
+    assert set(client.run(cv2.getNumThreads).values()) == {1}

@@ -81,15 +81,17 @@ def connect(address: str, *, timeout: float = 3.0) -> Any:
 def local_cluster(workers: int, *, memory_limit: int | None = None) -> tuple[Any, str]:
     """A client of a new LocalCluster of `workers` single-threaded processes, and a line describing it.
 
-    `memory_limit` (bytes per worker) defaults to the available memory shared equally.
+    `memory_limit` (bytes per worker) defaults to the available memory shared equally. Workers run
+    OpenCV single-threaded (``OPENCV_FOR_THREADS_NUM=1``), as dask already sets ``OMP_NUM_THREADS=1``.
     """
     require("distributed", extra="dask", feature="--workers")
     from distributed import Client, LocalCluster
 
     free = available_memory()
     limit = memory_limit or (free // workers if free else None)
+    # one input at a time per single-threaded worker: OpenCV's own thread pool would only oversubscribe the cores
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=limit or "auto",
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=None, silence_logs=40, env={"OPENCV_FOR_THREADS_NUM": "1"})
     each = f"{limit / 2**30:.1f} GiB" if limit else "no limit known"
     return Client(cluster), f"{workers} local worker processes x 1 thread, memory limit {each} each"
 
