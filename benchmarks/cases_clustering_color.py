@@ -73,7 +73,7 @@ def _fcm(inp):
     ref = _skfuzzy_run(image)
     init = ref["u0"].reshape(3, *image.shape[:2])
     seglab.get_method("fuzzy_cmeans")
-    return lambda: seglab.segment(image, "fuzzy_cmeans", n_clusters=3, m=2.0, init=init, tol=0.0,
+    return lambda: seglab.segment(image, "fuzzy_cmeans", num_classes=3, m=2.0, init=init, tol=0.0,
                                   max_iter=ref["p"])
 
 
@@ -90,7 +90,7 @@ def _fcm_fixed(inp):
     image = inp.data
     init = _u0(image).reshape(3, *image.shape[:2])
     seglab.get_method("fuzzy_cmeans")
-    return lambda: seglab.segment(image, "fuzzy_cmeans", n_clusters=3, m=2.0, init=init, tol=0.0,
+    return lambda: seglab.segment(image, "fuzzy_cmeans", num_classes=3, m=2.0, init=init, tol=0.0,
                                   max_iter=FIXED_ITER)
 
 
@@ -165,16 +165,16 @@ FIXED_ITER = 5
 
 CASES = [
     Case("seglab.kmeans_rgb", "cluster.kmeans3_rgb", "seglab", GROUP, RGB,
-         _segment("kmeans", n_clusters=3, n_init=3, init="random", max_iter=10, tol=1.0, rng=0),
-         {"call": "seglab.segment(image, 'kmeans', n_clusters=3, n_init=3, init='random', max_iter=10, "
+         _segment("kmeans", num_classes=3, n_init=3, init="random", max_iter=10, tol=1.0, rng=0),
+         {"call": "seglab.segment(image, 'kmeans', num_classes=3, n_init=3, init='random', max_iter=10, "
                   "tol=1.0, rng=0)"},
          extra=_kmeans_extra, note="cv2.kmeans inside, same seed: same clustering as the anchor"),
     Case("seglab.fuzzy_cmeans_rgb", "cluster.cmeans3_rgb", "seglab", GROUP, ["rgb-512"], _fcm,
-         {"call": "seglab.segment(image, 'fuzzy_cmeans', n_clusters=3, m=2.0, init=<skfuzzy seed-0 u0>, "
+         {"call": "seglab.segment(image, 'fuzzy_cmeans', num_classes=3, m=2.0, init=<skfuzzy seed-0 u0>, "
                   "tol=0, max_iter=<skfuzzy's iteration count>)"},
          extra=_fcm_extra, note="same data, c, m, initial memberships and iteration count as skfuzzy.cmeans_rgb"),
     Case("seglab.fuzzy_cmeans_rgb_5iter", "cluster.cmeans3_rgb_5iter", "seglab", GROUP, RGB, _fcm_fixed,
-         {"call": "seglab.segment(image, 'fuzzy_cmeans', n_clusters=3, m=2.0, init=<seed-0 u0>, tol=0, "
+         {"call": "seglab.segment(image, 'fuzzy_cmeans', num_classes=3, m=2.0, init=<seed-0 u0>, tol=0, "
                   "max_iter=5)"},
          extra=lambda seg: {"iterations": seg.meta["n_iter"], "objective": seg.meta["objective"]},
          note="exactly 5 iterations at every size: the per-iteration cost"),

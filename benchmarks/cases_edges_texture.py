@@ -246,8 +246,8 @@ if Case is not None:
         Case("alt.gabor_bank_fft", "filter.gabor_bank_4x2", "seglab-alt", "alt", GRAY, _alt_fft,
              {"impl": "scipy.fft complex64: 1 fft2 + 8 ifft2, workers=-1"}, note="alternative rejected"),
         Case("seglab.gabor_full", "segment.gabor", "seglab", "seglab", GRAY,
-             _segment("gabor", n_clusters=4, frequencies=GABOR_FREQUENCIES, bandwidth=GABOR_BANDWIDTH, rng=0),
-             {"call": "seglab.segment(image, 'gabor', n_clusters=4, frequencies=(0.25, 0.125), rng=0)"}),
+             _segment("gabor", num_classes=4, frequencies=GABOR_FREQUENCIES, bandwidth=GABOR_BANDWIDTH, rng=0),
+             {"call": "seglab.segment(image, 'gabor', num_classes=4, frequencies=(0.25, 0.125), rng=0)"}),
     ]
 
 

@@ -47,7 +47,7 @@ _SETTINGS = [
     ("region_growing", {"auto_seeds": "grid", "spacing": 16, "tolerance": 12}, ("camera", "noise", "float")),
     ("watershed", {"threshold_method": "otsu", "sigma": 0.0, "fg_fraction": 0.7, "fill_holes": False,
                    "watershed_line": True}, ("coins", "camera")),
-    ("gabor", {"n_clusters": 4, "frequencies": (0.25, 0.125), "rng": 0}, ("camera", "noise")),
+    ("gabor", {"num_classes": 4, "frequencies": (0.25, 0.125), "rng": 0}, ("camera", "noise")),
     ("hsv_range", {"ranges": [(0.0, 40.0, 48 / 255, 1.0, 80 / 255, 1.0)]}, ("astronaut",)),
 ]
 

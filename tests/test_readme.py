@@ -7,6 +7,7 @@ outputs never land in the working tree.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from seglab.cli import main
+from seglab.io import read_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -61,7 +63,8 @@ def test_command_line_examples_run(workdir):
     for name in ("coins", "astronaut", "page"):
         for suffix in (".labels.png", ".overlay.png", ".json", ".regions.csv"):
             assert (workdir / "seglab-out" / f"{name}{suffix}").is_file()
-    assert (workdir / "seglab-out" / "adaptive" / "page.labels.png").is_file()
+    page = read_labels(workdir / "seglab-out" / "adaptive" / "page.labels.png")
+    assert 0 < page.mean() < 0.3  # the document example labels the text, not the paper (issue 14 #9)
 
 
 def test_first_command_writes_what_the_readme_says(workdir):
@@ -74,6 +77,8 @@ def test_first_command_writes_what_the_readme_says(workdir):
     assert len(promised) == 3
     for path in promised:
         assert (workdir / path).is_file(), path
+    sidecar = json.loads((workdir / "seglab-out" / "coins.json").read_text())
+    assert sidecar["num_segments"] == 24  # the 24 coins, as the README says (issue 14 #8)
 
 
 def test_methods_table_is_current(capsys):

@@ -210,8 +210,8 @@ def _dsb(folder: Path, data: Path) -> list[str]:
         "k-means / fuzzy c-means use 2 clusters with the darker one as background; gabor (2 texture classes), "
         "hsv_range (the `black` preset) and color_distance (to black, delta-E 20) take per image the class of "
         "lowest mean intensity as background (`--background-class darkest`). Every method looks for "
-        "**bright** objects (the defaults, and `dark_foreground=false` for Sauvola / Niblack), except "
-        "`watershed objects=auto`, which takes the minority side of Otsu's threshold as the objects in each image.",
+        "**bright** objects (the family default, `polarity=bright`), except "
+        "`watershed polarity=auto`, which takes the minority side of Otsu's threshold as the objects in each image.",
         "",
         *_table(rows, DSB_COLUMNS, [("method", "method"), ("s/image", "s/image")]),
         "",

@@ -6,7 +6,7 @@ Runs ``seglab bench`` once per (data set, method) and leaves each run's
 
 - **ISBI 2012** (30 slices, semantic): the thresholding methods, foreground =
   class 1 = cell interior (label 255), every method set to call the bright
-  pixels foreground (``dark_foreground=false`` for Sauvola and Niblack).
+  pixels foreground (the family default, ``polarity="bright"``).
 - **DSB2018 stage-1 test** (65 images, instance): every method that yields
   instances or a foreground mask, with its defaults (bright objects); semantic
   results become instances by connected components; k-means / fuzzy c-means
@@ -62,29 +62,29 @@ SUITES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
     "isbi2012": ("isbi2012_em", ["--task", "semantic", "--num-classes", "2", "--label-map", "255=1"], {
         "otsu": [], "li": [], "yen": [], "triangle": [],
         "threshold": ["--sweep", "value=100,128,160"],
-        "adaptive": ["--sweep", "block_size=15,35,75"],
-        "sauvola": ["--param", "dark_foreground=false", "--sweep", "window_size=15,45"],
-        "niblack": ["--param", "dark_foreground=false", "--sweep", "window_size=15,45"],
+        "adaptive": ["--sweep", "window_size=15,35,75"],
+        "sauvola": ["--sweep", "window_size=15,45"],
+        "niblack": ["--sweep", "window_size=15,45"],
     }),
     "dsb2018": ("dsb2018_stage1_test", ["--task", "instance"], {
         "otsu": [], "li": [], "yen": [], "triangle": [], "multiotsu": [],
         "threshold": ["--sweep", "value=20,50,100"],
         "adaptive": [],
-        "sauvola": ["--param", "dark_foreground=false"],
-        "niblack": ["--param", "dark_foreground=false"],
+        "sauvola": [],
+        "niblack": [],
         "canny": [], "sobel": [], "scharr": [], "log_zero_crossing": [],
         "region_growing": [], "split_merge": [], "watershed": [],
-        "watershed:auto": ["--param", "objects=auto"],
-        "kmeans": ["--param", "n_clusters=2", "--background-class", "1"],
-        "fuzzy_cmeans": ["--param", "n_clusters=2", "--background-class", "1"],
-        "gabor": ["--param", "n_clusters=2", "--background-class", "darkest"],
+        "watershed:auto": ["--param", "polarity=auto"],
+        "kmeans": ["--param", "num_classes=2", "--background-class", "1"],
+        "fuzzy_cmeans": ["--param", "num_classes=2", "--background-class", "1"],
+        "gabor": ["--param", "num_classes=2", "--background-class", "darkest"],
         "hsv_range": ["--param", 'ranges=["black"]', "--background-class", "darkest"],
         "color_distance": ["--param", "references=[[0,0,0]]", "--param", "tolerance=20",
                            "--background-class", "darkest"],
     }),
     "bsds500": ("bsds500", ["--split", "val"], {
         "otsu": [], "li": [], "yen": [], "triangle": [],
-        "multiotsu": ["--sweep", "n_classes=2,3,4"],
+        "multiotsu": ["--sweep", "num_classes=2,3,4"],
         "threshold": ["--sweep", "value=64,128,192"],
         "adaptive": ["--sweep", "offset=0,5,15"],
         "sauvola": ["--sweep", "window_size=15,45,135"],
@@ -94,12 +94,12 @@ SUITES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         "sobel": ["--sweep", "sigma=1,2,4"],
         "scharr": ["--sweep", "sigma=1,2,4"],
         "log_zero_crossing": ["--sweep", "sigma=1.5,2.5,4"],
-        "region_growing": ["--sweep", "tol=10,20,40"],
-        "split_merge": ["--sweep", "merge_tol=15,30,60"],
+        "region_growing": ["--sweep", "tolerance=10,20,40"],
+        "split_merge": ["--sweep", "merge_tolerance=15,30,60"],
         "watershed": ["--sweep", "fg_fraction=0.2,0.4,0.6"],
-        "kmeans": ["--sweep", "n_clusters=2,3,4,6,8"],
-        "fuzzy_cmeans": ["--sweep", "n_clusters=2,3,4,6"],
-        "gabor": ["--sweep", "n_clusters=2,3,4,6"],
+        "kmeans": ["--sweep", "num_classes=2,3,4,6,8"],
+        "fuzzy_cmeans": ["--sweep", "num_classes=2,3,4,6"],
+        "gabor": ["--sweep", "num_classes=2,3,4,6"],
         "hsv_range": ["--param", f"ranges={HSV_PRESETS}"],
         "color_distance": ["--param", f"references={PALETTE}", "--sweep", "tolerance=10,20,40"],
     }),

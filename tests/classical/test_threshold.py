@@ -349,7 +349,9 @@ def test_sauvola_and_niblack_equal_skimage(dtype, window_size):
     img = _scene(dtype, size=64, seed=window_size)
     t_s = filters.threshold_sauvola(img, window_size=window_size, k=0.3)
     seg = seglab.segment(img, "sauvola", window_size=window_size, k=0.3)
-    np.testing.assert_array_equal(seg.labels, img <= t_s)  # default: dark ink is foreground
+    np.testing.assert_array_equal(seg.labels, img > t_s)  # the family's default: bright objects
+    seg = seglab.segment(img, "sauvola", window_size=window_size, k=0.3, polarity="dark")
+    np.testing.assert_array_equal(seg.labels, img <= t_s)
     t_n = filters.threshold_niblack(img, window_size=window_size, k=-0.2)
     seg = seglab.segment(img, "niblack", window_size=window_size, k=-0.2, polarity="bright")
     np.testing.assert_array_equal(seg.labels, img > t_n)
@@ -360,16 +362,32 @@ def test_sauvola_r_default_and_explicit():
     assert seglab.segment(img, "sauvola").meta["r"] == 32767.5
     assert seglab.segment(img.astype(np.float32) / 4000, "sauvola").meta["r"] == 1.0
     t = filters.threshold_sauvola(img, window_size=15, r=500.0)
-    np.testing.assert_array_equal(seglab.segment(img, "sauvola", r=500.0).labels, img <= t)
+    np.testing.assert_array_equal(seglab.segment(img, "sauvola", r=500.0).labels, img > t)
 
 
-def test_document_ink_is_foreground_by_default():
+def test_document_ink_is_foreground_with_auto_polarity():
     page = np.full((40, 60), 220, np.uint8)
     page[18:22, 10:50] = 25  # a dark text line
     page += np.random.default_rng(0).integers(0, 6, page.shape, dtype=np.uint8)
-    seg = seglab.segment(page, "sauvola", window_size=15)
-    assert seg.labels[18:22, 10:50].all()
+    seg = seglab.segment(page, "sauvola", window_size=15, polarity="auto")
+    assert seg.labels[18:22, 10:50].all() and seg.meta["polarity"] == "dark"
     assert seg.labels.sum() == 4 * 40  # the blank paper stays background
+
+
+@pytest.mark.parametrize("name", ["threshold", *GLOBAL_BINARY, "adaptive", "sauvola", "niblack"])
+def test_one_default_polarity_and_auto_takes_the_minority_side(name):
+    """Issue 14 #9: sauvola and niblack defaulted to dark while the rest took bright (EM came out inverted)."""
+    img = _scene(np.uint8, size=48)  # bright objects on a dark ground: the objects are the minority
+    kw = {"value": float(np.median(img))} if name == "threshold" else {}
+    bright = seglab.segment(img, name, **kw)
+    assert seglab.get_method(name).param("polarity").default == "bright"
+    auto = seglab.segment(img, name, polarity="auto", **kw)
+    chosen = auto.meta["polarity"]
+    np.testing.assert_array_equal(auto.labels, seglab.segment(img, name, polarity=chosen, **kw).labels)
+    assert 2 * auto.labels.sum() <= auto.labels.size  # the minority side
+    assert bright.labels.sum() > 0
+    if name in GLOBAL_BINARY:  # one threshold for the image: the inverse image flips the choice
+        assert chosen == "bright" and seglab.segment(255 - img, name, polarity="auto").meta["polarity"] == "dark"
 
 
 @pytest.mark.parametrize("name", ["sauvola", "niblack"])

@@ -13,7 +13,8 @@ from skimage.morphology import h_maxima as sk_h_maxima
 from skimage.segmentation import watershed as sk_watershed
 
 from seglab import InvalidParameterError, segment
-from seglab.classical.watershed import fill_holes_binary, h_maxima, watershed
+from seglab.classical.seeds import h_maxima
+from seglab.classical.watershed import fill_holes_binary, watershed
 
 #: Centres (row, col) of the 24 coins of skimage.data.coins(), placed by hand on the image (independent of any
 #: segmentation). Radii are 18-30 px, so areas lie between about 1000 and 2900 px.
@@ -233,3 +234,19 @@ def test_bad_input_gives_one_clear_error(kwargs, match):
 def test_marker_errors_are_invalid_parameter_errors():
     with pytest.raises(InvalidParameterError):
         watershed(blocks_image(), seeds=[(-1, 3)])
+
+
+def test_clear_border_drops_what_touches_the_frame_like_skimage():
+    """Issue 14 #8: the README's coins gave 26 objects, two of them bright background corners."""
+    from importlib.resources import files
+
+    from skimage.segmentation import clear_border
+
+    from seglab import read_image
+
+    coins = read_image(files("seglab") / "samples" / "coins.png")
+    full = segment(coins, "watershed")
+    cleared = segment(coins, "watershed", clear_border=True)
+    reference = clear_border(full.labels)
+    assert cleared.num_segments == 24 == int(np.count_nonzero(np.unique(reference)))
+    np.testing.assert_array_equal(cleared.labels > 0, reference > 0)

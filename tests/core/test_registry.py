@@ -178,7 +178,7 @@ def test_help_of_segment_lists_every_builtin_method_and_points_to_info():
     import re
 
     doc = seglab.segment.__doc__
-    listed = {name for line in doc.splitlines() if re.match(r"\s+- \w+: ", line)
+    listed = {name for line in doc.splitlines() if re.match(r"\s+- \w+[ :]", line)
               for name in line.split(":", 1)[1].replace(",", " ").split()}
     builtin = {m.name for m in seglab.list_methods() if m.fn.__module__.startswith(("seglab.classical", "seglab.deep"))}
     assert listed == builtin

@@ -139,3 +139,9 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_zarr_store(tmp_path, ima
     with pytest.raises(OutputStoreError, match="not a zarr store"):
         seglab.tiling.run(image, "otsu", tile_size=97, out=folder, overwrite=True)
     assert (folder / "notes.txt").read_text() == "keep me"
+
+
+def test_progress_reports_every_tile_task(image):
+    seen = []
+    seglab.tiling.run(image, "sauvola", tile_size=97, window_size=15, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (6, 6) and [d for d, _ in seen] == list(range(1, 7))  # 3 x 2 tiles

@@ -31,6 +31,9 @@ from ..core.validate import check_param
 from .histograms import (
     POLARITY_RENAMED,
     Polarity,
+    above_in_image,
+    above_in_stats,
+    binary_state,
     apply_binary,
     fallback_threshold,
     histogram,
@@ -55,7 +58,7 @@ def _binary_fit_stats(level: Callable[[NDArray, NDArray], float]) -> Callable[..
         t = stats_fallback(total, value_range, dtype)
         if t is None:
             t = level(*stats_histogram(total, value_range=value_range, dtype=dtype, nbins=nbins))
-        return {"threshold": t, "polarity": polarity}
+        return binary_state(t, polarity, above_in_stats(total, t, value_range=value_range, dtype=dtype, nbins=nbins))
 
     return fit_stats
 
@@ -186,7 +189,7 @@ def _li_fit(
         from skimage.filters import threshold_li
 
         t = float(threshold_li(pixel_values(image, mask), tolerance=tol))
-    return {"threshold": t, "polarity": polarity}
+    return binary_state(t, polarity, above_in_image(image, t, mask))
 
 
 def _li_stats(tile: NDArray, *, value_range: tuple[float, float], mask: NDArray | None = None,
@@ -211,7 +214,8 @@ def _li_fit_stats(
         integer = np.dtype(dtype).kind in "iu"
         step = 1.0 if integer else float(centers[1] - centers[0])
         t = _li_iterate(counts, centers, tol or (0.5 if integer else step / 2), integer)
-    return {"threshold": t, "polarity": polarity}
+    return binary_state(t, polarity, above_in_stats(total, t, value_range=value_range, dtype=dtype,
+                                                    nbins=_LI_FLOAT_BINS))
 
 
 def _li_iterate(counts: NDArray, centers: NDArray, tolerance: float, integer: bool) -> float:
@@ -252,9 +256,10 @@ def li(
     tol : float, optional
         Stop when the threshold moves by less than this (image units). Default:
         0.5 for integer images, half the smallest step between values for float ones.
-    polarity : {"bright", "dark"}, optional
-        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
-        (dark objects, the exact complement).
+    polarity : {"bright", "dark", "auto"}, optional
+        Foreground is ``image > threshold`` (bright objects), ``image <= threshold``
+        (dark objects, the exact complement), or whichever side holds fewer
+        pixels ("auto"; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the computation.
 
@@ -283,7 +288,7 @@ def _triangle_fit(
         from skimage.filters import threshold_triangle
 
         t = float(threshold_triangle(pixel_values(image, mask), nbins=nbins))
-    return {"threshold": t, "polarity": polarity}
+    return binary_state(t, polarity, above_in_image(image, t, mask))
 
 
 def _triangle_level(hist: NDArray, centers: NDArray) -> float:
@@ -327,9 +332,10 @@ def triangle(
         Grayscale image, any real dtype, in its own units; RGB is converted to gray (BT.601 luma).
     nbins : int, optional
         Histogram bins for float images; integer images use one bin per value.
-    polarity : {"bright", "dark"}, optional
-        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
-        (dark objects, the exact complement).
+    polarity : {"bright", "dark", "auto"}, optional
+        Foreground is ``image > threshold`` (bright objects), ``image <= threshold``
+        (dark objects, the exact complement), or whichever side holds fewer
+        pixels ("auto"; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the histogram.
 
@@ -358,7 +364,7 @@ def _yen_fit(
         from skimage.filters import threshold_yen
 
         t = float(threshold_yen(hist=histogram(image, nbins=nbins, mask=mask)))
-    return {"threshold": t, "polarity": polarity}
+    return binary_state(t, polarity, above_in_image(image, t, mask))
 
 
 def _yen_level(counts: NDArray, centers: NDArray) -> float:
@@ -385,9 +391,10 @@ def yen(
         Grayscale image, any real dtype, in its own units; RGB is converted to gray (BT.601 luma).
     nbins : int, optional
         Histogram bins for float images; integer images use one bin per value.
-    polarity : {"bright", "dark"}, optional
-        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
-        (dark objects, the exact complement).
+    polarity : {"bright", "dark", "auto"}, optional
+        Foreground is ``image > threshold`` (bright objects), ``image <= threshold``
+        (dark objects, the exact complement), or whichever side holds fewer
+        pixels ("auto"; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the histogram.
 

@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -25,13 +25,13 @@ from ..core.params import Renamed
 from ..core.types import Segmentation
 
 __all__ = [
-    "Polarity", "POLARITY_RENAMED", "BINARY_CLASSES", "binary_labels", "binary_result", "apply_binary", "pixel_values", "histogram",
+    "Polarity", "POLARITY_RENAMED", "BINARY_CLASSES", "binary_state", "above_in_image", "above_in_stats", "binary_labels", "binary_result", "apply_binary", "pixel_values", "histogram",
     "level_counts", "otsu_level", "otsu_threshold", "no_split", "fallback_threshold", "histogram_stats",
     "stats_histogram", "stats_fallback", "otsu_threshold_stats",
 ]
 
-#: Whether the objects (label 1) are brighter or darker than the background.
-Polarity = Literal["bright", "dark"]
+#: Whether the objects (label 1) are brighter or darker than the background; "auto": the minority side.
+Polarity = Literal["bright", "dark", "auto"]
 
 #: ``dark_foreground`` (a bool) became ``polarity``; accepted with a DeprecationWarning until 0.3.
 POLARITY_RENAMED = Renamed("dark_foreground", "polarity", convert=lambda dark: "dark" if dark else "bright",
@@ -70,7 +70,44 @@ def binary_result(labels: NDArray[np.int32], t: float) -> Segmentation:
 def apply_binary(image: NDArray, state: Mapping[str, Any], **_: Any) -> Segmentation:
     """The ``apply`` of the two-class thresholds: labels from ``state["threshold"]`` and ``state["polarity"]``."""
     t = state["threshold"]
-    return binary_result(binary_labels(image, t, state.get("polarity", "bright")), t)
+    seg = binary_result(binary_labels(image, t, state.get("polarity", "bright")), t)
+    if "chosen_polarity" in state:
+        seg.meta["polarity"] = state["chosen_polarity"]  # type: ignore[index]
+    return seg
+
+
+def binary_state(t: float, polarity: Polarity, above: Callable[[], tuple[int, int]]) -> dict[str, Any]:
+    """The fitted state of a two-class threshold; ``"auto"`` polarity resolved to the minority side.
+
+    `above` returns (pixels above `t`, pixels counted); it is only called for
+    ``"auto"``: when more than half the pixels are above the threshold, the
+    objects are the dark side.
+
+    Examples
+    --------
+    >>> binary_state(5.0, "auto", lambda: (9, 10))
+    {'threshold': 5.0, 'polarity': 'dark', 'chosen_polarity': 'dark'}
+    """
+    if polarity != "auto":
+        return {"threshold": float(t), "polarity": polarity}
+    count, total = above()
+    chosen = "dark" if 2 * count > total else "bright"
+    return {"threshold": float(t), "polarity": chosen, "chosen_polarity": chosen}
+
+
+def above_in_image(image: NDArray, t: float, mask: NDArray | None) -> Callable[[], tuple[int, int]]:
+    """For :func:`binary_state`: the pixels of `image` (inside `mask`) above `t`, and how many were counted."""
+    return lambda: (int(np.count_nonzero(pixel_values(image, mask) > t)), int(pixel_values(image, mask).size))
+
+
+def above_in_stats(total: NDArray[np.int64], t: float, *, value_range: tuple[float, float], dtype: np.dtype,
+                   nbins: int = 256) -> Callable[[], tuple[int, int]]:
+    """For :func:`binary_state`: the pixels above `t` counted from summed :func:`histogram_stats`."""
+    def count() -> tuple[int, int]:
+        counts, centers = stats_histogram(total, value_range=value_range, dtype=dtype, nbins=nbins)
+        return int(counts[centers > t].sum()), int(counts.sum())
+
+    return count
 
 
 def pixel_values(image: NDArray, mask: NDArray | None) -> NDArray:

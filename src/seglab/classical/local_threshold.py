@@ -4,7 +4,8 @@ Each pixel is compared with a threshold computed from its own neighbourhood,
 which copes with uneven illumination (documents, microscopy). The family's
 conventions hold (see :mod:`seglab.classical.threshold`): values in the
 image's own units, foreground where ``image > local threshold``, and
-``polarity="dark"`` for the exact complement. Borders replicate the edge
+``polarity="dark"`` for the exact complement (``"auto"``: the side with fewer
+pixels, e.g. the ink of a document). Borders replicate the edge
 pixel (``adaptive``, as OpenCV) or reflect it (``sauvola``/``niblack``, as
 scikit-image). `mask` only zeroes labels outside it: the local statistics see
 every pixel. All three tile exactly with a halo of half the window.
@@ -64,8 +65,14 @@ def _labels(fg: NDArray[np.bool_], meta: dict[str, Any]) -> Segmentation:
     return Segmentation(labels=fg.view(np.uint8).astype(np.int32), task="semantic", classes=BINARY_CLASSES, meta=meta)
 
 
-def _compare(image: NDArray, thresh: NDArray, polarity: Polarity) -> NDArray[np.bool_]:
-    return np.less_equal(image, thresh) if polarity == "dark" else np.greater(image, thresh)
+def _oriented(bright: NDArray[np.bool_], polarity: Polarity, mask: NDArray[np.bool_] | None,
+              meta: dict[str, Any]) -> NDArray[np.bool_]:
+    """The foreground for `polarity`: the bright side, its exact complement, or ("auto") the side with fewer pixels."""
+    if polarity == "auto":
+        inside = bright if mask is None else bright[mask]
+        polarity = "dark" if 2 * np.count_nonzero(inside) > inside.size else "bright"
+        meta["polarity"] = polarity
+    return ~bright if polarity == "dark" else bright
 
 
 @register(
@@ -96,9 +103,10 @@ def adaptive(
         Odd window side in pixels, at least 3.
     offset : float, optional
         OpenCV's ``C``, in image units: subtracted from the local mean.
-    polarity : {"bright", "dark"}, optional
-        Foreground where ``pixel > local mean - offset`` (bright objects), or the
-        exact complement (dark objects).
+    polarity : {"bright", "dark", "auto"}, optional
+        Foreground where ``pixel > local mean - offset`` (bright objects), the
+        exact complement (dark objects), or whichever side holds fewer pixels
+        ("auto", e.g. ink on a page; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0.
 
@@ -131,11 +139,7 @@ def adaptive(
     if image.dtype == np.uint8:
         applied = float(math.ceil(min(max(offset, -256.0), 256.0)))  # beyond +-255 nothing changes
         out = cv2.adaptiveThreshold(image, 1, cv_method, cv2.THRESH_BINARY, window_size, applied)
-        if polarity == "dark":
-            np.subtract(1, out, out=out)
-        return Segmentation(
-            labels=out.astype(np.int32), task="semantic", classes=BINARY_CLASSES, meta=dict(meta, offset=applied)
-        )
+        return _labels(_oriented(out.view(bool), polarity, mask, meta), dict(meta, offset=applied))
     # float32 for float32 and <= 16-bit integers (exact), float64 for float64 and wider integers
     ftype = np.float32 if image.dtype == np.float32 or image.dtype.itemsize <= 2 else np.float64
     data = np.ascontiguousarray(image, dtype=ftype)
@@ -145,7 +149,7 @@ def adaptive(
     else:
         local = cv2.boxFilter(data, -1, (window_size, window_size), normalize=True, borderType=border)
     local -= offset
-    return _labels(_compare(data, local, polarity), dict(meta, offset=float(offset)))
+    return _labels(_oriented(data > local, polarity, mask, meta), dict(meta, offset=float(offset)))
 
 
 @register(
@@ -159,7 +163,7 @@ def sauvola(
     window_size: Annotated[int, Interval(3, None)] = 15,
     k: Annotated[float, Interval(0, None)] = 0.2,
     r: Annotated[float, Interval(0, None, lo_open=True)] | None = None,
-    polarity: Polarity = "dark",
+    polarity: Polarity = "bright",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Sauvola's document binarisation: ``T = m * (1 + k * (s / r - 1))`` per window.
@@ -175,8 +179,10 @@ def sauvola(
     r : float, optional
         Dynamic range of the standard deviation, in image units. Default: half
         the dtype's range, as scikit-image (127.5 for uint8, 32767.5 for uint16, 1.0 for float).
-    polarity : {"dark", "bright"}, optional
-        ``"dark"`` (default): foreground is dark ink, ``image <= T``. ``"bright"``: ``image > T``.
+    polarity : {"bright", "dark", "auto"}, optional
+        ``"bright"``: foreground is ``image > T``; ``"dark"``: dark ink, ``image <= T``
+        (the exact complement); ``"auto"``: whichever side holds fewer pixels (ink on
+        paper; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 (the windows still see them).
 
@@ -190,7 +196,7 @@ def sauvola(
     --------
     >>> import numpy as np
     >>> page = np.full((9, 9), 200, np.uint8); page[4, 2:7] = 30   # a dark stroke
-    >>> sauvola(page, window_size=5).labels[4].tolist()
+    >>> sauvola(page, window_size=5, polarity="dark").labels[4].tolist()
     [0, 0, 1, 1, 1, 1, 1, 0, 0]
     """
     from skimage.filters import threshold_sauvola
@@ -200,7 +206,8 @@ def sauvola(
         lo, hi = dtype_limits(image, clip_negative=False)
         r = 0.5 * (hi - lo)
     thresh = threshold_sauvola(image, window_size=window_size, k=k, r=r)
-    return _labels(_compare(image, thresh, polarity), {"r": float(r)})
+    meta: dict[str, Any] = {"r": float(r)}
+    return _labels(_oriented(image > thresh, polarity, mask, meta), meta)
 
 
 @register(
@@ -213,7 +220,7 @@ def niblack(
     *,
     window_size: Annotated[int, Interval(3, None)] = 15,
     k: float = 0.2,
-    polarity: Polarity = "dark",
+    polarity: Polarity = "bright",
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Niblack's local threshold: ``T = m - k * s`` (local mean and standard deviation).
@@ -226,8 +233,10 @@ def niblack(
         Odd window side in pixels, at least 3.
     k : float, optional
         Weight of the local standard deviation (scikit-image's sign convention).
-    polarity : {"dark", "bright"}, optional
-        ``"dark"`` (default): foreground is dark ink, ``image <= T``. ``"bright"``: ``image > T``.
+    polarity : {"bright", "dark", "auto"}, optional
+        ``"bright"``: foreground is ``image > T``; ``"dark"``: dark ink, ``image <= T``
+        (the exact complement); ``"auto"``: whichever side holds fewer pixels (ink on
+        paper; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 (the windows still see them).
 
@@ -247,10 +256,11 @@ def niblack(
     --------
     >>> import numpy as np
     >>> page = np.full((9, 9), 200, np.uint8); page[4, 2:7] = 30   # a dark stroke
-    >>> niblack(page, window_size=5).labels[4].tolist()
+    >>> niblack(page, window_size=5, polarity="auto").labels[4].tolist()
     [0, 0, 1, 1, 1, 1, 1, 0, 0]
     """
     from skimage.filters import threshold_niblack
 
     thresh = threshold_niblack(image, window_size=window_size, k=k)
-    return _labels(_compare(image, thresh, polarity), {})
+    meta: dict[str, Any] = {}
+    return _labels(_oriented(image > thresh, polarity, mask, meta), meta)

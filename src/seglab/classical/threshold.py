@@ -10,8 +10,9 @@ Conventions shared by the thresholding family (this module,
 - A pixel is foreground (label 1) when ``image > threshold``. With
   ``polarity="dark"`` the labels are exactly the complement: foreground
   where ``image <= threshold`` (dark objects on a bright ground, e.g. ink).
-  The default is ``"bright"`` except for the document binarisers
-  (``sauvola``, ``niblack``), where ink is dark.
+  The default is ``"bright"`` for every method; ``polarity="auto"`` takes
+  the side with fewer pixels as the objects (dark ink on a page, bright
+  nuclei on a dark slide) and records the choice in ``meta["polarity"]``.
 - When no threshold splits the pixels in two (a constant image), the
   threshold is the image's maximum, so every pixel is background.
 - Colour input is converted to gray by the registry with BT.601 luma
@@ -45,7 +46,10 @@ from .histograms import (
     POLARITY_RENAMED,
     Polarity,
     apply_binary,
+    above_in_image,
+    above_in_stats,
     binary_result,
+    binary_state,
     histogram_stats,
     otsu_threshold,
     otsu_threshold_stats,
@@ -54,8 +58,9 @@ from .histograms import (
 __all__ = ["threshold", "otsu"]
 
 
-def _threshold_fit(image: NDArray, *, value: float, polarity: Polarity = "bright", **_: Any) -> dict[str, Any]:
-    return {"threshold": float(value), "polarity": polarity}
+def _threshold_fit(image: NDArray, *, value: float, polarity: Polarity = "bright", mask: NDArray | None = None,
+                   **_: Any) -> dict[str, Any]:
+    return binary_state(value, polarity, above_in_image(image, value, mask))
 
 
 @register(
@@ -73,9 +78,10 @@ def threshold(
         Grayscale image, any real dtype; RGB is converted to gray (BT.601 luma).
     value : float
         Threshold in the image's units (e.g. 0-255 for uint8, 0-65535 for uint16).
-    polarity : {"bright", "dark"}, optional
-        Foreground is ``image > value`` (bright objects) or ``image <= value``
-        (dark objects, the exact complement).
+    polarity : {"bright", "dark", "auto"}, optional
+        Foreground is ``image > value`` (bright objects), ``image <= value``
+        (dark objects, the exact complement), or whichever side holds fewer
+        pixels ("auto"; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0.
 
@@ -90,19 +96,20 @@ def threshold(
     >>> threshold(np.array([[1, 5], [9, 3]]), value=4).labels.tolist()
     [[0, 1], [1, 0]]
     """
-    return apply_binary(image, _threshold_fit(image, value=value, polarity=polarity))
+    return apply_binary(image, _threshold_fit(image, value=value, polarity=polarity, mask=mask))
 
 
 def _otsu_fit(
     image: NDArray, *, nbins: int = 256, polarity: Polarity = "bright", mask: NDArray | None = None, **_: Any
 ) -> dict[str, Any]:
-    return {"threshold": otsu_threshold(image, nbins=nbins, mask=mask), "polarity": polarity}
+    t = otsu_threshold(image, nbins=nbins, mask=mask)
+    return binary_state(t, polarity, above_in_image(image, t, mask))
 
 
 def _otsu_fit_stats(total: NDArray, *, value_range: tuple[float, float], dtype: np.dtype, nbins: int = 256,
                     polarity: Polarity = "bright", **_: Any) -> dict[str, Any]:
-    threshold = otsu_threshold_stats(total, value_range=value_range, dtype=dtype, nbins=nbins)
-    return {"threshold": threshold, "polarity": polarity}
+    t = otsu_threshold_stats(total, value_range=value_range, dtype=dtype, nbins=nbins)
+    return binary_state(t, polarity, above_in_stats(total, t, value_range=value_range, dtype=dtype, nbins=nbins))
 
 
 @register(
@@ -126,9 +133,10 @@ def otsu(
         RGB is converted to gray (BT.601 luma).
     nbins : int, optional
         Histogram bins for float images; integer images use one bin per value.
-    polarity : {"bright", "dark"}, optional
-        Foreground is ``image > threshold`` (bright objects) or ``image <= threshold``
-        (dark objects, the exact complement).
+    polarity : {"bright", "dark", "auto"}, optional
+        Foreground is ``image > threshold`` (bright objects), ``image <= threshold``
+        (dark objects, the exact complement), or whichever side holds fewer
+        pixels ("auto"; ``meta["polarity"]`` records the choice).
     mask : (H, W) ndarray of bool, optional
         Pixels outside `mask` get label 0 and do not enter the histogram.
 
@@ -146,7 +154,7 @@ def otsu(
     >>> int(otsu(img).labels.sum())
     16
     """
-    if image.dtype == np.uint8 and mask is None:  # one OpenCV call gives the level and the labels
+    if image.dtype == np.uint8 and mask is None and polarity != "auto":  # one OpenCV call: level and labels
         import cv2
 
         dark = polarity == "dark"

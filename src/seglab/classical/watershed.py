@@ -257,6 +257,7 @@ def watershed(
     watershed_line: bool = False,
     connectivity: Literal[4, 8] = 4,
     min_size: Annotated[int, Interval(0, None)] = 0,
+    clear_border: bool = False,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Marker-controlled watershed: user markers, or automatic ones from the distance transform.
@@ -316,6 +317,9 @@ def watershed(
         Pixel adjacency of the flooding.
     min_size : int
         Regions smaller than this many pixels are set to 0 before renumbering.
+    clear_border : bool
+        Drop the regions that touch the image border (objects cut by the frame,
+        or background caught by uneven lighting), as ``skimage.segmentation.clear_border``.
     mask : (H, W) ndarray of bool, optional
         Only pixels inside `mask` are thresholded and flooded.
 
@@ -411,6 +415,9 @@ def watershed(
                 np.maximum(np.subtract(labels, shift, out=labels), 0, out=labels)
             engine = "skimage"
     meta["engine"] = engine
-    if min_size > 1:  # otherwise every marker keeps its own pixels: ids are already 1..N
-        labels = relabel_sequential(remove_small(labels, min_size))
+    if clear_border:
+        edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+        labels[np.isin(labels, edge[edge > 0])] = 0
+    if min_size > 1 or clear_border:  # otherwise every marker keeps its own pixels: ids are already 1..N
+        labels = relabel_sequential(remove_small(labels, min_size) if min_size > 1 else labels)
     return instance_segmentation(labels, class_name="object", meta=meta)

@@ -67,6 +67,7 @@ VOCABULARY: dict[str, Term] = {
     "compactness": Term("weight of compactness in a watershed", _NUM),
     "watershed_line": Term("keep a one-pixel line between touching regions", ("bool",)),
     "fill_holes": Term("fill holes of the foreground", ("bool",)),
+    "clear_border": Term("drop the regions that touch the image border", ("bool",)),
     "relief": Term("what a watershed floods", ("choice",)),
     # distances and convergence
     "tolerance": Term("largest accepted distance to a reference, in image (or colour-space) units", _NUM),
