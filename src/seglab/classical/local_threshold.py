@@ -256,7 +256,7 @@ def niblack(
     --------
     >>> import numpy as np
     >>> page = np.full((9, 9), 200, np.uint8); page[4, 2:7] = 30   # a dark stroke
-    >>> niblack(page, window_size=5, polarity="auto").labels[4].tolist()
+    >>> niblack(page, window_size=5, polarity="dark").labels[4].tolist()
     [0, 0, 1, 1, 1, 1, 1, 0, 0]
     """
     from skimage.filters import threshold_niblack
