@@ -18,7 +18,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Segment", "Segmentation", "Task", "TASKS", "EVALUATION_TASKS", "instance_segmentation"]
+__all__ = ["Segment", "Segmentation", "Task", "TASKS", "EVALUATION_TASKS", "instance_segmentation", "present_ids"]
 
 Task = Literal["semantic", "instance", "panoptic"]
 #: What a result's labels mean (``Segmentation.task``).
@@ -101,9 +101,8 @@ class Segmentation:
 
     @property
     def num_segments(self) -> int:
-        """Number of distinct labels other than background (0) and void (-1)."""
-        ids = np.unique(self.labels)
-        return int(np.count_nonzero(ids > 0))
+        """Number of distinct labels other than background (0) and void (-1), counted without a copy of the labels."""
+        return int(present_ids(self.labels).size)
 
     def to_json(self) -> dict[str, Any]:
         """Return everything except the arrays as a JSON-able dict."""
@@ -117,6 +116,27 @@ class Segmentation:
             "shape": list(self.labels.shape),
             "num_segments": self.num_segments,
         }
+
+
+def present_ids(labels: NDArray[np.int32]) -> NDArray[np.intp]:
+    """The positive ids that occur in `labels`, sorted; counted in blocks of rows (little extra memory).
+
+    Examples
+    --------
+    >>> present_ids(np.array([[0, 5, -1], [2, 5, 0]], np.int32)).tolist()
+    [2, 5]
+    """
+    top = int(labels.max(initial=0))
+    if top <= 0:
+        return np.zeros(0, np.intp)
+    if top > 8 * labels.size:  # sparse huge ids: sorting the positive values is cheaper than a count table
+        return np.unique(labels[labels > 0]).astype(np.intp)
+    seen = np.zeros(top + 1, bool)
+    rows = max(1, (1 << 20) // max(1, labels.shape[-1]))
+    for start in range(0, labels.shape[0], rows):
+        block = labels[start : start + rows]
+        seen[block[block > 0]] = True
+    return np.flatnonzero(seen)
 
 
 def instance_segmentation(
@@ -157,9 +177,7 @@ def instance_segmentation(
     [1, 2]
     """
     if num_segments is None:
-        flat = labels.ravel()
-        counts = np.bincount(flat if flat.size and flat.min() >= 0 else flat[flat > 0], minlength=1)
-        ids = np.flatnonzero(counts[1:]) + 1
+        ids = present_ids(labels)
     else:
         ids = np.arange(1, num_segments + 1)
     return Segmentation(
