@@ -114,7 +114,8 @@ def main_(argv: list[str] | None = None) -> int:
     parser.add_argument("--bsds-limit", type=int, default=25)
     parser.add_argument("--methods", help="comma-separated: run only these methods (e.g. one added later)")
     ns = parser.parse_args(argv)
-    registered = [m.name for m in list_methods(available_only=True)]
+    # the classical methods; the networks have their own quality runs (benchmarks/deep/)
+    registered = [m.name for m in list_methods(available_only=True) if m.family != "deep"]
     ran = 0
     for key in ns.only.split(","):
         folder, common, methods = SUITES[key]
