@@ -87,10 +87,9 @@ def test_connected_components_equal_untiled_id_for_id(size):
 
 def test_connected_components_agree_with_scipy_and_dask_image():
     """Independent references: scipy.ndimage.label on the whole mask, and dask-image's chunked label."""
+    import dask.array as da
     from dask_image.ndmeasure import label as dask_label
     from scipy import ndimage as ndi
-
-    import dask.array as da
 
     rng = np.random.default_rng(3)
     binary = (rng.random((260, 251)) < 0.45).astype(np.uint8)  # percolating blobs across every seam

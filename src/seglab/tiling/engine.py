@@ -357,7 +357,7 @@ class _Progress:
         self.callback.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.callback.__exit__(*exc)
 
 
