@@ -113,10 +113,15 @@ def to_semantic(seg: Segmentation) -> Segmentation:
 def _components(labels: NDArray[np.int32], classes: set[int],
                 connectivity: int) -> tuple[NDArray[np.int32], dict[int, Segment]]:
     """Connected components (ids 1..N) of the pixels whose class is in `classes`, with each one's class."""
-    if classes != set(range(1, max(classes, default=0) + 1)) or int(labels.max(initial=0)) > max(classes, default=0):
+    top = max(classes, default=0)
+    every = classes == set(range(1, top + 1))
+    if every:  # the usual case: labelled as they are, unless a component turns out to hold another class
+        ids, cls = connected_components(labels, connectivity=connectivity)
+    if not every or cls[1:].max(initial=0) > top:
         labels = np.where(np.isin(labels, sorted(classes)) | (labels < 0), labels, 0)  # other classes: background
-    ids, cls = connected_components(labels, connectivity=connectivity)
-    return ids, {k: Segment(class_id=int(cls[k])) for k in range(1, cls.size)}
+        ids, cls = connected_components(labels, connectivity=connectivity)
+    shared = {c: Segment(class_id=c) for c in set(cls[1:].tolist())}  # frozen: one per class serves every id
+    return ids, {k: shared[c] for k, c in enumerate(cls.tolist()) if k}
 
 
 def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,

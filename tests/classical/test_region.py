@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 
 import cv2
@@ -47,12 +48,17 @@ SRG_N4 = ((-1, 0), (0, -1), (0, 1), (1, 0))
 SRG_N8 = SRG_N4 + ((-1, -1), (-1, 1), (1, -1), (1, 1))
 
 
+#: The queue orders distances in steps of tolerance / STEPS (the module's documented resolution).
+STEPS = 4096
+
+
 def srg_reference(img, seed_labels, tol, connectivity, running=True, mask=None):
     """Adams-Bischof seeded region growing with a tolerance, written with heapq (the documented rule).
 
     When a pixel joins region k (seeds first, in raster order), each free neighbour within `tol` of k's
-    reference enters the heap keyed by (squared distance, entry number); the smallest entry's pixel joins its
-    region unless already taken. The reference is the running mean (or the seed mean when not `running`).
+    reference enters the heap keyed by (distance step, entry number), the step being
+    ``min(floor(distance * STEPS / tol), STEPS - 1)``; the smallest entry's pixel joins its region unless
+    already taken. The reference is the running mean (or the seed mean when not `running`).
     """
     h, w = img.shape[:2]
     feat = img.reshape(h, w, -1).astype(np.float64)
@@ -76,7 +82,8 @@ def srg_reference(img, seed_labels, tol, connectivity, running=True, mask=None):
                 for ch in range(feat.shape[2]):
                     d2 += (float(feat[rr, cc, ch]) - means[k][ch]) ** 2
                 if d2 <= float(tol) ** 2:
-                    heapq.heappush(heap, (d2, entered, rr, cc, k))
+                    step = min(int(math.sqrt(d2) * (STEPS / tol)), STEPS - 1) if tol > 0 else 0
+                    heapq.heappush(heap, (step, entered, rr, cc, k))
                     entered += 1
 
     for r in range(h):
@@ -220,6 +227,17 @@ def test_many_seeds_with_mask_match_srg_reference(kind, criterion, connectivity)
     ref = srg_reference(img, seeds, tol, connectivity, running=criterion == "running_mean", mask=mask)
     np.testing.assert_array_equal(seg.labels, ref)
     assert seg.meta["n_iter"] == int((ref > 0).sum()) - len(pts) and seg.meta["converged"]
+
+
+def test_queue_orders_distances_in_steps_of_tolerance_over_4096():
+    """Entries whose distances share a step are taken in entry order (left before right); lower steps first."""
+    from seglab.classical import region_growing as module
+
+    assert module._BUCKETS == STEPS
+    same_step = np.array([[0.0011, 0.0, 0.0010]])  # steps 4 and 4 of 1/4096
+    assert region_growing(same_step, seeds=[(0, 1)], tolerance=1.0, max_iter=1).labels.tolist() == [[1, 1, 0]]
+    lower_right = np.array([[0.0021, 0.0, 0.0010]])  # steps 8 and 4
+    assert region_growing(lower_right, seeds=[(0, 1)], tolerance=1.0, max_iter=1).labels.tolist() == [[0, 1, 1]]
 
 
 def test_max_iter_stops_after_that_many_pixels():

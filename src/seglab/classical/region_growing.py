@@ -6,8 +6,9 @@ region ``r`` is ``d = |I(p) - ref_r|`` (Euclidean norm over the channels of a
 colour image). Whenever a pixel joins region ``r`` (the seed pixels at the
 start, in raster order), each of its unassigned 4- or 8-neighbours ``q`` with
 ``d(q, r) <= tolerance`` enters a priority queue keyed by that distance,
-measured at that moment. The queue hands out the entry of smallest distance
-(ties: the earliest entered); its pixel joins that entry's region unless it
+measured at that moment. The queue hands out the entry of smallest distance,
+ordered in steps of ``tolerance / 4096`` (entries within one step, and
+ties: the earliest entered first); its pixel joins that entry's region unless it
 already belongs to one, and its own neighbours enter the queue in turn.
 Growth stops when the queue is empty. So a pixel goes to whichever region
 reaches it through the closest-matching pixels, and a pixel that was too far
@@ -20,11 +21,13 @@ The reference ``ref_r`` is
   seed point this is the flood fill of ``cv2.floodFill(FLOODFILL_FIXED_RANGE)``
   and ``skimage.segmentation.flood``).
 
-The queue is a binary heap in compiled code (:mod:`seglab.core.jit`): the
-work is O(n log n) in the number n of pixels the regions reach, whatever the
-image size. (Before version 0.2, growth went in synchronous steps, every
-candidate of a step measured against the means at the start of the step;
-the regions differ slightly where the means drift.)
+The queue is a bucket queue in compiled code (:mod:`seglab.core.jit`), one
+first-in first-out bucket per distance step: the work is O(n) in the number
+n of pixels the regions reach, whatever the image size. (Before version 0.2,
+growth went in synchronous steps, every candidate of a step measured against
+the means at the start of the step; then, until the bucket queue, in a binary
+heap of exact distances, O(n log n), whose order differs from the stepped one
+only between entries less than a step apart.)
 
 Examples
 --------
@@ -145,88 +148,110 @@ def _grow_fixed_single(feat: NDArray, seed_mask: NDArray[np.bool_], tolerance: f
     return keep[comp]
 
 
-def _grow(feat: NDArray, seed_labels: NDArray[np.int32], n_regions: int, tolerance: float, connectivity: int,
-          running: bool, mask: NDArray | None, max_iter: int) -> tuple[NDArray[np.int32], int, bool]:
-    """Priority-queue region growing (see the module docstring); returns labels, pixels added, converged."""
+def _grow(feat: NDArray, labels: NDArray[np.int32], starts: NDArray[np.intp], n_regions: int, tolerance: float,
+          connectivity: int, running: bool, mask: NDArray | None, max_iter: int) -> tuple[int, bool]:
+    """Priority-queue region growing (see the module docstring) of `labels` in place; pixels added, converged.
+
+    `labels` holds the seed regions (1..`n_regions`) and 0 elsewhere; `starts` are the flat indices of the
+    seed pixels in raster order.
+    """
     h, w, nch = feat.shape
-    labels = np.ascontiguousarray(seed_labels, dtype=np.int32).copy()
     if mask is not None:
         labels[(~mask) & (labels == 0)] = -1  # a barrier
     values = np.ascontiguousarray(feat).reshape(h * w, nch)
-    added, converged = _srg(values, labels.reshape(-1), h, w, n_regions, float(tolerance) ** 2,
-                            connectivity == 8, running, max_iter)
+    first_step = np.zeros(h * w, np.int32)  # calloc: only the pages the regions reach are ever touched
+    added, converged = _srg(values, labels.reshape(-1), starts, first_step, h, w, n_regions, float(tolerance),
+                            connectivity == 8, running, max_iter, _BUCKETS)
     if mask is not None:
         labels[labels < 0] = 0
-    return labels, int(added), bool(converged)
+    return int(added), bool(converged)
+
+
+#: Steps of the queue's priority: distances are ordered to ``tolerance / _BUCKETS``.
+_BUCKETS = 4096
 
 
 @jit
-def _srg(values, labels, h, w, n_regions, tol2, eight, running, max_iter):  # pragma: no cover - compiled
-    """Seeded region growing with a binary heap of (squared distance, entry number, pixel, region), in place.
+def _srg(values, labels, starts, first_step, h, w, n_regions, tol, eight, running, max_iter,
+         nbuckets):  # pragma: no cover
+    """Seeded region growing with a bucket queue of (distance step, entry number, pixel, region), in place.
 
     `labels` (flat) holds the seeds (1..n_regions), 0 where free and -1 on
-    barriers; each region's reference is the mean of its seed pixels, then,
-    when `running`, of all its pixels. Returns (pixels added, queue emptied).
+    barriers; `starts` lists the seed pixels in raster order. Each region's
+    reference is the mean of its seed pixels, then, when `running`, of all
+    its pixels. Returns (pixels added, queue emptied).
+
+    An entry's priority is its distance step ``floor(distance * nbuckets /
+    tol)`` (capped at ``nbuckets - 1``); each step is a first-in first-out
+    bucket (a linked list through one pool of entries, whose freed entries
+    are reused), and the lowest non-empty bucket is found through a bitmap,
+    so entering and taking an entry are O(1).
     """
     nch = values.shape[1]
     sums = np.zeros((n_regions + 1, nch))
     counts = np.zeros(n_regions + 1)
-    for p in range(h * w):
+    for p in starts:
         k = labels[p]
-        if k > 0:
-            counts[k] += 1.0
-            for ch in range(nch):
-                sums[k, ch] += values[p, ch]
+        counts[k] += 1.0
+        for ch in range(nch):
+            sums[k, ch] += values[p, ch]
     means = np.zeros((n_regions + 1, nch))
     for k in range(1, n_regions + 1):
         for ch in range(nch):
             means[k, ch] = sums[k, ch] / max(counts[k], 1.0)
-    # An entry can only matter if its key is below every earlier entry of its pixel (the smaller pops first
-    # and takes the pixel), so others are not entered: best[p] is the smallest key entered for p so far.
-    entered_at = np.zeros(h * w, np.bool_)
-    best = np.empty(h * w)
-    cap = 1024
-    keys = np.empty(cap)
-    order = np.empty(cap, np.int64)
-    pixels = np.empty(cap, np.int64)
-    owners = np.empty(cap, np.int32)
-    size = 0
-    entered = 0
-    dr = np.array([-1, 0, 0, 1, -1, -1, 1, 1])
-    dc = np.array([0, -1, 1, 0, -1, 1, -1, 1])
+    tol2 = tol * tol
+    scale = nbuckets / tol if tol > 0 else 0.0
+    # An entry can only matter if it is taken before every earlier entry of its pixel (which would take the
+    # pixel first), i.e. if its step is lower: others are not entered. first_step[p] - 1 is p's lowest step
+    # (0: none yet; zeros on entry).
+    head = np.full(nbuckets, -1, np.int64)
+    tail = np.full(nbuckets, -1, np.int64)
+    bits = np.zeros((nbuckets + 63) // 64, np.uint64)
+    pool = 1024
+    nxt = np.empty(pool, np.int64)
+    pixels = np.empty(pool, np.int64)
+    owners = np.empty(pool, np.int32)
+    used = 0  # entries of the pool ever used
+    free = -1  # a chain of taken entries, reused first
+    lowest = nbuckets  # no non-empty bucket lies below this one
+    queued = 0
     n_nb = 8 if eight else 4
     added = 0
-    p = 0
+    s = 0
     seeding = True
     while True:
         if seeding:  # the seed pixels, in raster order, put their neighbours in the queue
-            while p < h * w and labels[p] <= 0:
-                p += 1
-            if p == h * w:
+            if s == starts.size:
                 seeding = False
                 continue
-            q, k = p, labels[p]
-            p += 1
+            q = starts[s]
+            k = labels[q]
+            s += 1
         else:
-            if size == 0 or added >= max_iter:
+            if queued == 0 or added >= max_iter:
                 break
-            q, k = pixels[0], owners[0]
-            size -= 1  # pop the heap's root: sift the last entry down from the top
-            key, num, pix, own = keys[size], order[size], pixels[size], owners[size]
-            i = 0
-            while True:
-                child = 2 * i + 1
-                if child >= size:
-                    break
-                if child + 1 < size and (keys[child + 1] < keys[child]
-                                         or (keys[child + 1] == keys[child] and order[child + 1] < order[child])):
-                    child += 1
-                if keys[child] < key or (keys[child] == key and order[child] < num):
-                    keys[i], order[i], pixels[i], owners[i] = keys[child], order[child], pixels[child], owners[child]
-                    i = child
-                else:
-                    break
-            keys[i], order[i], pixels[i], owners[i] = key, num, pix, own
+            b = lowest
+            if head[b] < 0:  # the lowest non-empty bucket, from the bitmap
+                word = b >> 6
+                left = bits[word] & (~np.uint64(0) << np.uint64(b & 63))
+                while left == 0:
+                    word += 1
+                    left = bits[word]
+                b = word * 64
+                for half in (32, 16, 8, 4, 2, 1):  # the position of the lowest set bit
+                    if left & ((np.uint64(1) << np.uint64(half)) - np.uint64(1)) == 0:
+                        left >>= np.uint64(half)
+                        b += half
+                lowest = b
+            e = head[b]
+            head[b] = nxt[e]
+            if head[b] < 0:
+                tail[b] = -1
+                bits[b >> 6] &= ~(np.uint64(1) << np.uint64(b & 63))
+            q, k = pixels[e], owners[e]
+            nxt[e] = free
+            free = e
+            queued -= 1
             if labels[q] != 0:
                 continue
             labels[q] = k
@@ -236,39 +261,83 @@ def _srg(values, labels, h, w, n_regions, tol2, eight, running, max_iter):  # pr
                 for ch in range(nch):
                     sums[k, ch] += values[q, ch]
                     means[k, ch] = sums[k, ch] / counts[k]
-        r, c = q // w, q % w
-        for j in range(n_nb):
-            rr, cc = r + dr[j], c + dc[j]
-            if rr < 0 or rr >= h or cc < 0 or cc >= w:
-                continue
-            nb = rr * w + cc
+        r = q // w
+        c = q - r * w
+        for j in range(n_nb):  # up, left, right, down, then the diagonals
+            if j == 0:
+                if r == 0:
+                    continue
+                nb = q - w
+            elif j == 1:
+                if c == 0:
+                    continue
+                nb = q - 1
+            elif j == 2:
+                if c == w - 1:
+                    continue
+                nb = q + 1
+            elif j == 3:
+                if r == h - 1:
+                    continue
+                nb = q + w
+            elif j == 4:
+                if r == 0 or c == 0:
+                    continue
+                nb = q - w - 1
+            elif j == 5:
+                if r == 0 or c == w - 1:
+                    continue
+                nb = q - w + 1
+            elif j == 6:
+                if r == h - 1 or c == 0:
+                    continue
+                nb = q + w - 1
+            else:
+                if r == h - 1 or c == w - 1:
+                    continue
+                nb = q + w + 1
             if labels[nb] != 0:
                 continue
-            d2 = 0.0
-            for ch in range(nch):
-                diff = values[nb, ch] - means[k, ch]
-                d2 += diff * diff
-            if d2 > tol2 or (entered_at[nb] and d2 >= best[nb]):
+            if nch == 1:  # sqrt(x * x) == |x| in IEEE arithmetic: the distance without a square root
+                diff = values[nb, 0] - means[k, 0]
+                d2 = diff * diff
+                dist = abs(diff)
+            else:
+                d2 = 0.0
+                for ch in range(nch):
+                    diff = values[nb, ch] - means[k, ch]
+                    d2 += diff * diff
+                dist = np.sqrt(d2)
+            if d2 > tol2:
                 continue
-            entered_at[nb] = True
-            best[nb] = d2
-            if size == cap:
-                cap *= 2
-                keys2, order2, pixels2, owners2 = np.empty(cap), np.empty(cap, np.int64), np.empty(cap, np.int64), \
-                    np.empty(cap, np.int32)
-                keys2[:size], order2[:size], pixels2[:size], owners2[:size] = keys, order, pixels, owners
-                keys, order, pixels, owners = keys2, order2, pixels2, owners2
-            i = size  # push: sift up from the end
-            size += 1
-            while i > 0:
-                parent = (i - 1) // 2
-                if keys[parent] < d2 or (keys[parent] == d2 and order[parent] < entered):
-                    break
-                keys[i], order[i], pixels[i], owners[i] = keys[parent], order[parent], pixels[parent], owners[parent]
-                i = parent
-            keys[i], order[i], pixels[i], owners[i] = d2, entered, nb, k
-            entered += 1
-    return added, size == 0 and not seeding
+            b = min(int(dist * scale), nbuckets - 1)
+            if first_step[nb] != 0 and b + 1 >= first_step[nb]:
+                continue
+            first_step[nb] = b + 1
+            if free >= 0:
+                e = free
+                free = nxt[e]
+            else:
+                if used == pool:
+                    pool *= 2
+                    nxt2, pixels2, owners2 = np.empty(pool, np.int64), np.empty(pool, np.int64), np.empty(pool, np.int32)
+                    nxt2[:used], pixels2[:used], owners2[:used] = nxt[:used], pixels[:used], owners[:used]
+                    nxt, pixels, owners = nxt2, pixels2, owners2
+                e = used
+                used += 1
+            nxt[e] = -1
+            pixels[e] = nb
+            owners[e] = k
+            if tail[b] < 0:
+                head[b] = e
+                bits[b >> 6] |= np.uint64(1) << np.uint64(b & 63)
+            else:
+                nxt[tail[b]] = e
+            tail[b] = e
+            queued += 1
+            if b < lowest:
+                lowest = b
+    return added, queued == 0 and not seeding
 
 
 @register(
@@ -388,14 +457,18 @@ def region_growing(
         return instance_segmentation(labels, meta=dict(meta, n_iter=None, converged=True), num_segments=1)
 
     if pts is not None:
-        seed_labels = np.zeros((h, w), np.int32)
-        seed_labels[pts[::-1, 0], pts[::-1, 1]] = np.arange(len(pts), 0, -1, dtype=np.int32)  # first seed wins
-    labels, added, converged = _grow(feat, seed_labels, n_regions, float(tolerance), connectivity,
-                                     criterion == "running_mean", mask, max_iter or h * w)
+        labels = np.zeros((h, w), np.int32)
+        labels[pts[::-1, 0], pts[::-1, 1]] = np.arange(len(pts), 0, -1, dtype=np.int32)  # first seed wins
+        starts = np.unique(pts[:, 0] * w + pts[:, 1])
+    else:
+        labels = np.ascontiguousarray(seed_labels, dtype=np.int32)  # a fresh array of ours: grown in place
+        starts = np.flatnonzero(labels > 0)
+    added, converged = _grow(feat, labels, starts, n_regions, float(tolerance), connectivity,
+                             criterion == "running_mean", mask, max_iter or h * w)
     present = np.ones(n_regions + 1, bool)
     if pts is not None:  # a seed keeps its pixel, so only duplicate points leave an id out
         present[1:] = False
-        present[seed_labels[pts[:, 0], pts[:, 1]]] = True
+        present[labels[pts[:, 0], pts[:, 1]]] = True
     if not present.all():  # duplicate seed points: renumber 1..N
         lut = np.zeros(n_regions + 1, np.int32)
         lut[present] = np.arange(int(present.sum()), dtype=np.int32)

@@ -48,6 +48,7 @@ from .histograms import (
     apply_binary,
     above_in_image,
     above_in_stats,
+    binary_labels,
     binary_result,
     binary_state,
     histogram_stats,
@@ -96,6 +97,8 @@ def threshold(
     >>> threshold(np.array([[1, 5], [9, 3]]), value=4).labels.tolist()
     [[0, 1], [1, 0]]
     """
+    if polarity != "auto":  # nothing to fit
+        return binary_result(binary_labels(image, value, polarity), value)
     return apply_binary(image, _threshold_fit(image, value=value, polarity=polarity, mask=mask))
 
 

@@ -28,7 +28,6 @@ seglab.core.errors.InvalidParameterError: adaptive: window_size: must be odd so 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import inspect
@@ -256,6 +255,9 @@ class MethodSpec:
         }
 
 
+_PLAIN = frozenset({int, float, str, bool, type(None)})
+
+
 def describe_value(value: Any) -> Any:
     """A JSON-able record of a parameter value, as results record it (arrays are summarised, not dumped).
 
@@ -264,6 +266,8 @@ def describe_value(value: Any) -> Any:
     >>> describe_value(np.zeros((100, 100), np.uint8)), describe_value((1, np.int64(2)))
     ('<array shape=[100, 100] dtype=uint8>', [1, 2])
     """
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, np.ndarray):
         if value.size <= 64 and value.ndim <= 2:
             return value.tolist()
@@ -350,14 +354,18 @@ def register(
             img = as_image(image, kind=input, method=name, finite_inside=mask_arg)
             mask = as_mask(mask_arg, like=img) if takes_mask else None
             seg = fn(img, **checked, **({"mask": mask} if takes_mask else {}))
-            labels = seg.labels
-            if mask is not None and not mask.all():
-                labels = np.where(mask, labels, np.int32(0))
-            params = {k: describe_value(v) for k, v in checked.items()}
             meta = dict(seg.meta)
-            if input == "gray" and np.ndim(image) == 3 and np.shape(image)[2] == 3:
+            if input == "gray" and img is not image and np.ndim(image) == 3 and np.shape(image)[2] == 3:
                 meta.setdefault("input_conversion", "RGB to gray, BT.601 luma (0.299 R + 0.587 G + 0.114 B)")
-            return dataclasses.replace(seg, labels=labels, method=name, params=params, meta=meta)
+            # The method hands back a Segmentation of its own making: it is completed in place rather than
+            # copied (a copy runs the dataclass checks again, a fifth of the cost of a 512² threshold).
+            _complete = object.__setattr__
+            if mask is not None and not mask.all():
+                _complete(seg, "labels", np.where(mask, seg.labels, np.int32(0)))
+            _complete(seg, "method", name)
+            _complete(seg, "params", {k: describe_value(v) for k, v in checked.items()})
+            _complete(seg, "meta", meta)
+            return seg
 
         doc = inspect.getdoc(fn) or ""
         _REGISTRY[name] = MethodSpec(

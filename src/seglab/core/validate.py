@@ -36,6 +36,8 @@ __all__ = [
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 _MAX_PIXELS = 2**31 - 1  # int32 labels must be able to number every pixel
+_INTEGER_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.uint32, np.uint64,
+                                                  np.int8, np.int16, np.int32, np.int64))
 
 ImageKind = Literal["gray", "color", "any"]
 
@@ -139,26 +141,15 @@ def as_image(
     (3, 3)
     """
     who = f"{method} " if method else ""
-    if isinstance(image, (str, os.PathLike)):
+    if type(image) is np.ndarray and image.dtype in _INTEGER_DTYPES:  # the common case, checked for less
+        arr = image
+    elif isinstance(image, (str, os.PathLike)):
         raise InvalidImageError(
             f"{who}{name} is a path ({os.fspath(image)!r}), not an array; read the file first with "
             "seglab.read_image(path), or run `seglab segment METHOD PATH -o OUTDIR` for files."
         )
-    try:
-        arr = np.asarray(image)
-    except Exception as exc:  # ragged lists and the like
-        raise InvalidImageError(f"{who}{name} is not an array: {exc}") from None
-    if arr.dtype == object or arr.dtype.kind in "USVMm":
-        raise InvalidImageError(
-            f"{who}{name} has dtype {arr.dtype}; expected a numeric array (uint8, uint16, float32, ...)."
-        )
-    if arr.dtype == bool:
-        raise InvalidImageError(
-            f"{who}{name} is a boolean array; images must be numeric. Use {name}.astype(np.uint8) "
-            "(boolean arrays are accepted as masks only)."
-        )
-    if arr.dtype.kind == "c":
-        raise InvalidImageError(f"{who}{name} is complex; take np.abs({name}) or its real part first.")
+    else:
+        arr = _numeric_array(image, who, name)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim not in (2, 3):
@@ -196,6 +187,26 @@ def as_image(
             f"{who}needs an (H, W, 3) RGB {name}; got {_describe(arr)}. "
             f"For gray data use np.dstack([{name}] * 3) or a gray method."
         )
+    return arr
+
+
+def _numeric_array(image: ArrayLike, who: str, name: str) -> NDArray:
+    """`image` as an ndarray of a numeric, non-boolean, real dtype (the dtype part of :func:`as_image`)."""
+    try:
+        arr = np.asarray(image)
+    except Exception as exc:  # ragged lists and the like
+        raise InvalidImageError(f"{who}{name} is not an array: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind in "USVMm":
+        raise InvalidImageError(
+            f"{who}{name} has dtype {arr.dtype}; expected a numeric array (uint8, uint16, float32, ...)."
+        )
+    if arr.dtype == bool:
+        raise InvalidImageError(
+            f"{who}{name} is a boolean array; images must be numeric. Use {name}.astype(np.uint8) "
+            "(boolean arrays are accepted as masks only)."
+        )
+    if arr.dtype.kind == "c":
+        raise InvalidImageError(f"{who}{name} is complex; take np.abs({name}) or its real part first.")
     return arr
 
 
