@@ -28,18 +28,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.jit import jit
 from ..core.params import Interval
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import check_param, float_dtype_for
+from .edge_regions import enclosed_regions, regions_from_edges
 from .smoothing import gaussian_blur
 
 __all__ = [
@@ -58,168 +57,6 @@ REGION_CLASSES = ("background", "region")
 _BORDER = cv2.BORDER_REFLECT  # 'fedcba|abcdef', scipy.ndimage's mode="reflect"
 
 
-# --------------------------------------------------------------------- regions
-
-
-@lru_cache(maxsize=16)
-def _disk(radius: int) -> NDArray[np.uint8]:
-    """``skimage.morphology.disk(radius)`` as a uint8 OpenCV kernel."""
-    r = np.arange(-radius, radius + 1)
-    return ((r[:, None] ** 2 + r[None, :] ** 2) <= radius * radius).astype(np.uint8)
-
-
-def regions_from_edges(
-    edges: ArrayLike,
-    *,
-    close_radius: int = 2,
-    min_size: int = 16,
-    mask: ArrayLike | None = None,
-) -> NDArray[np.int32]:
-    """Instances enclosed by an edge map: close, fill, label, drop small ones.
-
-    Parameters
-    ----------
-    edges : (H, W) ndarray of bool
-        Edge map; nonzero = edge.
-    close_radius : int, optional
-        Radius ``r`` of the disk that closes the edges (``0``: none): the edges
-        are dilated by the disk, which bridges gaps of up to ``2 r`` pixels,
-        and the regions they enclose grow back into the band (see Notes).
-    min_size : int, optional
-        Instances with fewer pixels (edge share included) are dropped (set to 0).
-    mask : (H, W) ndarray of bool, optional
-        Pixels outside `mask` are background, like the space beyond the image
-        border: a region that reaches them is not enclosed.
-
-    Returns
-    -------
-    (H, W) ndarray of int32
-        Instance ids 1..N, 0 = background.
-
-    Notes
-    -----
-    The closing is done in two halves: the edge map is dilated by the disk,
-    and the erosion that would undo the dilation is replaced by growing the
-    enclosed regions back into the dilated band, so boundaries return to the
-    middle of the band while the bridged gaps stay closed.
-
-    After the dilation, the background is flood-filled from outside the
-    image with 4-connectivity (edges are 8-connected curves, so it cannot
-    leak through them); every 4-connected non-edge area it cannot reach is
-    enclosed and becomes an instance (``scipy.ndimage.binary_fill_holes``
-    semantics). With `mask`, an area that reaches a pixel outside `mask` is
-    background too. The enclosed areas and the background then grow into
-    the edge band together, one 8-neighbour step at a time, and each edge
-    pixel joins whichever reaches it first (on a tie an area beats the
-    background, and the larger id beats the smaller):
-    a one-pixel contour belongs to the object it encloses, a thick band is
-    split along its middle, and two objects sharing one edge stay apart. An
-    open curve encloses nothing and yields no instance.
-
-    Examples
-    --------
-    >>> ring = np.zeros((7, 7), bool); ring[1:6, 1:6] = True; ring[2:5, 2:5] = False
-    >>> regions_from_edges(ring, close_radius=0, min_size=1).sum()  # the contour and its inside
-    np.int64(25)
-    >>> line = np.zeros((7, 7), bool); line[3, :] = True
-    >>> int(regions_from_edges(line, close_radius=0, min_size=1).max())  # encloses nothing
-    0
-    """
-    return _regions(edges, close_radius, min_size, mask)[0]
-
-
-def _regions(edges: ArrayLike, close_radius: int, min_size: int,
-             mask: ArrayLike | None) -> tuple[NDArray[np.int32], int]:
-    """:func:`regions_from_edges` and the number N of its regions."""
-    check_param(close_radius >= 0, "close_radius", f"must be >= 0; got {close_radius}.")
-    check_param(min_size >= 0, "min_size", f"must be >= 0; got {min_size}.")
-    band = np.ascontiguousarray(np.asarray(edges) != 0).view(np.uint8)
-    if close_radius > 0:
-        band = cv2.dilate(band, _disk(int(close_radius)))
-    # A free ring around the image joins every area that touches the border into one: the outside.
-    canvas = cv2.copyMakeBorder(band, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    n, lab = cv2.connectedComponents(np.equal(canvas, 0).view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
-    if lab[0, 0] != 1:  # OpenCV numbers the component of the first pixel 1; make sure of it
-        swap = np.arange(n, dtype=np.int32)
-        swap[[1, lab[0, 0]]] = swap[[lab[0, 0], 1]]
-        lab = np.take(swap, lab)
-    _grow_into_band(lab, canvas)
-    drop = np.zeros(n, bool)
-    drop[:2] = True  # 0: nothing (every band pixel is claimed); 1: the outside
-    if mask is not None:
-        outside_mask = ~np.asarray(mask, bool)
-        drop[lab[1:-1, 1:-1][outside_mask]] = True
-    labels, kept = _keep_regions(lab, drop, min_size)
-    if mask is not None:
-        labels[outside_mask] = 0
-    return labels, kept
-
-
-@jit
-def _keep_regions(lab, drop, min_size):  # pragma: no cover - compiled
-    """Unpad `lab`, dropping the ids marked in `drop` and those under `min_size` pixels; ids 1..N left, and N."""
-    h, w = lab.shape[0] - 2, lab.shape[1] - 2
-    if min_size > 1:
-        counts = np.zeros(drop.size, np.int64)
-        for r in range(h + 2):
-            for c in range(w + 2):
-                counts[lab[r, c]] += 1
-        for i in range(drop.size):
-            if counts[i] < min_size:
-                drop[i] = True
-    lut = np.zeros(drop.size, np.int32)
-    kept = 0
-    for i in range(drop.size):
-        if not drop[i]:
-            kept += 1
-            lut[i] = kept
-    out = np.empty((h, w), np.int32)
-    for r in range(h):
-        for c in range(w):
-            out[r, c] = lut[lab[r + 1, c + 1]]
-    return out, kept
-
-
-def _grow_into_band(lab: NDArray[np.int32], canvas: NDArray[np.uint8]) -> None:
-    """Grow the areas (ids >= 2) and the outside (1) together into the band (``canvas == 1``), in place.
-
-    Breadth-first growth in 8-neighbour steps reaches a band pixel at step
-    ``d``, its chessboard distance to the nearest non-band pixel (the
-    shortest king's path to it runs through the band). So the band pixels
-    are visited layer by layer in order of that distance, and each takes the
-    largest label among its 8 neighbours, all of which lie in earlier layers
-    or are still 0: an area id beats the outside's 1. `lab` is padded, so
-    every band pixel has 8 in-bounds neighbours.
-    """
-    idx = np.flatnonzero(canvas)
-    if not idx.size:
-        return
-    layer = cv2.distanceTransform(canvas, cv2.DIST_C, 3).ravel()[idx].astype(np.uint16)
-    order = np.argsort(layer, kind="stable")  # radix sort for uint16 keys
-    idx, layer = idx[order], layer[order]
-    _fill_layers(lab.ravel(), idx, layer, lab.shape[1])
-
-
-@jit
-def _fill_layers(flat, idx, layer, stride):  # pragma: no cover - compiled
-    """Each pixel of `idx` (sorted by `layer`) takes the largest of its 8 neighbours, one layer at a time."""
-    owner = np.empty(idx.size, flat.dtype)
-    start = 0
-    while start < idx.size:
-        end = start
-        while end < idx.size and layer[end] == layer[start]:
-            end += 1
-        for k in range(start, end):  # the whole layer reads the state before it ...
-            p = idx[k]
-            best = flat[p - stride - 1]
-            for q in (p - stride, p - stride + 1, p - 1, p + 1, p + stride - 1, p + stride, p + stride + 1):
-                best = max(best, flat[q])
-            owner[k] = best
-        for k in range(start, end):  # ... then is written
-            flat[idx[k]] = owner[k]
-        start = end
-
-
 def _result(
     edges: NDArray[np.bool_],
     mask: NDArray[np.bool_] | None,
@@ -229,7 +66,7 @@ def _result(
 ) -> Segmentation:
     if mask is not None:
         edges = edges & mask
-    labels, n = _regions(edges, close_radius, min_size, mask)
+    labels, n = enclosed_regions(edges, close_radius, min_size, mask)
     scores = edges.view(np.uint8).astype(np.float32)[None]
     return instance_segmentation(labels, class_name=REGION_CLASSES[1], scores=scores, num_segments=n,
                                  meta={**meta, "n_edge_pixels": int(np.count_nonzero(edges))})
