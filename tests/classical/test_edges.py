@@ -9,8 +9,11 @@ from scipy import ndimage as ndi
 from skimage import feature, filters, morphology
 
 import seglab
+from seglab.classical.edge_strength import canny_strength
 from seglab.classical.edges import (
     canny,
+    canny_edges,
+    crossing_slopes,
     gradient_magnitude,
     hysteresis,
     log_zero_crossing,
@@ -63,9 +66,32 @@ def test_canny_uint8_edge_map_equals_opencv(sigma):
     seg = canny(img, sigma=sigma, low_threshold=60, high_threshold=150)
     blurred = cv2.GaussianBlur(img, (0, 0), sigma) if sigma else img
     ref = cv2.Canny(blurred, 60, 150, L2gradient=True) > 0
-    np.testing.assert_array_equal(seg.scores[0] == 1, ref)
-    assert set(np.unique(seg.scores)) <= {0.0, 1.0}
-    assert seg.meta["implementation"] == "opencv"
+    np.testing.assert_array_equal(canny_edges(img, sigma=sigma, low_threshold=60, high_threshold=150)[0], ref)
+    assert seg.meta["implementation"] == "opencv" and seg.meta["n_edge_pixels"] == ref.sum()
+    assert seg.scores is None
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.0, 2.5])
+@pytest.mark.parametrize("kind", ["scene", "noise", "camera"])
+def test_canny_soft_map_is_what_opencv_thresholds(kind, sigma):
+    """The hysteresis of the soft map (8-connected) is cv2.Canny's edge map, at any pair of thresholds."""
+    from skimage import data
+
+    rng = np.random.default_rng(21)
+    img = {"scene": shapes_scene(3)[0], "noise": rng.integers(0, 256, (61, 83), dtype=np.uint8),
+           "camera": data.camera()}[kind]
+    seg = canny(img, sigma=sigma, low_threshold=20.5, high_threshold=40.5, return_scores=True)
+    soft = seg.scores[0]
+    assert seg.scores.dtype == np.float32 and soft.min() == 0
+    blurred = cv2.GaussianBlur(img, (0, 0), sigma) if sigma else img
+    for low, high in ((20.5, 40.5), (60.5, 150.5), (3.5, 300.5)):
+        ref = cv2.Canny(blurred, low, high, L2gradient=True) > 0
+        np.testing.assert_array_equal(hysteresis(soft, low, high, connectivity=8), ref)
+    # The kept values are the L2 norm of the 3x3 Sobel gradient (replicated borders), computed by scipy.
+    f = blurred.astype(np.float64)
+    mag = np.hypot(ndi.sobel(f, axis=1, mode="nearest"), ndi.sobel(f, axis=0, mode="nearest"))
+    kept = soft > 0
+    np.testing.assert_allclose(soft[kept], mag[kept], rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype, scale", [(np.float64, 1 / 255), (np.float32, 1 / 255), (np.uint16, 257)])
@@ -75,26 +101,52 @@ def test_canny_other_dtypes_equal_skimage(dtype, scale):
     low, high = 60 * scale, 150 * scale  # the same thresholds, in the data's own units
     seg = canny(data, sigma=1.5, low_threshold=low, high_threshold=high)
     ref = feature.canny(data.astype(np.float64), sigma=1.5, low_threshold=low, high_threshold=high)
-    np.testing.assert_array_equal(seg.scores[0] == 1, ref)
-    assert seg.meta["implementation"] == "scikit-image"
+    np.testing.assert_array_equal(canny_edges(data, sigma=1.5, low_threshold=low, high_threshold=high)[0], ref)
+    assert seg.meta["implementation"] == "scikit-image" and seg.meta["n_edge_pixels"] == ref.sum()
 
 
-@pytest.mark.parametrize("shape", [(31, 33), (32, 32), (5, 4)])
-def test_canny_automatic_thresholds_are_the_median_rule(shape):
-    rng = np.random.default_rng(3)
-    for data in (rng.integers(0, 256, shape).astype(np.uint8), rng.random(shape) * 7):
-        seg = canny(data)
-        m = np.median(data)
-        assert seg.meta["low_threshold"] == pytest.approx(0.66 * m)
-        assert seg.meta["high_threshold"] == pytest.approx(1.33 * m)
+def _otsu_of_levels(mag):
+    """Otsu (scikit-image's) on the 256-level quantisation of [0, max], back in magnitude units."""
+    top = float(mag.max())
+    levels = np.rint(mag.astype(np.float64) * 255 / top).astype(int)
+    t = filters.threshold_otsu(hist=(np.bincount(levels.ravel(), minlength=256), np.arange(256)))
+    return (t + 0.5) * top / 255
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.5])
+def test_canny_automatic_thresholds_are_otsu_of_the_gradient(sigma):
+    img, _ = shapes_scene(9)
+    for data in (img, img.astype(np.float64) / 255):
+        seg = canny(data, sigma=sigma)
+        if data.dtype == np.uint8:
+            f = (cv2.GaussianBlur(data, (0, 0), sigma) if sigma else data).astype(np.float64)
+        else:
+            f = cv2.GaussianBlur(data, (0, 0), sigma, borderType=cv2.BORDER_REFLECT) if sigma else data
+        mag = np.hypot(ndi.sobel(f, axis=1, mode="nearest"), ndi.sobel(f, axis=0, mode="nearest"))
+        assert seg.meta["high_threshold"] == pytest.approx(_otsu_of_levels(mag), rel=1e-5)
+        assert seg.meta["low_threshold"] == pytest.approx(seg.meta["high_threshold"] / 2)
+    half = canny(img, sigma=sigma, low_threshold=1e6)  # a given low above the automatic high lifts it
+    assert half.meta["high_threshold"] == half.meta["low_threshold"] == 1e6
+
+
+def test_canny_automatic_thresholds_follow_an_upscale():
+    """seglab 0.1's rule (0.66 / 1.33 x median intensity) gave the same thresholds to an 8x upscale, whose
+    slopes are 8x smaller, so it found no edge there; the gradient's Otsu threshold scales with the slopes."""
+    img, _ = shapes_scene(10)
+    small = canny(img, sigma=1.0)
+    upscale = cv2.resize(img, (1024, 1024), interpolation=cv2.INTER_LINEAR)
+    big = canny(upscale, sigma=8.0, return_scores=True)
+    assert big.meta["high_threshold"] == pytest.approx(small.meta["high_threshold"] / 8, rel=0.25)
+    assert big.meta["n_edge_pixels"] > 0 and small.num_segments == 4
+    assert big.scores.max() < 1.33 * np.median(upscale)  # the old rule's high threshold: no edge at all
 
 
 def test_canny_edges_lie_on_a_disk_boundary():
     rr, cc = np.mgrid[:96, :96]
     dist = np.hypot(rr - 47.5, cc - 47.5)
     img = np.where(dist < 30, 200, 40).astype(np.uint8)
-    seg = canny(img, sigma=1.0, low_threshold=100, high_threshold=300)
-    edge_dist = dist[seg.scores[0] == 1]
+    edges, _, _ = canny_edges(img, sigma=1.0, low_threshold=100, high_threshold=300)
+    edge_dist = dist[edges]
     assert edge_dist.size > 150  # about the circumference, 188 px
     assert np.abs(edge_dist - 30).max() <= 1.5
 
@@ -138,11 +190,13 @@ def test_hysteresis_8_connectivity_links_diagonals():
 @pytest.mark.parametrize("method", [sobel, scharr])
 def test_gradient_methods_edge_map_is_hysteresis_of_the_magnitude(method):
     img, _ = shapes_scene(7)
-    seg = method(img, sigma=1.0, low_threshold=15, high_threshold=35, connectivity=4)
+    seg = method(img, sigma=1.0, low_threshold=15, high_threshold=35, connectivity=4, return_scores=True)
     mag = filters.sobel if method is sobel else filters.scharr
     smoothed = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
+    np.testing.assert_allclose(seg.scores[0], mag(smoothed) / np.sqrt(2), rtol=1e-5, atol=1e-4)
     ref = filters.apply_hysteresis_threshold(mag(smoothed) / np.sqrt(2), 15, 35)
-    np.testing.assert_array_equal(seg.scores[0] == 1, ref)
+    np.testing.assert_array_equal(hysteresis(seg.scores[0], 15, 35, connectivity=4), ref)
+    assert seg.meta["n_edge_pixels"] == ref.sum()
 
 
 def test_sobel_automatic_threshold_is_otsu_of_the_magnitude():
@@ -150,10 +204,7 @@ def test_sobel_automatic_threshold_is_otsu_of_the_magnitude():
     seg = sobel(img, sigma=1.0)
     mag = gradient_magnitude(img, sigma=1.0)
     top = float(mag.max())
-    # Exactly: Otsu (scikit-image's) on the 256-level quantisation of [0, max], back in magnitude units.
-    levels = np.rint(mag.astype(np.float64) * 255 / top).astype(int)
-    t = filters.threshold_otsu(hist=(np.bincount(levels.ravel(), minlength=256), np.arange(256)))
-    assert seg.meta["high_threshold"] == pytest.approx((t + 0.5) * top / 255, rel=1e-6)
+    assert seg.meta["high_threshold"] == pytest.approx(_otsu_of_levels(mag), rel=1e-6)
     # Close to Otsu on the float magnitude (different bin edges).
     assert seg.meta["high_threshold"] == pytest.approx(float(filters.threshold_otsu(mag)), abs=4 * top / 255)
     assert seg.meta["low_threshold"] == pytest.approx(seg.meta["high_threshold"] / 2)
@@ -193,6 +244,18 @@ def test_log_zero_crossings_sit_on_the_disk_edge(sigma):
     ring = dist[edges]
     assert ring.size > 140  # about the circumference, 157 px
     assert np.abs(ring - 25).max() <= 1.5
+
+
+def test_log_soft_map_is_the_slope_of_each_marked_crossing():
+    img, _ = shapes_scene(16)
+    slope, mean_abs = crossing_slopes(img, sigma=2.0)
+    lap = ndi.gaussian_laplace(img.astype(np.float64), 2.0)
+    assert mean_abs == pytest.approx(np.abs(lap).mean(), rel=0.1)
+    for t in (0.5, 1.0, 3.0):
+        np.testing.assert_array_equal(slope > t, log_zero_crossings(img, sigma=2.0, threshold=t)[0])
+    seg = log_zero_crossing(img, sigma=2.0, threshold=1.0, return_scores=True)
+    np.testing.assert_array_equal(seg.scores[0], slope)
+    assert seg.meta["n_edge_pixels"] == (slope > 1.0).sum()
 
 
 def test_log_slope_threshold_removes_weak_crossings():
@@ -292,7 +355,7 @@ def test_objects_sharing_an_edge_stay_apart():
 @pytest.mark.parametrize("name", EDGE_METHODS)
 def test_shapes_are_recovered_as_instances(name):
     img, truths = shapes_scene(11)
-    seg = seglab.segment(img, name, **SCENE_PARAMS[name])
+    seg = seglab.segment(img, name, **SCENE_PARAMS[name], return_scores=True)
     assert seg.task == "instance" and seg.labels.dtype == np.int32
     assert seg.num_segments == len(truths)
     np.testing.assert_array_equal(np.unique(seg.labels), np.arange(len(truths) + 1))
@@ -316,8 +379,8 @@ def test_mask_limits_instances_and_edges(name):
     img, _ = shapes_scene(13)
     mask = np.zeros(img.shape, bool)
     mask[:, :64] = True
-    seg = seglab.segment(img, name, **SCENE_PARAMS[name], mask=mask)
-    assert not seg.labels[~mask].any() and not seg.scores[0][~mask].any()
+    seg = seglab.segment(img, name, **SCENE_PARAMS[name], mask=mask, return_scores=True)
+    assert not seg.labels[~mask].any() and not seg.scores[0][~mask].any() and seg.scores[0][mask].any()
     ids = np.unique(seg.labels)
     np.testing.assert_array_equal(ids, np.arange(ids.size))
     assert seg.num_segments >= 2  # the two left disks (others are cut and open)
@@ -329,8 +392,8 @@ def test_mask_limits_instances_and_edges(name):
 @pytest.mark.parametrize("name", EDGE_METHODS)
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
 def test_constant_image_gives_no_edges_and_no_instances(name, dtype):
-    seg = seglab.segment(np.full((20, 30), 7, dtype), name)
-    assert seg.num_segments == 0 and not seg.scores.any()
+    seg = seglab.segment(np.full((20, 30), 7, dtype), name, return_scores=True)
+    assert seg.num_segments == 0 and not seg.scores.any() and seg.meta["n_edge_pixels"] == 0
 
 
 @pytest.mark.parametrize("name", EDGE_METHODS)

@@ -170,6 +170,47 @@ def test_parameters_are_checked_before_any_image_is_read(dataset, monkeypatch):
         run_bench(find_dataset(dataset), [MethodRun("adaptive", sweep=("window_size", (5, 4)))], task="instance")
 
 
+def test_boundary_map_scores_sweeps_99_thresholds_of_the_soft_edge_map(tmp_path):
+    from seglab.classical.edge_strength import canny_strength
+
+    root = tmp_path / "bsds"
+    gts = []
+    for seed, stem in enumerate(("1", "2")):
+        image, ids = _scene(seed)
+        save_labels(root / "images" / "val" / f"{stem}.png", image)
+        gts.append([ids + 1, (ids > 0).astype(int) + 1])
+        save_bsds(root / "groundTruth" / "val" / f"{stem}.mat", *gts[-1])
+    code, doc, out = _bench(tmp_path, "canny", "--data", str(root), "--split", "val", "--boundary-map", "scores",
+                            "--sweep", "sigma=0,1.5")
+    assert code == 0 and doc["options"]["boundary_map"] == "scores"
+    runs = doc["runs"]
+    assert [r["name"] for r in runs] == ["canny sigma=0.0", "canny sigma=1.5"]  # a row per setting
+    for run, sigma in zip(runs, (0.0, 1.5)):
+        results = []
+        for seed, annotations in enumerate(gts):
+            image, _ = _scene(seed)
+            soft = canny_strength(image, sigma=sigma).astype(np.float64)
+            gt = [metrics.BsdsGroundTruth.from_labels(a) for a in annotations]
+            results.append(metrics.evaluate_bsds_image(gt, boundary_map=soft / soft.max(), regions=False))
+        expected = metrics.summarize_bsds(results).boundary
+        summary = run["summary"]
+        assert run["per_image"][0]["settings"] == 99 and len(summary["per_setting"]["boundary_f"]) == 99
+        assert summary["boundary_ods"] == pytest.approx(expected.ods_f)
+        assert summary["boundary_ois"] == pytest.approx(expected.ois_f)
+        assert summary["boundary_ap"] == pytest.approx(expected.ap)
+        assert "covering_ods" not in summary
+    assert "divided by its maximum in each image" in (out / "bench.md").read_text()
+
+
+def test_boundary_map_scores_needs_partition_data_and_a_soft_map(tmp_path, dataset, capsys):
+    out = str(tmp_path / "o")
+    assert main(["bench", "otsu", "--boundary-map", "scores", "--data", str(dataset), "-o", out]) == 2
+    assert "no return_scores" in capsys.readouterr().err
+    assert main(["bench", "canny", "--boundary-map", "scores", "--task", "instance", "--data", str(dataset),
+                 "-o", out]) == 2
+    assert "partition (BSDS) data" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, message", [
     (["otsu", "--param", "sigma=2"], "otsu has no parameter 'sigma'"),
     (["otsu", "--param", "nbins=x"], "expected an integer"),

@@ -9,19 +9,22 @@ undoes the dilation), and instances under `min_size` pixels are dropped. Ids
 run 1..N; 0 is background. Regions that reach the image border (or leave
 `mask`) are not enclosed.
 
-Every result keeps its edge map in ``Segmentation.scores`` as a ``(1, H, W)``
-float32 array, 1.0 on edge pixels and 0.0 elsewhere (zero outside `mask`).
-Thresholds are in the image's own units (no rescaling); the ones actually used
-are reported in ``meta``.
+With ``return_scores=True`` a result also holds its soft edge map in
+``Segmentation.scores`` as a ``(1, H, W)`` float32 array: the edge strength
+its thresholds cut (Canny: the non-maximum-suppressed gradient magnitude;
+Sobel/Scharr: the gradient magnitude; Marr-Hildreth: the slope across each
+zero crossing), 0 elsewhere and outside `mask`. (Until seglab 0.2 ``scores``
+always held the binary edge map.) Thresholds are in the image's own units
+(no rescaling); the ones actually used are reported in ``meta``.
 
 Examples
 --------
 >>> import numpy as np
 >>> from seglab.classical.edges import canny
 >>> img = np.zeros((40, 40), np.uint8); img[10:30, 10:30] = 200
->>> seg = canny(img, low_threshold=50, high_threshold=100)
->>> seg.num_segments, seg.scores.shape
-(1, (1, 40, 40))
+>>> seg = canny(img, sigma=0, low_threshold=50, high_threshold=100, return_scores=True)
+>>> seg.num_segments, seg.scores.shape, float(seg.scores[0, 20].max())  # a step of 200: Sobel 4 x 200
+(1, (1, 40, 40), 800.0)
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import check_param, float_dtype_for
 from .edge_regions import enclosed_regions, regions_from_edges
+from .edge_strength import canny_gradient, canny_strength, otsu_of_magnitude
 from .smoothing import gaussian_blur
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "gradient_magnitude",
     "hysteresis",
     "log_zero_crossings",
+    "crossing_slopes",
     "regions_from_edges",
 ]
 
@@ -63,11 +68,17 @@ def _result(
     close_radius: int,
     min_size: int,
     meta: Mapping[str, Any],
+    strength: NDArray | None,
 ) -> Segmentation:
+    """The instances of an edge map; `strength` (a soft edge map, or None) becomes ``scores[0]``."""
     if mask is not None:
         edges = edges & mask
     labels, n = enclosed_regions(edges, close_radius, min_size, mask)
-    scores = edges.view(np.uint8).astype(np.float32)[None]
+    scores = None
+    if strength is not None:
+        scores = strength.astype(np.float32, copy=False)[None]
+        if mask is not None:
+            scores = np.where(mask, scores, np.float32(0))
     return instance_segmentation(labels, class_name=REGION_CLASSES[1], scores=scores, num_segments=n,
                                  meta={**meta, "n_edge_pixels": int(np.count_nonzero(edges))})
 
@@ -100,6 +111,7 @@ def canny_edges(
     sigma: float = 1.0,
     low_threshold: float | None = None,
     high_threshold: float | None = None,
+    mask: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.bool_], float, float]:
     """Canny edge map of a validated gray image, and the thresholds used.
 
@@ -119,8 +131,12 @@ def canny_edges(
     sigma : float, optional
         Gaussian smoothing before the gradient, in pixels.
     low_threshold, high_threshold : float or None, optional
-        Hysteresis thresholds; ``None`` takes the classic median rule
-        ``0.66 * m`` (low) and ``1.33 * m`` (high), ``m`` = median of ``|image|``.
+        Hysteresis thresholds. ``None``: `high_threshold` is Otsu's
+        threshold of that gradient magnitude (256 bins on [0, max], over
+        `mask`), `low_threshold` half of `high_threshold`; both follow the
+        slopes, so an image and its upscale find the same edges.
+    mask : (H, W) ndarray of bool, optional
+        Pixels the automatic thresholds are measured on.
 
     Returns
     -------
@@ -137,11 +153,17 @@ def canny_edges(
     """
     check_param(sigma >= 0, "sigma", f"must be >= 0; got {sigma}.")
     _check_thresholds(low_threshold, high_threshold)
+    if image.min() == image.max():  # flat: no gradient (a float blur's round-off would fake one)
+        low = 0.0 if low_threshold is None else float(low_threshold)
+        return np.zeros(image.shape, bool), low, max(low, 0.0 if high_threshold is None else float(high_threshold))
     if low_threshold is None or high_threshold is None:
-        m = _abs_median(image)
-        low_threshold = 0.66 * m if low_threshold is None else low_threshold
-        high_threshold = 1.33 * m if high_threshold is None else high_threshold
-        high_threshold = max(high_threshold, low_threshold)
+        dx, dy = canny_gradient(image, sigma)
+        ftype = np.float64 if dx.dtype == np.float64 else np.float32
+        mag = cv2.magnitude(dx.astype(ftype, copy=False), dy.astype(ftype, copy=False))
+        auto = otsu_of_magnitude(mag if mask is None else mag[mask])
+        high_threshold = auto if high_threshold is None else high_threshold
+        high_threshold = max(high_threshold, low_threshold or 0.0)
+        low_threshold = 0.5 * high_threshold if low_threshold is None else low_threshold
     low, high = float(low_threshold), float(high_threshold)
     if image.dtype == np.uint8:
         smoothed = gaussian_blur(image, sigma) if sigma > 0 else image
@@ -151,18 +173,6 @@ def canny_edges(
 
     values = image.astype(float_dtype_for(image.dtype), copy=False)
     return sk_canny(values, sigma=sigma, low_threshold=low, high_threshold=high), low, high
-
-
-def _abs_median(image: NDArray) -> float:
-    if image.dtype == np.uint8:
-        hist = cv2.calcHist([image], [0], None, [256], [0, 256]).ravel()
-        cum = np.cumsum(hist)
-        half = cum[-1] / 2
-        lo = int(np.searchsorted(cum, half, side="left"))
-        if cum[lo] == half:  # even count split exactly between two levels, as np.median
-            return (lo + int(np.searchsorted(cum, half, side="right"))) / 2
-        return float(lo)
-    return float(np.median(np.abs(image)))
 
 
 @register(
@@ -178,6 +188,7 @@ def canny(
     high_threshold: Annotated[float, Interval(0, None)] | None = None,
     close_radius: Annotated[int, Interval(0, 256)] = 2,
     min_size: Annotated[int, Interval(0, None)] = 16,
+    return_scores: bool = False,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Canny edges, closed and filled into instances.
@@ -194,15 +205,19 @@ def canny(
         Lower hysteresis threshold on the L2 norm of the unnormalised 3x3
         Sobel gradient, in the image's units (a ramp of slope ``s`` per pixel
         has magnitude ``8 s``; OpenCV's and scikit-image's convention for
-        uint8 and float input). ``None``: ``0.66 * median(|image|)``.
+        uint8 and float input). ``None``: half of `high_threshold`.
     high_threshold : float or None, optional
-        Upper hysteresis threshold, same units. ``None``: ``1.33 * median(|image|)``
-        (the classic automatic-Canny rule).
+        Upper hysteresis threshold, same units. ``None``: Otsu's threshold of
+        the gradient magnitude (256 bins on [0, max], inside `mask`).
     close_radius : int, optional
         Radius of the disk the edges are closed with before the enclosed
         regions are found; bridges gaps up to ``2 * close_radius`` pixels.
     min_size : int, optional
         Instances with fewer pixels are dropped.
+    return_scores : bool, optional
+        Also return the soft edge map, :func:`~seglab.classical.edge_strength.canny_strength`:
+        the non-maximum-suppressed gradient magnitude, in the thresholds'
+        units (0 off the ridges and outside `mask`), as ``scores[0]``.
     mask : (H, W) ndarray of bool, optional
         Edges and instances only inside `mask`.
 
@@ -210,14 +225,20 @@ def canny(
     -------
     Segmentation
         Instances 1..N enclosed by the closed edges, ``classes=("background",
-        "region")``; ``scores[0]`` is the edge map (1.0 on edges, before closing);
-        ``meta`` holds ``low_threshold``, ``high_threshold``, ``implementation``
-        and ``n_edge_pixels``.
+        "region")``; ``scores`` is None, or ``(1, H, W)`` float32 with
+        `return_scores`; ``meta`` holds ``low_threshold``, ``high_threshold``,
+        ``implementation`` and ``n_edge_pixels``.
 
     Notes
     -----
-    The automatic thresholds depend on the whole image's median, so tiles of
-    an image agree with the whole only when both thresholds are given.
+    The automatic thresholds follow the gradient, so they scale with the
+    image's slopes (an upscale by ``k`` divides every slope by ``k``; a rule
+    on intensities, such as seglab 0.1's ``0.66 / 1.33 * median(|image|)``,
+    does not). They depend on the whole image, so tiles of an image agree
+    with the whole only when both thresholds are given. For uint8 images the
+    8-connected hysteresis of ``scores[0]`` at the two thresholds is the edge
+    map; for other dtypes scikit-image's smoothing and interpolated
+    suppression can put an edge a pixel off the soft map's ridge.
 
     Examples
     --------
@@ -229,11 +250,12 @@ def canny(
     (2, np.True_)
     """
     edges, low, high = canny_edges(
-        image, sigma=sigma, low_threshold=low_threshold, high_threshold=high_threshold
+        image, sigma=sigma, low_threshold=low_threshold, high_threshold=high_threshold, mask=mask
     )
     impl = "opencv" if image.dtype == np.uint8 else "scikit-image"
     meta = {"low_threshold": low, "high_threshold": high, "implementation": impl}
-    return _result(edges, mask, close_radius, min_size, meta)
+    strength = canny_strength(image, sigma=sigma) if return_scores else None
+    return _result(edges, mask, close_radius, min_size, meta, strength)
 
 
 # ---------------------------------------------------------------- Sobel/Scharr
@@ -320,16 +342,6 @@ def hysteresis(
     return keep[lab]
 
 
-def _auto_high(magnitude: NDArray) -> float:
-    """Otsu's threshold of a magnitude, from a 256-bin histogram on [0, max]."""
-    top = float(magnitude.max()) if magnitude.size else 0.0  # an empty mask selects nothing
-    if top <= 0:
-        return 0.0
-    levels = cv2.convertScaleAbs(magnitude, alpha=255.0 / top)  # rounds to 0..255
-    t, _ = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return (t + 0.5) * top / 255.0
-
-
 def _gradient_method(
     image: NDArray,
     operator: Literal["sobel", "scharr"],
@@ -339,11 +351,12 @@ def _gradient_method(
     connectivity: int,
     close_radius: int,
     min_size: int,
+    return_scores: bool,
     mask: NDArray[np.bool_] | None,
 ) -> Segmentation:
     _check_thresholds(low_threshold, high_threshold)
     mag = gradient_magnitude(image, operator=operator, sigma=sigma)
-    high = _auto_high(mag if mask is None else mag[mask]) if high_threshold is None else high_threshold
+    high = otsu_of_magnitude(mag if mask is None else mag[mask]) if high_threshold is None else high_threshold
     low = 0.5 * high if low_threshold is None else low_threshold
     check_param(
         low <= high, "low_threshold",
@@ -351,7 +364,7 @@ def _gradient_method(
     )
     edges = hysteresis(mag, low, high, connectivity=connectivity)
     meta = {"low_threshold": float(low), "high_threshold": float(high)}
-    return _result(edges, mask, close_radius, min_size, meta)
+    return _result(edges, mask, close_radius, min_size, meta, mag if return_scores else None)
 
 
 _GRADIENT_DOC = """{title} gradient magnitude with hysteresis, closed and filled into instances.
@@ -377,6 +390,9 @@ _GRADIENT_DOC = """{title} gradient magnitude with hysteresis, closed and filled
         regions are found; bridges gaps up to ``2 * close_radius`` pixels.
     min_size : int, optional
         Instances with fewer pixels are dropped.
+    return_scores : bool, optional
+        Also return the soft edge map: the gradient magnitude (thick, no
+        non-maximum suppression; 0 outside `mask`), as ``scores[0]``.
     mask : (H, W) ndarray of bool, optional
         Edges and instances only inside `mask`.
 
@@ -384,8 +400,8 @@ _GRADIENT_DOC = """{title} gradient magnitude with hysteresis, closed and filled
     -------
     Segmentation
         Instances 1..N enclosed by the closed edges, ``classes=("background",
-        "region")``; ``scores[0]`` is the hysteresis edge map (thick, no
-        non-maximum suppression); ``meta`` holds the thresholds used.
+        "region")``; ``scores`` is None, or ``(1, H, W)`` float32 with
+        `return_scores`; ``meta`` holds the thresholds used.
 
     Notes
     -----
@@ -427,10 +443,12 @@ def sobel(
     connectivity: Literal[4, 8] = 8,
     close_radius: Annotated[int, Interval(0, 256)] = 2,
     min_size: Annotated[int, Interval(0, None)] = 16,
+    return_scores: bool = False,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     return _gradient_method(
-        image, "sobel", sigma, low_threshold, high_threshold, connectivity, close_radius, min_size, mask
+        image, "sobel", sigma, low_threshold, high_threshold, connectivity, close_radius, min_size, return_scores,
+        mask,
     )
 
 
@@ -449,10 +467,12 @@ def scharr(
     connectivity: Literal[4, 8] = 8,
     close_radius: Annotated[int, Interval(0, 256)] = 2,
     min_size: Annotated[int, Interval(0, None)] = 16,
+    return_scores: bool = False,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     return _gradient_method(
-        image, "scharr", sigma, low_threshold, high_threshold, connectivity, close_radius, min_size, mask
+        image, "scharr", sigma, low_threshold, high_threshold, connectivity, close_radius, min_size, return_scores,
+        mask,
     )
 
 
@@ -493,23 +513,40 @@ def log_zero_crossings(
     >>> np.flatnonzero(e[6]).tolist()
     [5]
     """
+    slope, mean_abs = crossing_slopes(image, sigma=sigma)
+    used = 0.75 * mean_abs if threshold is None else threshold
+    return slope > used, float(used)
+
+
+def crossing_slopes(image: NDArray, *, sigma: float = 2.0) -> tuple[NDArray[np.floating], float]:
+    """The soft edge map of :func:`log_zero_crossings`, and ``mean(|LoG|)``.
+
+    Each pixel that :func:`log_zero_crossings` would mark at some threshold
+    holds the largest slope ``|L(p) - L(q)|`` of the crossings it is marked
+    for; every other pixel is 0. So ``slope > t`` is the edge map at
+    threshold ``t``.
+
+    Examples
+    --------
+    >>> img = np.zeros((12, 12), np.float32); img[:, 6:] = 1
+    >>> slope, _ = crossing_slopes(img, sigma=1.0)
+    >>> np.flatnonzero(slope[6] > 0.01).tolist()  # (round-off crossings far from the step are tiny)
+    [5]
+    """
     check_param(sigma > 0, "sigma", f"must be > 0; got {sigma}.")
     f = image.astype(float_dtype_for(image.dtype), copy=False)
     lap = cv2.Laplacian(gaussian_blur(f, sigma, border=_BORDER), -1, ksize=1, borderType=_BORDER)
     mag = np.abs(lap)
-    if threshold is None:
-        threshold = 0.75 * float(mag.mean())
     pos = lap > 0
-    edges = np.zeros(lap.shape, bool)
+    slope = np.zeros(lap.shape, lap.dtype)
     for axis in (0, 1):
         a = (slice(None, -1), slice(None)) if axis == 0 else (slice(None), slice(None, -1))
         b = (slice(1, None), slice(None)) if axis == 0 else (slice(None), slice(1, None))
-        cross = pos[a] != pos[b]
-        cross &= (mag[a] + mag[b]) > threshold  # opposite signs: |L(p) - L(q)| = |L(p)| + |L(q)|
-        first = mag[a] <= mag[b]
-        edges[a] |= cross & first
-        edges[b] |= cross & ~first
-    return edges, float(threshold)
+        step = np.where(pos[a] != pos[b], mag[a] + mag[b], 0)  # opposite signs: |L(p) - L(q)| = |L(p)| + |L(q)|
+        first = mag[a] <= mag[b]  # the pixel of the pair nearer to zero is marked
+        np.maximum(slope[a], np.where(first, step, 0), out=slope[a])
+        np.maximum(slope[b], np.where(first, 0, step), out=slope[b])
+    return slope, float(mag.mean())
 
 
 @register(
@@ -524,6 +561,7 @@ def log_zero_crossing(
     threshold: Annotated[float, Interval(0, None)] | None = None,
     close_radius: Annotated[int, Interval(0, 256)] = 1,
     min_size: Annotated[int, Interval(0, None)] = 16,
+    return_scores: bool = False,
     mask: ArrayLike | None = None,
 ) -> Segmentation:
     """Marr-Hildreth edges (zero crossings of the Laplacian of Gaussian), filled into instances.
@@ -543,6 +581,9 @@ def log_zero_crossing(
         regions are found; bridges gaps up to ``2 * close_radius`` pixels.
     min_size : int, optional
         Instances with fewer pixels are dropped.
+    return_scores : bool, optional
+        Also return the soft edge map, :func:`crossing_slopes` (0 outside
+        `mask`), as ``scores[0]``.
     mask : (H, W) ndarray of bool, optional
         Edges and instances only inside `mask`.
 
@@ -550,8 +591,9 @@ def log_zero_crossing(
     -------
     Segmentation
         Instances 1..N enclosed by the zero-crossing contours,
-        ``classes=("background", "region")``; ``scores[0]`` is the edge map;
-        ``meta["threshold"]`` is the slope threshold used.
+        ``classes=("background", "region")``; ``scores`` is None, or
+        ``(1, H, W)`` float32 with `return_scores`; ``meta["threshold"]`` is
+        the slope threshold used.
 
     Notes
     -----
@@ -570,7 +612,9 @@ def log_zero_crossing(
     (1, True)
     """
     if image.min() == image.max():  # flat: the LoG is zero everywhere, no crossing
-        edges, used = np.zeros(image.shape, bool), 0.0 if threshold is None else float(threshold)
+        slope, used = np.zeros(image.shape, np.float32), 0.0 if threshold is None else float(threshold)
     else:
-        edges, used = log_zero_crossings(image, sigma=sigma, threshold=threshold)
-    return _result(edges, mask, close_radius, min_size, {"threshold": used})
+        slope, mean_abs = crossing_slopes(image, sigma=sigma)
+        used = 0.75 * mean_abs if threshold is None else float(threshold)
+    return _result(slope > used, mask, close_radius, min_size, {"threshold": used},
+                   slope if return_scores else None)

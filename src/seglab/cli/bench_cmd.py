@@ -16,6 +16,10 @@ The data set follows the standard layout of :mod:`seglab.io.datasets`
   truth, e.g. ISBI 2012's ``255=1``), ``--background-class`` (instance task:
   the class of a semantic result that is background, or ``darkest``: per image
   the class with the lowest mean intensity) and ``--limit N``.
+- ``--boundary-map scores`` (partition data only): score each method's soft
+  edge map (``return_scores=True``; the edge family) over the BSDS
+  benchmark's 99 thresholds instead of the boundaries of its regions (the
+  default, ``regions``); boundary ODS, OIS and AP, one row per setting.
 
 Writes ``OUTDIR/bench.md`` and ``OUTDIR/bench.json`` (refusing to replace
 them without ``--overwrite``, checked before any work) and prints the table.
@@ -129,6 +133,8 @@ def method_runs(names: Sequence[str], params: Sequence[str], sweeps: Sequence[st
 
 def build_parser() -> Parser:
     """The parser of ``seglab bench``."""
+    from ..evaluation.bench import BOUNDARY_MAPS
+
     parser = Parser(
         prog="seglab bench",
         description="Run methods over a data set in the standard layout (DIR/images/[SPLIT/], "
@@ -154,6 +160,9 @@ def build_parser() -> Parser:
                         help="instance task: class of a semantic result taken as background (default 0), "
                         "or 'darkest': per image, the class with the lowest mean intensity")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N images (in name order)")
+    parser.add_argument("--boundary-map", choices=BOUNDARY_MAPS, default="regions",
+                        help="partition data: score the boundaries of the regions (default) or the soft edge "
+                        "map of return_scores=True over 99 thresholds (scores)")
     parser.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR", help="folder for bench.md/bench.json")
     parser.add_argument("--overwrite", action="store_true", help="replace existing bench.md/bench.json")
     return parser
@@ -161,6 +170,7 @@ def build_parser() -> Parser:
 
 def _markdown(doc: dict[str, Any], results: list[Any]) -> str:
     from ..evaluation.report import SUMMARY_COLUMNS, columns_of, markdown_table
+    from ..evaluation.bench import SOFT_MAP_CONVENTION
     from ..evaluation.scores import REGION_CONVENTION
 
     data = doc["data"]
@@ -179,7 +189,8 @@ def _markdown(doc: dict[str, Any], results: list[Any]) -> str:
         f"- command: `{doc['command']}`",
         f"- seglab {doc['seglab_version']}, Python {doc['python']}, {doc['machine']}, {doc['created']}",
         "- s/image: mean seconds of one `seglab.segment` call (reading and scoring excluded)",
-        *([f"- {REGION_CONVENTION}"] if task == "partition" else []),
+        *([f"- {SOFT_MAP_CONVENTION if doc['options']['boundary_map'] == 'scores' else REGION_CONVENTION}"]
+          if task == "partition" else []),
         "",
         markdown_table(rows, columns),
     ]
@@ -203,7 +214,7 @@ def run(argv: Sequence[str]) -> int:
         raise UsageError("--limit: must be a positive number of images")
     runs = method_runs(ns.methods, ns.param, ns.sweep)
     for r in runs:
-        jobs_of(r)  # the methods' own rules, before any file is read or written
+        jobs_of(r, boundary_map=ns.boundary_map)  # the methods' own rules, before any file is read or written
     try:
         dataset = find_dataset(ns.data, split=ns.split)
     except FileNotFoundError as exc:
@@ -222,6 +233,9 @@ def run(argv: Sequence[str]) -> int:
             raise UsageError(str(exc)) from None
     choice = dataset_task(dataset, ns.task, ns.num_classes)
     task, label_map = choice.task, ns.label_map or choice.label_map or None
+    if ns.boundary_map == "scores" and task != "partition":
+        raise UsageError(f"--boundary-map scores: scores soft boundary maps on partition (BSDS) data; "
+                         f"the task here is {task}")
     if ns.task == "auto":
         print(f"task: {task} (auto: {choice.reason}; set --task to change)", file=sys.stderr)
     for path in dataset.missing_labels:
@@ -230,7 +244,7 @@ def run(argv: Sequence[str]) -> int:
     with progress_bar(len(runs) * n_images, "bench") as progress:
         results = run_bench(dataset, runs, task=task, num_classes=ns.num_classes, ignore_index=ns.ignore_index,
                             label_map=label_map, background_class=ns.background_class, limit=ns.limit,
-                            log=progress.err, advance=progress)
+                            boundary_map=ns.boundary_map, log=progress.err, advance=progress)
     doc = {
         "seglab_version": __version__,
         "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -241,7 +255,7 @@ def run(argv: Sequence[str]) -> int:
                  "limit": ns.limit, "missing_labels": [str(p) for p in dataset.missing_labels]},
         "task": task,
         "options": {"num_classes": ns.num_classes, "ignore_index": ns.ignore_index, "label_map": label_map,
-                    "background_class": ns.background_class},
+                    "background_class": ns.background_class, "boundary_map": ns.boundary_map},
         "runs": [r.to_json() for r in results],
     }
     write_atomic(targets[1], json_bytes(to_jsonable(doc)), overwrite=ns.overwrite)

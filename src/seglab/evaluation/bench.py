@@ -21,6 +21,13 @@ scored by :mod:`seglab.evaluation.scores`:
   every family. The sweep's settings are the BSDS "thresholds": ODS picks one
   setting for the whole data set, OIS the best per image.
 
+- **partition with a soft boundary map** (``boundary_map="scores"``): the
+  method's soft edge map (``Segmentation.scores[0]`` of ``return_scores=True``,
+  the edge family's) divided by its maximum in each image is thresholded at
+  the benchmark's 99 levels, as BSDS scores a ``pb`` map (Canny in the BSDS500
+  paper): boundary ODS, OIS and AP only (:class:`BoundaryMapEvaluator`); each
+  sweep setting is then a row of its own.
+
 Without a sweep every task gives one row per method (for partition, one
 setting: ODS = OIS). With a sweep, semantic and instance runs give one row per
 setting. Stochastic methods get ``rng=0`` unless an ``rng`` is given. An image
@@ -54,16 +61,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.errors import MissingDependencyError
+from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import get_method
 from ..core.types import Segmentation
+from ..core.validate import check_param
 from ..run import Job, prepare, read_input, segment_image
 from ..io.datasets import Dataset
 from .formats import LabelData, read_truth, settings_from
 from .scores import Evaluator, make_evaluator, regions_of
 from .tasks import SAMPLE_IMAGES, TaskChoice, choose_task
 
-__all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "dataset_task"]
+__all__ = ["MethodRun", "RunResult", "run_bench", "jobs_of", "to_prediction", "dataset_task",
+           "BoundaryMapEvaluator", "BOUNDARY_MAPS", "SOFT_MAP_CONVENTION"]
+
+#: What ``seglab bench`` scores on partition data: the regions' boundaries, or a soft boundary map.
+BOUNDARY_MAPS = ("regions", "scores")
+#: How a soft map is scored (printed in bench.md with ``--boundary-map scores``).
+SOFT_MAP_CONVENTION = ("boundary map: the soft edge map (Segmentation.scores[0], return_scores=True) divided by "
+                       "its maximum in each image, thresholded at the BSDS benchmark's 99 levels; "
+                       "regions are not scored")
 
 
 @dataclass(frozen=True)
@@ -214,9 +230,10 @@ def _one_line(exc: BaseException) -> str:
 class _Runner:
     dataset: Dataset
     task: str
-    make: Callable[[], Evaluator]
+    make: Callable[[], Evaluator | BoundaryMapEvaluator]
     background_class: int | str
     advance: Callable[[], None]
+    soft: bool = False
 
 
 def _segment(job: Job, image: NDArray) -> tuple[Segmentation, float]:
@@ -227,22 +244,89 @@ def _segment(job: Job, image: NDArray) -> tuple[Segmentation, float]:
         return seg, time.perf_counter() - start
 
 
-def jobs_of(run: MethodRun) -> list[Job]:
+def jobs_of(run: MethodRun, *, boundary_map: str = "regions") -> list[Job]:
     """One checked job per setting (stochastic methods get ``rng=0`` unless one is given).
+
+    With ``boundary_map="scores"`` every setting also gets ``return_scores=True``.
 
     Raises
     ------
     InvalidParameterError
-        A setting the method rejects (checked without any image).
+        A setting the method rejects (checked without any image), or a
+        method without ``return_scores`` asked for a soft map.
     """
     spec = get_method(run.method)
     seed = {"rng": 0} if spec.stochastic else {}
-    return [prepare(spec, {**seed, **setting}, outputs=("labels",)) for setting in run.settings]
+    soft = {"return_scores": True} if boundary_map == "scores" else {}
+    if soft and "return_scores" not in {p.name for p in spec.params()}:
+        raise InvalidParameterError(f"{run.method} gives no soft boundary map (it has no return_scores "
+                                    "parameter); score its regions instead (the default).")
+    return [prepare(spec, {**seed, **setting, **soft}, outputs=("labels",)) for setting in run.settings]
+
+
+def soft_boundary_map(seg: Segmentation) -> NDArray[np.float64]:
+    """A result's soft edge map scaled to [0, 1] by its maximum (all 0 when it has none), for the BSDS sweep.
+
+    Examples
+    --------
+    >>> import seglab
+    >>> img = np.zeros((12, 12), np.uint8); img[:, 6:] = 90
+    >>> m = soft_boundary_map(seglab.segment(img, "canny", sigma=0, return_scores=True))
+    >>> float(m.max()), np.flatnonzero(m[6]).tolist()
+    (1.0, [5])
+    """
+    if seg.scores is None or seg.scores.shape[0] != 1:
+        raise InvalidParameterError(f"{seg.method} returned no single soft map in scores; it cannot be "
+                                    "scored with boundary_map='scores'.")
+    soft = seg.scores[0].astype(np.float64)
+    top = soft.max()
+    return soft / top if top > 0 else soft
+
+
+class BoundaryMapEvaluator:
+    """The BSDS boundary benchmark of soft boundary maps: 99 thresholds, ODS, OIS and AP.
+
+    Examples
+    --------
+    >>> gt = LabelData.from_labels(np.repeat([[1, 1, 2, 2]], 4, axis=0), source="gt")
+    >>> ev = BoundaryMapEvaluator()
+    >>> row = ev.add(gt, np.repeat([[0.0, 1.0, 0.0, 0.0]], 4, axis=0))
+    >>> row["boundary_f"], ev.summary()["boundary_ods"]
+    (1.0, 1.0)
+    """
+
+    task = "partition"
+
+    def __init__(self, *, nthresh: int = 99) -> None:
+        self.nthresh = nthresh
+        self.results: list[Any] = []
+
+    def add(self, truth: LabelData, boundary_map: NDArray[np.float64]) -> dict[str, Any]:
+        """Score one image's map in [0, 1] against its annotations; the image's row."""
+        from .. import metrics
+        from ..metrics.bsds import BsdsGroundTruth
+
+        annotations = list(truth.annotations) if truth.kind == "bsds" else [
+            BsdsGroundTruth.from_labels(truth.labels)]
+        result = metrics.evaluate_bsds_image(annotations, boundary_map=boundary_map, nthresh=self.nthresh,
+                                             regions=False)
+        self.results.append(result)
+        one = metrics.summarize_bsds([result])
+        return {"boundary_f": one.boundary.ods_f, "settings": self.nthresh, "annotators": len(annotations)}
+
+    def summary(self) -> dict[str, Any]:
+        """Boundary ODS, OIS and AP over the images added, the ODS threshold and the F per threshold."""
+        from .. import metrics
+
+        b = metrics.summarize_bsds(self.results).boundary
+        return {"boundary_ods": b.ods_f, "boundary_ois": b.ois_f, "boundary_ap": b.ap,
+                "ods_setting": {"boundary": b.ods_threshold},
+                "per_setting": {"boundary_f": b.per_threshold[:, 3].tolist()}}
 
 
 def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
     settings = run.settings
-    combined = r.task == "partition"  # the sweep is the BSDS threshold axis
+    combined = r.task == "partition" and not r.soft  # the sweep is the BSDS threshold axis
     sweep = None if run.sweep is None else {run.sweep[0]: list(run.sweep[1])}
     groups = [list(zip(settings, jobs))] if combined else [[pair] for pair in zip(settings, jobs)]
     results = [RunResult(name=run.label() if combined else run.label(g[0][0]), method=run.method,
@@ -267,13 +351,19 @@ def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
                 for _, job in group:
                     seg, seconds = _segment(job, image)
                     took.append(seconds)
-                    labels, scores = to_prediction(seg, r.task, background_class=r.background_class, image=image)
-                    preds.append(labels)
-                if combined:
-                    pred = settings_from(preds, source=f"{run.method}:{item.stem}")
+                    if r.soft:
+                        preds.append(soft_boundary_map(seg))
+                    else:
+                        labels, scores = to_prediction(seg, r.task, background_class=r.background_class,
+                                                       image=image)
+                        preds.append(labels)
+                if r.soft:
+                    row = ev.add(truth, preds[0])
+                elif combined:
+                    row = ev.add(truth, settings_from(preds, source=f"{run.method}:{item.stem}"))
                 else:
-                    pred = LabelData.from_labels(preds[0], source=f"{run.method}:{item.stem}", scores=scores)
-                row = ev.add(truth, pred)
+                    row = ev.add(truth, LabelData.from_labels(preds[0], source=f"{run.method}:{item.stem}",
+                                                              scores=scores))
             except MissingDependencyError:
                 raise
             except Exception as exc:  # a bad image must not stop the benchmark
@@ -305,6 +395,7 @@ def run_bench(
     label_map: Mapping[int, int] | None = None,
     background_class: int | str = 0,
     limit: int | None = None,
+    boundary_map: str = "regions",
     log: Callable[[str], None] = lambda line: None,
     advance: Callable[[], None] = lambda: None,
 ) -> list[RunResult]:
@@ -324,6 +415,10 @@ def run_bench(
         Instance task: the class of a semantic result that is background.
     limit : int, optional
         Use only the first `limit` images (in stem order).
+    boundary_map : {"regions", "scores"}
+        Partition task: score the boundaries of the regions, or the soft edge
+        map of each result (:func:`soft_boundary_map`, 99 thresholds,
+        boundary benchmark only; needs ``return_scores``).
     log : callable, optional
         Called with one line per finished run.
     advance : callable, optional
@@ -339,7 +434,8 @@ def run_bench(
     UnknownMethodError
         A method that is not registered.
     InvalidParameterError
-        A parameter (of any setting) that the method rejects.
+        A parameter (of any setting) that the method rejects; ``boundary_map="scores"``
+        on another task than partition or with a method without ``return_scores``.
     MissingDependencyError
         A method whose optional package is missing.
     """
@@ -349,12 +445,19 @@ def run_bench(
         dataset = Dataset(dataset.root, dataset.split, dataset.label_folder, dataset.items[:limit],
                           dataset.missing_labels)
 
-    def make() -> Evaluator:
+    check_param(boundary_map in BOUNDARY_MAPS, "boundary_map", f"must be one of {BOUNDARY_MAPS}; got {boundary_map!r}.")
+    soft = boundary_map == "scores"
+    check_param(not soft or task == "partition", "boundary_map",
+                f"'scores' scores soft boundary maps on partition (BSDS) data; the task is {task!r}.")
+
+    def make() -> Evaluator | BoundaryMapEvaluator:
+        if soft:
+            return BoundaryMapEvaluator()
         return make_evaluator(task, num_classes=num_classes, ignore_index=ignore_index, label_map=label_map)
 
     make()  # check the options once, before any image is read
-    runner = _Runner(dataset, task, make, background_class, advance)
-    jobs = [jobs_of(run) for run in runs]  # every parameter checked before any image is read
+    runner = _Runner(dataset, task, make, background_class, advance, soft)
+    jobs = [jobs_of(run, boundary_map=boundary_map) for run in runs]  # parameters checked before any image
     out: list[RunResult] = []
     for run, run_jobs in zip(runs, jobs):
         for res in _run_one(runner, run, run_jobs):
