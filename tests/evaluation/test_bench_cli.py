@@ -73,7 +73,8 @@ def test_instance_task_uses_connected_components_of_semantic_results(tmp_path, d
     assert summary["ap"] == pytest.approx(ap.ap)
 
 
-def test_partition_sweep_is_the_bsds_threshold_axis(tmp_path):
+def _bsds(tmp_path):
+    """A two-image BSDS-like data set (split val) of `_scene` with two annotations each; its root and annotations."""
     root = tmp_path / "bsds"
     gts = []
     for seed, stem in enumerate(("1", "2")):
@@ -81,6 +82,11 @@ def test_partition_sweep_is_the_bsds_threshold_axis(tmp_path):
         save_labels(root / "images" / "val" / f"{stem}.png", image)
         gts.append([ids + 1, (ids > 0).astype(int) + 1])
         save_bsds(root / "groundTruth" / "val" / f"{stem}.mat", *gts[-1])
+    return root, gts
+
+
+def test_partition_sweep_is_the_bsds_threshold_axis(tmp_path):
+    root, gts = _bsds(tmp_path)
     code, doc, _ = _bench(tmp_path, "kmeans", "canny", "--data", str(root), "--split", "val",
                           "--sweep", "kmeans.num_classes=2,3")
     assert code == 0 and doc["task"] == "partition"
@@ -173,13 +179,7 @@ def test_parameters_are_checked_before_any_image_is_read(dataset, monkeypatch):
 def test_boundary_map_scores_sweeps_99_thresholds_of_the_soft_edge_map(tmp_path):
     from seglab.classical.edge_strength import canny_strength
 
-    root = tmp_path / "bsds"
-    gts = []
-    for seed, stem in enumerate(("1", "2")):
-        image, ids = _scene(seed)
-        save_labels(root / "images" / "val" / f"{stem}.png", image)
-        gts.append([ids + 1, (ids > 0).astype(int) + 1])
-        save_bsds(root / "groundTruth" / "val" / f"{stem}.mat", *gts[-1])
+    root, gts = _bsds(tmp_path)
     code, doc, out = _bench(tmp_path, "canny", "--data", str(root), "--split", "val", "--boundary-map", "scores",
                             "--sweep", "sigma=0,1.5")
     assert code == 0 and doc["options"]["boundary_map"] == "scores"
