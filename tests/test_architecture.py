@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("run", ("seglab.run",)),
     ("services", ("seglab.evaluation", "seglab.tiling", "seglab.deep._torch.train", "seglab.deep._torch.data",
                   "seglab.deep._torch.scoring", "seglab.deep._torch.augment", "seglab.deep._torch.losses",
-                  "seglab.deep.training")),
+                  "seglab.deep.training", "seglab.deep._torch.instances.train", "seglab.deep._torch.instances.data")),
     ("web", ("seglab.web",)),
     ("command line", ("seglab.cli",)),
 ]

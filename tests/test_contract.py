@@ -35,8 +35,17 @@ def _random_checkpoint(arch: str) -> Path:
 
     from .deep.synthetic import TINY
 
-    model = build_model(arch, in_channels=3, num_classes=3, **TINY[arch][1])
     path = Path(tempfile.mkdtemp()) / f"{arch}.pt"
+    if arch in ("unet_instances", "mask_rcnn"):
+        from seglab.deep._torch.instances.checkpoint import NORMALIZATION
+        from seglab.deep._torch.instances.models import build_instance_model
+
+        tiny = {"unet_instances": {"base_width": 4, "depth": 2},
+                "mask_rcnn": {"fpn_channels": 16, "box_features": 16, "max_detections": 20}}
+        model = build_instance_model(arch, **tiny[arch])
+        return save_checkpoint(path, model, normalization=NORMALIZATION,
+                               classes=("background", "interior", "boundary")[: model.num_classes])
+    model = build_model(arch, in_channels=3, num_classes=3, **TINY[arch][1])
     return save_checkpoint(path, model, normalization={"kind": "percentile", "low": 1.0, "high": 99.0},
                            classes=("background", "a", "b"))
 

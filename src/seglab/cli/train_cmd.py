@@ -22,7 +22,7 @@ from typing import Any
 
 from .common import EXIT_OK, Parser, UsageError, parse_label_map
 
-__all__ = ["train_parser", "export_parser", "run_train", "run_export", "parse_json_option"]
+__all__ = ["export_parser", "parse_json_option", "run_export", "run_train", "train_parser"]
 
 
 def parse_json_option(option: str, text: str) -> Any:
@@ -45,7 +45,8 @@ def train_parser() -> Parser:
     """The parser of ``seglab train``."""
     p = Parser(prog="seglab train", description="Train a model method on a data set in the seglab bench layout "
                "(DIR/images/[SPLIT/] + DIR/labels/[SPLIT/], optional DIR/splits/SPLIT.txt).")
-    p.add_argument("method", metavar="METHOD", help="cnn, unet, fcn, segnet, deeplab or vit_seg")
+    p.add_argument("method", metavar="METHOD",
+                   help="cnn, unet, fcn, segnet, deeplab, vit_seg, or the instance methods unet_instances, mask_rcnn")
     p.add_argument("--data", required=True, metavar="DIR", help="the data-set folder")
     p.add_argument("--out", required=True, metavar="CKPT", help="the best checkpoint (.pt); log and curves beside it")
     data = p.add_argument_group("data")
@@ -53,6 +54,8 @@ def train_parser() -> Parser:
     data.add_argument("--val-split", metavar="S", help="validation split (chooses the best epoch)")
     data.add_argument("--train-list", metavar="FILE", help="stems of the training images, one per line")
     data.add_argument("--val-list", metavar="FILE", help="stems of the validation images, one per line")
+    data.add_argument("--annotations", metavar="FILE",
+                      help="instance methods: a COCO instance file (default DIR/annotations.json when present)")
     data.add_argument("--label-map", type=parse_label_map, metavar="OLD=NEW,...", help="e.g. 255=1,0=0")
     data.add_argument("--ignore-index", type=int, metavar="I", help="label left out of loss and scores (CamVid: 11)")
     data.add_argument("--num-classes", type=int, metavar="K", help="default: the largest label + 1")
@@ -65,7 +68,7 @@ def train_parser() -> Parser:
     model.add_argument("--steps-per-epoch", type=int, metavar="N", help="default: one pass over the training images")
     model.add_argument("--crop-size", type=int, default=256, metavar="N")
     model.add_argument("--batch-size", type=int, default=4, metavar="N")
-    model.add_argument("--lr", type=float, default=1e-3)
+    model.add_argument("--lr", type=float, help="AdamW learning rate (default 1e-3; mask_rcnn 2e-4)")
     model.add_argument("--weight-decay", type=float, default=1e-4)
     model.add_argument("--schedule", choices=("cosine", "poly", "constant"), default="cosine")
     model.add_argument("--loss", default="ce+dice", help="ce, dice, focal or sums such as ce+dice")
@@ -74,6 +77,9 @@ def train_parser() -> Parser:
     model.add_argument("--precise-bn", type=int, default=0, metavar="N", help="BatchNorm re-estimated on N batches")
     model.add_argument("--monitor", default="mean_iou", help="validation figure that picks the best checkpoint")
     model.add_argument("--val-tile-size", type=int, metavar="N", help="validate with sliding windows of N")
+    model.add_argument("--amp", action="store_true", help="instance methods: mixed precision (bfloat16 on a CPU)")
+    model.add_argument("--no-tune", action="store_true",
+                       help="instance methods: keep the default thresholds (not chosen on the validation images)")
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     run.add_argument("--seed", type=int, default=0)
@@ -95,23 +101,11 @@ def _class_weights(text: str | None) -> Any:
 
 def run_train(argv: Sequence[str]) -> int:
     """Run ``seglab train``; return the exit code."""
+    from ..deep.instances import INSTANCE_METHODS
     from ..deep.training import train
 
     ns = train_parser().parse_intermixed_args(argv)
-    options = {
-        "split": ns.split, "val_split": ns.val_split, "train_list": ns.train_list, "val_list": ns.val_list,
-        "label_map": ns.label_map, "ignore_index": ns.ignore_index, "num_classes": ns.num_classes,
-        "in_channels": ns.in_channels, "crop_size": ns.crop_size, "batch_size": ns.batch_size,
-        "epochs": ns.epochs, "steps_per_epoch": ns.steps_per_epoch, "lr": ns.lr, "weight_decay": ns.weight_decay,
-        "schedule": ns.schedule, "loss": ns.loss, "class_weights": _class_weights(ns.class_weights),
-        "precise_bn": ns.precise_bn, "monitor": ns.monitor, "val_tile_size": ns.val_tile_size,
-        "device": ns.device, "seed": ns.seed, "resume": ns.resume, "num_threads": ns.threads, "half": ns.half,
-        "progress": not ns.quiet, "command": "seglab train " + shlex.join(argv),
-        "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
-        "model_config": parse_json_option("--config", ns.config) if ns.config else None,
-        "augment": parse_json_option("--augment", ns.augment) if ns.augment else None,
-        "normalization": parse_json_option("--normalization", ns.normalization) if ns.normalization else None,
-    }
+    options = _instance_options(ns, argv) if ns.method in INSTANCE_METHODS else _semantic_options(ns, argv)
     try:
         result = train(ns.method, ns.data, ns.out, **options)
     except FileNotFoundError as exc:
@@ -121,6 +115,56 @@ def run_train(argv: Sequence[str]) -> int:
           f"wrote {result.best}, {result.last}, {result.log}" + (f", {result.curves}" if result.curves else ""),
           file=sys.stderr)
     return EXIT_OK
+
+
+#: Options of the semantic trainer only (dest, flag).
+_SEMANTIC_ONLY = (("label_map", "--label-map"), ("ignore_index", "--ignore-index"), ("num_classes", "--num-classes"),
+                  ("in_channels", "--in-channels"), ("normalization", "--normalization"),
+                  ("class_weights", "--class-weights"), ("val_tile_size", "--val-tile-size"))
+
+
+def _instance_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
+    given = [flag for dest, flag in _SEMANTIC_ONLY if getattr(ns, dest) is not None]
+    given += [flag for flag, on in (("--loss", ns.loss != "ce+dice"), ("--precise-bn", ns.precise_bn),
+                                    ("--monitor", ns.monitor != "mean_iou")) if on]
+    if given:
+        raise UsageError(f"{', '.join(given)}: options of the semantic networks; {ns.method} does not take them.")
+    options = {
+        "split": ns.split, "val_split": ns.val_split, "train_list": ns.train_list, "val_list": ns.val_list,
+        "annotations": ns.annotations, "crop_size": ns.crop_size, "batch_size": ns.batch_size, "epochs": ns.epochs,
+        "steps_per_epoch": ns.steps_per_epoch, "lr": ns.lr, "weight_decay": ns.weight_decay,
+        "schedule": ns.schedule, "amp": ns.amp, "tune": not ns.no_tune, "device": ns.device, "seed": ns.seed,
+        "resume": ns.resume, "num_threads": ns.threads, "half": ns.half, "progress": not ns.quiet,
+        "command": "seglab train " + shlex.join(argv),
+        "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
+        "model_config": parse_json_option("--config", ns.config) if ns.config else None,
+        "augment": parse_json_option("--augment", ns.augment) if ns.augment else None,
+    }
+    return options
+
+
+def _semantic_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
+    given = [flag for flag, on in (("--annotations", ns.annotations), ("--amp", ns.amp), ("--no-tune", ns.no_tune))
+             if on]
+    if given:
+        raise UsageError(f"{', '.join(given)}: options of the instance methods (unet_instances, mask_rcnn).")
+    options = {
+        "split": ns.split, "val_split": ns.val_split, "train_list": ns.train_list, "val_list": ns.val_list,
+        "label_map": ns.label_map, "ignore_index": ns.ignore_index, "num_classes": ns.num_classes,
+        "in_channels": ns.in_channels, "crop_size": ns.crop_size, "batch_size": ns.batch_size,
+        "epochs": ns.epochs, "steps_per_epoch": ns.steps_per_epoch, "weight_decay": ns.weight_decay,
+        "schedule": ns.schedule, "loss": ns.loss, "class_weights": _class_weights(ns.class_weights),
+        "precise_bn": ns.precise_bn, "monitor": ns.monitor, "val_tile_size": ns.val_tile_size,
+        "device": ns.device, "seed": ns.seed, "resume": ns.resume, "num_threads": ns.threads, "half": ns.half,
+        "progress": not ns.quiet, "command": "seglab train " + shlex.join(argv),
+        "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
+        "model_config": parse_json_option("--config", ns.config) if ns.config else None,
+        "augment": parse_json_option("--augment", ns.augment) if ns.augment else None,
+        "normalization": parse_json_option("--normalization", ns.normalization) if ns.normalization else None,
+    }
+    if ns.lr is not None:
+        options["lr"] = ns.lr
+    return options
 
 
 def export_parser() -> Parser:

@@ -106,6 +106,9 @@ VOCABULARY: dict[str, Term] = {
     "score_threshold": Term("smallest detection score kept", ("float",)),
     "nms_threshold": Term("IoU above which overlapping detections are suppressed", ("float",)),
     "max_detections": Term("largest number of detections kept per image", ("int",)),
+    "diameter": Term("typical object diameter, in pixels (None: measured)", _NUM),
+    "foreground_threshold": Term("probability above which a pixel belongs to an object", ("float",)),
+    "seed_threshold": Term("probability above which a pixel seeds an object of a watershed", ("float",)),
 }
 
 #: Names retired for a concept -> the name that replaced them.

@@ -6,4 +6,4 @@ checkpoints and their model cards are in ``seglab/deep/weights/``.
 """
 
 #: The modules that register this family's methods (read by :mod:`seglab.core.registry`).
-FRONT_MODULES: tuple[str, ...] = ("seglab.deep.semantic",)
+FRONT_MODULES: tuple[str, ...] = ("seglab.deep.semantic", "seglab.deep.instances")

@@ -35,9 +35,10 @@ def trainable_methods() -> list[str]:
     >>> "unet" in trainable_methods()
     True
     """
+    from .instances import INSTANCE_METHODS
     from .semantic import ARCHITECTURES
 
-    return [m.name for m in list_methods(family="deep") if m.name in ARCHITECTURES]
+    return [m.name for m in list_methods(family="deep") if m.name in ARCHITECTURES or m.name in INSTANCE_METHODS]
 
 
 def _check(method: str) -> None:
@@ -54,14 +55,16 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
     Parameters
     ----------
     method : str
-        A model method (``cnn``, ``unet``, ``fcn``, ``segnet``, ``deeplab``, ``vit_seg``).
+        A model method (``cnn``, ``unet``, ``fcn``, ``segnet``, ``deeplab``, ``vit_seg``; the instance
+        methods ``unet_instances`` and ``mask_rcnn``, which also read a COCO instance data set).
     data : path-like
         The data-set folder (see the module docstring).
     out : path-like
         The best checkpoint (``.pt``); the last one (``<stem>.last.pt``, for
         ``resume=True``), the CSV log and a PNG of the curves go beside it.
     **options
-        The options of :func:`seglab.deep._torch.train.train`: ``model_config``
+        The options of :func:`seglab.deep._torch.train.train` (instance methods:
+        :func:`seglab.deep._torch.instances.train.train_instances`): ``model_config``
         (e.g. ``{"base_width": 32}``), ``split``/``val_split``,
         ``train_list``/``val_list``, ``label_map``, ``ignore_index``,
         ``num_classes``, ``classes``, ``crop_size``, ``batch_size``, ``epochs``,
@@ -82,6 +85,12 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
     """
     _check(method)
     require("torch", extra="torch", feature=f"seglab train {method}")
+    from .instances import INSTANCE_METHODS
+
+    if method in INSTANCE_METHODS:
+        from ._torch.instances.train import train_instances
+
+        return train_instances(method, data, out, **options)  # type: ignore[arg-type]
     from ._torch.train import train as run
 
     return run(method, data, out, **options)
@@ -106,6 +115,11 @@ def export(method: str, weights: str | os.PathLike[str], out: str | os.PathLike[
         torch, onnx or onnxscript is not installed.
     """
     _check(method)
+    from .instances import INSTANCE_METHODS
+
+    if method in INSTANCE_METHODS:
+        raise InvalidParameterError(f"seglab export writes semantic networks; {method} is not exported (its "
+                                    "post-processing runs outside the network).")
     require("torch", extra="torch", feature=f"seglab export {method}")
     require("onnx", extra="onnx", feature=f"seglab export {method}")
     from ._torch.checkpoint import load_checkpoint

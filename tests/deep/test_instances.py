@@ -1,0 +1,133 @@
+"""unet_instances: touching discs counted after a short training, tiled runs equal to untiled, the fronts."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import json
+
+import imageio.v3 as iio
+import numpy as np
+
+import seglab
+from seglab.cli import main
+from seglab.core.errors import CheckpointError
+from seglab.deep._torch.checkpoint import read_checkpoint
+from seglab.deep._torch.instances.targets import boundary_targets, median_diameter
+from seglab.metrics import match_instances
+
+from .instances_scenes import touching_discs, write_label_set
+
+CONFIG = {"base_width": 8, "depth": 2, "diameter": 14, "min_size": 40}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny unet_instances trained for 100 steps on 8 disc scenes (half of them dark on light)."""
+    root = write_label_set(tmp_path_factory.mktemp("discs"), 8)
+    out = tmp_path_factory.mktemp("run") / "discs.pt"
+    result = seglab.train("unet_instances", root, out, model_config=CONFIG, classes=["nucleus"], crop_size=64,
+                          batch_size=4, epochs=1, steps_per_epoch=100, lr=5e-3, progress=False, num_threads=1,
+                          augment={"zoom": (0.8, 1.25)}, seed=0)
+    return result.best
+
+
+def _same_objects(a, b, min_iou):
+    match = match_instances(a, b, iou_threshold=min_iou)
+    return match.tp == match.n_true == match.n_pred
+
+
+@pytest.mark.parametrize("seed,dark", [(50, False), (51, True), (52, False)])
+def test_touching_discs_come_out_with_the_right_count(trained, seed, dark):
+    image, labels = touching_discs(96, seed=seed, dark=dark)
+    seg = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0)
+    assert seg.num_segments == labels.max() == 8
+    assert _same_objects(labels, seg.labels, 0.5)
+    assert seg.classes == ("background", "nucleus") and seg.meta["inverted"] is dark
+    assert all(s.class_id == 1 and 0 < s.score <= 1 for s in seg.segments.values())
+
+
+def test_the_diameter_is_measured_when_not_given_and_other_units_give_the_same_objects(trained):
+    import cv2
+
+    image, _ = touching_discs(96, seed=53)
+    zoomed = cv2.resize(image, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR)  # discs of diameter 21
+    seg = seglab.segment(zoomed, "unet_instances", weights=str(trained))
+    assert seg.meta["scale"]["passes"] == 2 and seg.meta["scale"]["factor"] == pytest.approx(1 / 1.5, rel=0.1)
+    assert seg.num_segments == 8
+    as_rgb16 = np.dstack([image.astype(np.uint16) * 257] * 3)
+    a = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0)
+    b = seglab.segment(as_rgb16, "unet_instances", weights=str(trained), diameter=14.0)
+    assert _same_objects(a.labels, b.labels, 0.9)
+
+
+def test_tiled_inference_gives_the_same_objects_as_untiled(trained):
+    image, _ = touching_discs(160, seed=60)
+    whole = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0)
+    tiled = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0, tile_size=64,
+                           overlap=0.5)
+    assert whole.num_segments == tiled.num_segments == 32
+    assert _same_objects(whole.labels, tiled.labels, 0.9)
+    pytest.importorskip("dask")
+    engine = seglab.tiling.run(image, "unet_instances", tile_size=80, weights=str(trained), diameter=14.0)
+    assert _same_objects(whole.labels, np.asarray(engine.labels), 0.9)
+
+
+def test_results_convert_to_panoptic_and_coco(trained, tmp_path):
+    image, _ = touching_discs(96, seed=54)
+    seg = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0)
+    pan = seglab.to_panoptic(seg)
+    assert pan.task == "panoptic" and all(s.is_thing for s in pan.segments.values())
+    np.testing.assert_array_equal(pan.labels, seg.labels)
+    path = tmp_path / "in.png"
+    iio.imwrite(path, image)
+    out = tmp_path / "out"
+    code = main(["segment", "unet_instances", str(path), "-o", str(out), "--weights", str(trained),
+                 "--diameter", "14", "--outputs", "labels,json,coco,panoptic"])
+    assert code == 0
+    doc = json.loads((out / "in.coco.json").read_text())
+    assert len(doc["annotations"]) == seg.num_segments and {a["score"] for a in doc["annotations"]} != {None}
+    assert (out / "in.panoptic.png").is_file()
+
+
+def test_the_checkpoint_holds_the_model_scale_and_its_thresholds(trained):
+    raw = read_checkpoint(trained)
+    assert raw["config"]["arch"] == "unet_instances" and raw["config"]["diameter"] == 14.0
+    assert raw["classes"] == ["background", "interior", "boundary"]
+    assert raw["normalization"] == {"kind": "percentile", "low": 1.0, "high": 99.8}
+    with pytest.raises(CheckpointError, match="holds a 'unet_instances' model, not 'mask_rcnn'"):
+        seglab.segment(np.zeros((32, 32), np.uint8), "mask_rcnn", weights=str(trained))
+    with pytest.raises(CheckpointError, match="not 'unet'"):
+        seglab.segment(np.zeros((32, 32), np.uint8), "unet", weights=str(trained))
+
+
+def test_thresholds_are_chosen_on_validation_images(tmp_path):
+    root = write_label_set(tmp_path / "d", 3)
+    val = tmp_path / "val.txt"
+    val.write_text("d02\n")
+    train = tmp_path / "train.txt"
+    train.write_text("d00\nd01\n")
+    result = seglab.train("unet_instances", root, tmp_path / "u.pt", train_list=train, val_list=val,
+                          model_config={"base_width": 4, "depth": 2, "diameter": 14}, crop_size=48, batch_size=2,
+                          epochs=1, steps_per_epoch=2, progress=False, num_threads=1)
+    tuned = read_checkpoint(result.best)["provenance"]["tuned"]
+    grid = (tmp_path / "u.tuning.csv").read_text().splitlines()
+    assert set(tuned) == {"foreground_threshold", "seed_threshold", "min_size"} and len(grid) == 1 + 80
+    assert read_checkpoint(result.best)["config"]["seed_threshold"] == tuned["seed_threshold"]
+    assert "dsb_score" in result.figures
+
+
+def test_boundary_targets_and_diameters_against_direct_definitions():
+    _, labels = touching_discs(64, seed=3)
+    target = boundary_targets(labels, width=1)
+    from scipy import ndimage as ndi
+
+    for label in range(1, labels.max() + 1):  # the boundary of an object: its pixels 4-adjacent to another label
+        own = labels == label
+        near_other = ndi.binary_dilation(~own, ndi.generate_binary_structure(2, 1)) & own
+        inner = labels != 0
+        frame = np.zeros_like(own)
+        frame[[0, -1]] = frame[:, [0, -1]] = True
+        np.testing.assert_array_equal(target[own] == 2, (near_other & ~(frame & inner & ~near_other))[own])
+    areas = np.bincount(labels.ravel())[1:]
+    assert median_diameter(labels) == pytest.approx(np.median(np.sqrt(4 * areas / np.pi)))
