@@ -440,3 +440,19 @@ def test_bad_parameters_are_named():
         seglab.segment(img, "threshold")
     with pytest.raises(UnknownParameterError, match="window_size"):
         seglab.segment(img, "sauvola", window=15)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3), (2, 2), (3, 5), (17, 31), (256, 300)])
+def test_uint8_results_widened_inside_the_int32_array_equal_astype(shape, monkeypatch):
+    """The route of images of 4 MP and more (no uint8 temporary), forced here on small shapes."""
+    from seglab.classical import histograms
+
+    monkeypatch.setattr(histograms, "_WIDEN_IN_PLACE", 0)
+    img = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+    labels, t = histograms.int32_from_uint8(shape, lambda out: cv2.threshold(img, 0, 1, cv2.THRESH_OTSU, dst=out)[0])
+    ref_t, ref = cv2.threshold(img, 0, 1, cv2.THRESH_OTSU)
+    assert labels.dtype == np.int32 and t == ref_t
+    np.testing.assert_array_equal(labels, ref.astype(np.int32))
+    np.testing.assert_array_equal(seglab.segment(img, "threshold", value=99).labels, (img > 99).astype(np.int32))
+    if img.min() < img.max():  # (a constant image is all background: the family's rule, not OpenCV's)
+        np.testing.assert_array_equal(seglab.segment(img, "otsu").labels, ref.astype(np.int32))

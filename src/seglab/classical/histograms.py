@@ -25,7 +25,7 @@ from ..core.params import Renamed
 from ..core.types import Segmentation
 
 __all__ = [
-    "Polarity", "POLARITY_RENAMED", "BINARY_CLASSES", "binary_state", "above_in_image", "above_in_stats", "binary_labels", "binary_result", "apply_binary", "pixel_values", "histogram",
+    "int32_from_uint8", "Polarity", "POLARITY_RENAMED", "BINARY_CLASSES", "binary_state", "above_in_image", "above_in_stats", "binary_labels", "binary_result", "apply_binary", "pixel_values", "histogram",
     "level_counts", "otsu_level", "otsu_threshold", "no_split", "fallback_threshold", "histogram_stats",
     "stats_histogram", "stats_fallback", "otsu_threshold_stats",
 ]
@@ -43,6 +43,42 @@ _MAX_LEVELS = 2**24  # integer levels a tile histogram may span (128 MiB of int6
 _FLT_EPSILON = float(np.finfo(np.float32).eps)
 
 
+#: From this many pixels on, a uint8 result is widened to int32 inside the int32 array itself.
+_WIDEN_IN_PLACE = 1 << 22
+
+
+def int32_from_uint8(shape: tuple[int, ...], fill: Callable[[NDArray[np.uint8]], Any]) -> tuple[NDArray[np.int32], Any]:
+    """An int32 array equal to the uint8 array that ``fill(out)`` writes into `out`, and what `fill` returned.
+
+    Large arrays get no uint8 temporary: `out` is the first quarter of the
+    int32 array's own memory, and its values are spread out to int32 from the
+    end, in blocks that never overlap what they have yet to read (about
+    log4(n) block copies).
+
+    Examples
+    --------
+    >>> labels, _ = int32_from_uint8((2, 3), lambda out: out.fill(7))
+    >>> labels.tolist()
+    [[7, 7, 7], [7, 7, 7]]
+    """
+    n = int(np.prod(shape))
+    if n < _WIDEN_IN_PLACE:
+        small = np.empty(shape, np.uint8)
+        result = fill(small)
+        return small.astype(np.int32), result
+    out = np.empty(shape, np.int32)
+    flat = out.reshape(-1)
+    small = flat.view(np.uint8)[:n]
+    result = fill(small.reshape(shape))
+    end = n
+    while end > 4:  # int32 items [start, end) take bytes [4 start, 4 end), past the bytes [start, end) they read
+        start = (end + 3) // 4
+        np.copyto(flat[start:end], small[start:end])
+        end = start
+    flat[:end] = small[:end].copy()
+    return out, result
+
+
 def binary_labels(image: NDArray, t: float, polarity: Polarity = "bright") -> NDArray[np.int32]:
     """int32 labels: 1 where ``image > t`` (``image <= t`` for dark objects), else 0.
 
@@ -56,7 +92,8 @@ def binary_labels(image: NDArray, t: float, polarity: Polarity = "bright") -> ND
 
         kind = cv2.THRESH_BINARY_INV if polarity == "dark" else cv2.THRESH_BINARY
         # OpenCV compares uint8 with floor(t), which is the same as comparing with t.
-        return cv2.threshold(image, min(max(t, -1.0), 256.0), 1, kind)[1].astype(np.int32)
+        level = min(max(t, -1.0), 256.0)
+        return int32_from_uint8(image.shape, lambda out: cv2.threshold(image, level, 1, kind, dst=out))[0]
     out = np.empty(image.shape, np.int32)
     (np.less_equal if polarity == "dark" else np.greater)(image, t, out=out)
     return out

@@ -50,6 +50,7 @@ from .histograms import (
     above_in_stats,
     binary_labels,
     binary_result,
+    int32_from_uint8,
     binary_state,
     histogram_stats,
     otsu_threshold,
@@ -162,7 +163,8 @@ def otsu(
 
         dark = polarity == "dark"
         kind = cv2.THRESH_BINARY_INV if dark else cv2.THRESH_BINARY
-        t, out = cv2.threshold(image, 0, 1, kind | cv2.THRESH_OTSU)
-        if t > 0 or cv2.countNonZero(out) != (0 if dark else out.size):
-            return binary_result(out.astype(np.int32), t)
+        labels, (t, _) = int32_from_uint8(image.shape,
+                                          lambda out: cv2.threshold(image, 0, 1, kind | cv2.THRESH_OTSU, dst=out))
+        if t > 0 or np.count_nonzero(labels) != (0 if dark else labels.size):
+            return binary_result(labels, t)
     return apply_binary(image, _otsu_fit(image, nbins=nbins, polarity=polarity, mask=mask))

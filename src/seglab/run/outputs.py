@@ -46,8 +46,10 @@ class Outcome:
 
     Attributes
     ----------
-    image : ndarray
-        The image as read (its own units).
+    image : ndarray or None
+        The image as read (its own units); None when no output asked for
+        needs it (:attr:`OutputKind.needs_image`), so that it is freed before
+        the outputs are encoded.
     seg : Segmentation
         The result, after any task conversion.
     source : str
@@ -62,7 +64,7 @@ class Outcome:
         How the overlay output is drawn (:func:`seglab.io.overlay`).
     """
 
-    image: NDArray[Any]
+    image: NDArray[Any] | None
     seg: Segmentation
     source: str = ""
     page: int | None = None
@@ -116,6 +118,7 @@ class OutputKind:
     description: str
     encode: Callable[[Outcome, str], dict[str, bytes]] = field(repr=False)
     lists_segments: bool = False  # COCO and panoptic files list segments: a semantic result must be converted
+    needs_image: bool = False  # drawn or measured on the image
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -129,10 +132,11 @@ OUTPUT_KINDS: dict[str, OutputKind] = {
     for k in (
         OutputKind("labels", "label image: 8/16-bit PNG, int32 TIFF beyond 16 bits or with void (-1)", _labels),
         OutputKind("overlay", "the image with coloured segments and their boundaries (PNG; JPEG for JPEG inputs)",
-                   _overlay),
+                   _overlay, needs_image=True),
         OutputKind("json", "sidecar JSON: method, parameters, meta, segments, input, seglab version", _json),
         OutputKind("coco", "COCO instance JSON with RLE masks", _coco, lists_segments=True),
-        OutputKind("csv", "CSV of regions: label, class, area, bbox, centroid, mean intensity", _csv),
+        OutputKind("csv", "CSV of regions: label, class, area, bbox, centroid, mean intensity", _csv,
+                   needs_image=True),
         OutputKind("panoptic", "COCO panoptic id PNG plus its segments JSON", _panoptic, lists_segments=True),
     )
 }

@@ -249,7 +249,8 @@ def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = 
         seg = segment_image(job, image)
         seconds = time.perf_counter() - start
     notes = (*notes, *(one_line(w.message, source) for w in caught))
-    return Outcome(image, seg, source=source, page=job.page, notes=notes, seconds=seconds,
+    kept = image if any(OUTPUT_KINDS[kind].needs_image for kind in job.outputs) else None
+    return Outcome(kept, seg, source=source, page=job.page, notes=notes, seconds=seconds,
                    overlay_alpha=job.overlay_alpha, overlay_style=job.overlay_style)
 
 
