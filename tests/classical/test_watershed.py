@@ -250,3 +250,89 @@ def test_clear_border_drops_what_touches_the_frame_like_skimage():
     reference = clear_border(full.labels)
     assert cleared.num_segments == 24 == int(np.count_nonzero(np.unique(reference)))
     np.testing.assert_array_equal(cleared.labels > 0, reference > 0)
+
+
+# --- compiled pieces against plain numpy / OpenCV references ---------------------------------------
+
+
+def _resolve_lines_reference(labels, image):
+    """Each line pixel (-1) takes the 4-neighbour label of smallest step (max channel difference; ties: the smaller
+    label), all of a round reading the labels before it; lines no round reaches become 0."""
+    h, w = labels.shape
+    pix = image.reshape(h, w, -1).astype(np.int64)
+    while True:
+        rows, cols = np.nonzero(labels < 0)
+        if rows.size == 0:
+            return
+        found = []
+        for r, c in zip(rows, cols):
+            options = [(int(np.abs(pix[r, c] - pix[rr, cc]).max()), int(labels[rr, cc]))
+                       for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
+                       if 0 <= rr < h and 0 <= cc < w and labels[rr, cc] > 0]
+            found.append(min(options)[1] if options else 0)
+        if not any(found):
+            labels[rows, cols] = 0
+            return
+        for r, c, lab in zip(rows, cols, found):
+            if lab:
+                labels[r, c] = lab
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_line_pixels_take_the_closest_neighbour_as_the_python_reference(seed):
+    from seglab.classical.watershed import _resolve_lines
+
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(3, 20, 2))
+    labels = rng.integers(0, 5, shape).astype(np.int32)
+    labels[rng.random(shape) < 0.45] = -1
+    for channels in (1, 3):
+        image = rng.integers(0, 256, (*shape, channels), dtype=np.uint8)
+        got, ref = labels.copy(), labels.copy()
+        _resolve_lines(got, image)
+        _resolve_lines_reference(ref, image)
+        np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("strips", [False, True])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_local_mean_threshold_is_exact_on_integer_images(dtype, strips, monkeypatch):
+    from seglab.classical import watershed as module
+    from seglab.classical.watershed import _above_local_mean
+
+    if strips:  # the route of 4 MP and more, in strips of 4 rows here
+        monkeypatch.setattr(module, "_STRIPS_FROM", 0)
+        monkeypatch.setattr(module, "_STRIP_ROWS", 4)
+
+    rng = np.random.default_rng(7)
+    image = (rng.integers(0, 40, (37, 53)) * (257 if dtype == np.uint16 else 5)).astype(dtype)
+    image[5:15, 5:20] = image[5, 5]  # a flat patch: never above its own mean
+    for window, offset in ((3, 0.0), (9, 2.5), (31, -3.0), (75, 0.0)):
+        sums = cv2.boxFilter(image.astype(np.float64), -1, (window, window), normalize=False,
+                             borderType=cv2.BORDER_REPLICATE)  # exact integer sums in float64
+        n = window * window
+        bright = (image.astype(np.float64) - offset) * n > sums
+        dark = (image.astype(np.float64) + offset) * n < sums
+        np.testing.assert_array_equal(_above_local_mean(image, window, offset, True).view(bool), bright)
+        np.testing.assert_array_equal(_above_local_mean(image, window, offset, False).view(bool), dark)
+
+
+def test_flood_of_the_padded_picture_packs_the_labels_as_a_padded_copy_would():
+    from seglab.classical.watershed import _cv2_flood, _padded_picture
+
+    rng = np.random.default_rng(3)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (41, 57), dtype=np.uint8), (0, 0), 2)
+    markers = np.zeros(image.shape, np.int32)
+    markers[rng.integers(0, 41, 9), rng.integers(0, 57, 9)] = np.arange(1, 10)
+    for line, shift in ((False, 0), (True, 0), (False, 1)):
+        padded = np.zeros((43, 59), np.int32)
+        padded[1:-1, 1:-1] = markers
+        got = _cv2_flood(_padded_picture(image, 0.0), padded, line, shift)
+        ref = cv2.copyMakeBorder(markers, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        cv2.watershed(cv2.cvtColor(cv2.copyMakeBorder(image, 1, 1, 1, 1, cv2.BORDER_REPLICATE), cv2.COLOR_GRAY2BGR),
+                      ref)
+        ref = ref[1:-1, 1:-1].copy()
+        if not line:
+            _resolve_lines_reference(ref, image)
+        np.testing.assert_array_equal(got, np.maximum(ref - shift, 0))
+        assert got.flags.c_contiguous and got.dtype == np.int32

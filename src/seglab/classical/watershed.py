@@ -91,66 +91,162 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
     else:
         if window_size is None:
             window_size = max(3, min(gray.shape) // 2 // 2 * 2 + 1)
-        # float64 sums: exact for integer images, so a flat region is never "above its own mean"
-        local = cv2.boxFilter(gray, cv2.CV_64F, (window_size, window_size), borderType=cv2.BORDER_REPLICATE)
-        margin = 1e-9 * float(np.abs(gray).max()) if gray.dtype.kind == "f" else 0.0  # float rounding
-        local += offset + margin if polarity == "bright" else -(offset + margin)
-        fg = gray > local if polarity == "bright" else gray < local
+        if gray.dtype.kind in "ui" and gray.dtype.itemsize <= 2:
+            # exact window sums in one compiled pass (no image-sized float64 mean: 8 bytes a pixel)
+            fg = _above_local_mean(gray, window_size, float(offset), polarity == "bright").view(bool)
+        else:
+            local = cv2.boxFilter(gray, cv2.CV_64F, (window_size, window_size), borderType=cv2.BORDER_REPLICATE)
+            margin = 1e-9 * float(np.abs(gray).max())  # float rounding: a flat region is never above its mean
+            local += offset + margin if polarity == "bright" else -(offset + margin)
+            fg = gray > local if polarity == "bright" else gray < local
         info = {"window_size": window_size}
     if mask is not None:
         fg &= mask
     return fg.view(np.uint8), info
 
 
-def _resolve_lines(labels: NDArray[np.int32], image: NDArray) -> None:
-    """Give each watershed-line pixel (-1) the 4-neighbour label with the smallest intensity step.
-
-    The step is the largest per-channel absolute difference, the flooding
-    priority of ``cv2.watershed``; ties go to the smallest label. In place.
-    """
-    h, w = labels.shape
-    pix = image.reshape(h, w, -1)
-    while True:
-        rows, cols = np.divmod(np.flatnonzero(labels < 0), w)
-        if rows.size == 0:
-            return
-        best_step = np.full(rows.size, np.iinfo(np.int32).max, np.int64)
-        best_label = np.full(rows.size, -1, np.int32)
-        for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            r2, c2 = rows + dr, cols + dc
-            ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
-            r2, c2 = np.where(ok, r2, rows), np.where(ok, c2, cols)
-            lab = labels[r2, c2]
-            step = np.abs(pix[rows, cols].astype(np.int64) - pix[r2, c2]).max(axis=1)
-            better = ok & (lab > 0) & ((step < best_step) | ((step == best_step) & (lab < best_label)))
-            best_step = np.where(better, step, best_step)
-            best_label = np.where(better, lab, best_label)
-        done = best_label > 0
-        if not done.any():
-            labels[rows, cols] = 0
-            return
-        labels[rows[done], cols[done]] = best_label[done]
+#: Rows of the image handled at a time by the local mean and the line pixels per pass of the line fill.
+_STRIP_ROWS = 64
+_STRIPS_FROM = 1 << 22
+_LINE_CHUNK = 1 << 18
 
 
-def _cv2_flood(image: NDArray, markers: NDArray[np.int32], watershed_line: bool, shift: int) -> NDArray[np.int32]:
-    """``cv2.watershed`` on a uint8 image, padded by one pixel so the image border is floodable.
+def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -> NDArray[np.uint8]:
+    """uint8 mask of ``gray > mean + offset`` (``gray < mean - offset`` unless `bright`) over a square window.
 
-    Lines (-1) are resolved or set to 0; labels ``<= shift`` become 0 and the others drop by `shift`.
+    The mean is over the `window` x `window` square centred on the pixel,
+    the border replicated (``cv2.boxFilter`` with ``BORDER_REPLICATE``). The
+    window sums are exact int64, built strip by strip of rows from running
+    column sums and row-wise cumulative sums from 4 MP on (memory: a few
+    strips, not an image of float64 sums), from one ``cv2.boxFilter`` of
+    float64 sums (exact integers) below; ``g > sum / n + offset`` is decided
+    as ``(g - offset) * n > sum``.
+
+    Examples
+    --------
+    >>> img = np.array([[0, 0, 9], [0, 9, 9], [9, 9, 9]], np.uint8)
+    >>> _above_local_mean(img, 3, 0.0, True).tolist()  # the flat corner is not above its own mean
+    [[0, 0, 1], [0, 1, 1], [1, 1, 0]]
     """
     import cv2
 
-    img = cv2.copyMakeBorder(np.ascontiguousarray(image), 1, 1, 1, 1, cv2.BORDER_REPLICATE)
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    padded = cv2.copyMakeBorder(markers, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    cv2.watershed(img, padded)
+    h, w = gray.shape
+    n = float(window * window)
+    out = np.empty((h, w), np.uint8)
+    if h * w < _STRIPS_FROM:  # small: one box filter of exact (float64 integer) sums
+        sums = cv2.boxFilter(gray, cv2.CV_64F, (window, window), normalize=False, borderType=cv2.BORDER_REPLICATE)
+        compare = np.greater if bright else np.less
+        compare((gray - offset) * n if bright else (gray + offset) * n, sums, out=out.view(bool))
+        return out
+    half = window // 2
+    col = gray[np.clip(np.arange(-half, half + 1), 0, h - 1)].sum(axis=0, dtype=np.int64)  # row 0's column sums
+    widen = np.clip(np.arange(-half - 1, w + half), 0, w - 1)  # a replicated row, one extra cell in front
+    for r0 in range(0, h, _STRIP_ROWS):
+        r1 = min(r0 + _STRIP_ROWS, h)
+        cols = np.empty((r1 - r0, w), np.int64)
+        cols[0] = col
+        if r0 > 0:  # row r0's sums from row r0 - 1's
+            cols[0] += gray[min(r0 + half, h - 1)].astype(np.int64) - gray[max(r0 - 1 - half, 0)]
+        rows = np.arange(r0 + 1, r1)
+        steps = gray[np.minimum(rows + half, h - 1)].astype(np.int64) - gray[np.maximum(rows - 1 - half, 0)]
+        np.cumsum(steps, axis=0, out=cols[1:])
+        cols[1:] += cols[0]
+        col = cols[-1].copy()
+        totals = np.cumsum(cols[:, widen], axis=1)
+        sums = totals[:, window:] - totals[:, :w]
+        strip = gray[r0:r1].astype(np.float64)
+        if bright:
+            np.greater((strip - offset) * n, sums, out=out[r0:r1].view(bool))
+        else:
+            np.less((strip + offset) * n, sums, out=out[r0:r1].view(bool))
+    return out
+
+
+def _resolve_lines(labels: NDArray[np.int32], image: NDArray) -> None:
+    """Give each watershed-line pixel (-1) the 4-neighbour label with the smallest intensity step, in place.
+
+    The step is the largest per-channel absolute difference, the flooding
+    priority of ``cv2.watershed``; ties go to the smallest label. Rounds
+    repeat for lines whose neighbours are all lines, every pixel of a round
+    reading the labels as they were before it; lines that no round reaches
+    become 0. The line pixels are handled in chunks (memory: their flat
+    indices and one chunk's temporaries).
+    """
+    h, w = labels.shape
+    pix = image.reshape(h, w, -1)
+    todo = np.flatnonzero(labels < 0)  # labels may be a view: flat indices into (h, w)
+    while todo.size:
+        found = np.empty(todo.size, np.int32)
+        for start in range(0, todo.size, _LINE_CHUNK):
+            rows, cols = np.divmod(todo[start : start + _LINE_CHUNK], w)
+            best_step = np.full(rows.size, np.iinfo(np.int32).max, np.int64)
+            best_label = np.full(rows.size, -1, np.int32)
+            here = pix[rows, cols].astype(np.int64)
+            for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+                r2, c2 = rows + dr, cols + dc
+                ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
+                r2, c2 = np.where(ok, r2, rows), np.where(ok, c2, cols)
+                lab = labels[r2, c2]
+                step = np.abs(here - pix[r2, c2]).max(axis=1)
+                better = ok & (lab > 0) & ((step < best_step) | ((step == best_step) & (lab < best_label)))
+                best_step = np.where(better, step, best_step)
+                best_label = np.where(better, lab, best_label)
+            found[start : start + rows.size] = best_label
+        done = found > 0
+        rows, cols = np.divmod(todo, w)
+        if not done.any():
+            labels[rows, cols] = 0
+            return
+        labels[rows[done], cols[done]] = found[done]
+        todo = todo[~done]
+
+
+def _padded_picture(image: NDArray[np.uint8], sigma: float) -> NDArray[np.uint8]:
+    """A uint8 gray or RGB image as ``cv2.watershed`` floods it: smoothed, 3 channels, one replicated pixel of frame.
+
+    The smoothed image (:func:`_smooth`) is made here and dropped once copied
+    in, so the caller need not keep one while the markers are built.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    src = np.ascontiguousarray(_smooth(image, sigma))
+    picture = np.empty((h + 2, w + 2, 3), np.uint8)
+    inner = picture[1:-1, 1:-1]
+    if src.ndim == 2:
+        cv2.cvtColor(src, cv2.COLOR_GRAY2BGR, dst=inner)
+    else:
+        inner[...] = src
+    del src
+    picture[0], picture[-1] = picture[1], picture[-2]
+    picture[:, 0], picture[:, -1] = picture[:, 1], picture[:, -2]
+    return picture
+
+
+def _cv2_flood(picture: NDArray[np.uint8], padded: NDArray[np.int32], watershed_line: bool,
+               shift: int) -> NDArray[np.int32]:
+    """``cv2.watershed`` of a padded picture (:func:`_padded_picture`) from markers in a zero frame, in place.
+
+    The frame lets the image border be flooded. Lines (-1) are resolved or
+    set to 0; labels ``<= shift`` become 0 and the others drop by `shift`.
+    The labels are then packed to the front of `padded`'s memory row by row
+    (no second label image) and returned as an ``(H, W)`` array on it.
+    """
+    import cv2
+
+    cv2.watershed(picture, padded)
     inner = padded[1:-1, 1:-1]
     if not watershed_line:
-        _resolve_lines(inner, image)
+        _resolve_lines(inner, picture[1:-1, 1:-1])
     if shift:
-        out = np.subtract(inner, shift)
-        return np.maximum(out, 0, out=out)
-    return np.maximum(inner, 0)
+        np.subtract(inner, shift, out=inner)
+    np.maximum(inner, 0, out=inner)
+    h, w = inner.shape
+    flat = padded.reshape(-1)
+    for r in range(h):  # row r moves from (r + 1) (w + 2) + 1 to r w: always to memory already read
+        start = (r + 1) * (w + 2) + 1
+        flat[r * w : (r + 1) * w] = flat[start : start + w]
+    return flat[: h * w].reshape(h, w)
 
 
 def _sobel_relief(image: NDArray) -> NDArray:
@@ -358,6 +454,8 @@ def watershed(
     gray = to_gray(image) if image.ndim == 3 else image
     smooth = _smooth(gray, sigma)
     user = markers is not None or seeds is not None
+    opencv = (relief == "gradient" and image.dtype == np.uint8 and connectivity == 4 and compactness == 0
+              and mask is None)  # cv2.watershed floods a smoothed copy of its own (_padded_picture)
     meta: dict[str, object] = {"relief": relief}
 
     fg = None
@@ -375,16 +473,24 @@ def watershed(
             fg = fill_holes_binary(fg)
         dist = cv2.distanceTransform(fg, cv2.DIST_L2, 5)
 
+    if opencv:
+        del smooth, gray
+    # The markers live inside a frame of zeros (cv2.watershed floods the frame-padded image), so that the
+    # labels never need a second image-sized copy (8192² int32: 256 MiB).
+    padded = np.zeros((hh + 2, ww + 2), np.int32)
+    marks = padded[1:-1, 1:-1]
     if user:
-        marks = _user_markers(markers, seeds, (hh, ww), mask)
+        marks[...] = _user_markers(markers, seeds, (hh, ww), mask)
     else:
         if auto_markers == "distance":
             sure = (dist > fg_fraction * dist.max()).view(np.uint8) if dist.max() > 0 else np.zeros_like(fg)
         else:
             sure = h_maxima(dist, h).view(np.uint8)
+        if relief != "distance":
+            del dist
         import cv2
 
-        _, marks = cv2.connectedComponents(sure, connectivity=8, ltype=cv2.CV_32S)
+        cv2.connectedComponents(sure, labels=marks, connectivity=8, ltype=cv2.CV_32S)
     n_markers = int(marks.max())
     meta["n_markers"] = n_markers
     if n_markers == 0:
@@ -399,16 +505,18 @@ def watershed(
         if not user:  # the tutorial's background marker: outside the dilated foreground
             import cv2
 
-            sure_bg = cv2.dilate(fg, np.ones((3, 3), np.uint8), iterations=3)
-            unknown = cv2.subtract(sure_bg, (marks > 0).view(np.uint8))
+            unknown = cv2.dilate(fg, np.ones((3, 3), np.uint8), iterations=3)
+            cv2.subtract(unknown, sure, dst=unknown)  # the markers are the sure foreground
+            del fg, sure
             marks += 1
-            marks[unknown.view(bool)] = 0
+            np.copyto(marks, 0, where=unknown.view(bool))
+            del unknown
         shift = 0 if user else 1
-        src = smooth if image.ndim == 2 else _smooth(image, sigma) if sigma > 0 else image
-        if src.dtype == np.uint8 and connectivity == 4 and compactness == 0 and mask is None:
-            labels = _cv2_flood(src, marks, watershed_line, shift)
+        if opencv:
+            labels = _cv2_flood(_padded_picture(image, sigma), padded, watershed_line, shift)
             engine = "opencv"
         else:
+            src = smooth if image.ndim == 2 else _smooth(image, sigma) if sigma > 0 else image
             labels = _skimage_flood(_sobel_relief(src), marks, mask, connectivity=connectivity,
                                     compactness=compactness, watershed_line=watershed_line)
             if shift:
@@ -418,6 +526,8 @@ def watershed(
     if clear_border:
         edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
         labels[np.isin(labels, edge[edge > 0])] = 0
-    if min_size > 1 or clear_border:  # otherwise every marker keeps its own pixels: ids are already 1..N
+    if min_size > 1 or clear_border:
         labels = relabel_sequential(remove_small(labels, min_size) if min_size > 1 else labels)
-    return instance_segmentation(labels, class_name="object", meta=meta)
+        return instance_segmentation(labels, class_name="object", meta=meta)
+    # every marker keeps its own pixels: the ids are 1..n_markers (less the background marker of auto markers)
+    return instance_segmentation(labels, class_name="object", meta=meta, num_segments=n_markers)
