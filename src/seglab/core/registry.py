@@ -484,7 +484,7 @@ def segment(image: Any, method: str, /, **params: Any) -> Segmentation:
     - clustering: fuzzy_cmeans, kmeans
     - color: color_distance, hsv_range
     - texture: gabor
-    - deep (needs ``pip install "seglab[torch]"`` and weights): cnn, deeplab, fcn, segnet, unet, vit_seg
+    - deep (needs ``pip install "seglab[torch]"`` and weights): cnn, deeplab, fcn, mask_rcnn, segnet, unet, unet_instances, vit_seg
 
     Examples
     --------

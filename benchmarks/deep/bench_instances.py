@@ -1,0 +1,160 @@
+"""Speed of the instance methods: ms per 512x512 image, our predict path against a bare forward, training speed.
+
+For ``unet_instances`` and ``mask_rcnn`` (trained checkpoints, or random
+weights of the same architecture with ``--random``; the network's speed
+does not depend on its weights, but Mask R-CNN's does: the heads run per
+detection):
+
+- ms per 512x512 DSB2018 stage-1 test image (the centre crops of its 640x512
+  images) through :func:`seglab.segment`, with the objects' diameter given
+  (one pass) and measured (two or three passes);
+- our predict path (``seglab.segment`` with the diameter given so that the
+  zoom is 1: the image in its own units is normalised, run, and turned into
+  labels) against a bare forward of the same network on a pre-normalised
+  tensor (torchvision's ``MaskRCNN.forward`` in eval mode, masks pasted into
+  full-size images as torchvision does; for the U-Net the network and a
+  softmax), called alternately in one process so that machine load hits both
+  alike: the median of the per-round ratios;
+- training images (crops) per second, forward + backward + AdamW step, at the
+  crop size and batch of the shipped run (bfloat16 autocast).
+
+Usage::
+
+    .venv/bin/python benchmarks/deep/bench_instances.py --unet nuclei --rcnn /work/runs/mask_rcnn/nuclei.pt \\
+        --data ../shared/data --rounds 5 -o benchmarks/deep/results/bench_instances.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import seglab
+from seglab.deep.instances import load_instance_model
+from seglab.deep._torch.instances.images import gray_input
+from seglab.deep._torch.instances.train import InstanceAugmentation, _Crops, _prepare
+from seglab.deep._torch.instances.data import InstanceSample
+from seglab.io import read_image, read_labels
+
+#: method -> (crop size, batch) of the training runs
+TRAINING = {"unet_instances": (256, 4), "mask_rcnn": (192, 2)}
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _images(data: Path, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    root = data / "dsb2018_stage1_test"
+    out = []
+    for path in sorted((root / "images").glob("*.png")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = read_image(path)
+        if image.shape[:2] == (512, 640):
+            out.append((image[:, 64:576], read_labels(root / "labels" / path.name)[:, 64:576]))
+        if len(out) == count:
+            break
+    return out
+
+
+def _bare(method: str, model, x: torch.Tensor):
+    if method == "mask_rcnn":
+        model.net.eval()
+        return lambda: model.net([x[0]])
+    return lambda: torch.softmax(model.net(x), dim=1)
+
+
+def bench(method: str, weights: str, images, rounds: int) -> dict:
+    spec = seglab.get_method(method)
+    model = load_instance_model(method, weights, spec.weights)
+    diameter = float(model.config["diameter"])  # zoom 1: the image as it is
+    per_image = {"given": [], "measured": []}
+    for image, _ in images:
+        seglab.segment(image, method, weights=weights, diameter=diameter)  # warm-up
+        per_image["given"].append(statistics.median(
+            timed(lambda: seglab.segment(image, method, weights=weights, diameter=diameter)) for _ in range(rounds)))
+        per_image["measured"].append(statistics.median(
+            timed(lambda: seglab.segment(image, method, weights=weights)) for _ in range(rounds)))
+    image = images[0][0]
+    x = torch.from_numpy(gray_input(image)[0])[None, None].contiguous()
+    bare = _bare(method, model, x)
+    ratios, ours_t, bare_t = [], [], []
+    with torch.inference_mode():
+        bare()
+        for _ in range(rounds * 2):
+            b = timed(bare)
+            o = timed(lambda: seglab.segment(image, method, weights=weights, diameter=diameter))
+            ratios.append(o / b)
+            ours_t.append(o)
+            bare_t.append(b)
+    crop, batch = TRAINING[method]
+    samples = [InstanceSample(f"i{k}", Path(f"i{k}"), "", im, lab.astype(np.int32),
+                              np.minimum(np.bincount(lab.ravel().astype(np.int64)), 1))
+               for k, (im, lab) in enumerate(images)]
+    train_model = load_instance_model(method, weights, spec.weights)
+    unet = method == "unet_instances"
+    crops = _Crops(_prepare(samples, diameter=diameter, boundary_width=2 if unet else None), crop,
+                   InstanceAugmentation())
+    optimizer = torch.optim.AdamW(train_model.parameters(), lr=1e-5)
+    rng = np.random.default_rng(0)
+    train_model.train()
+
+    def step() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            if unet:
+                x, target = crops.unet_batch(rng, batch)
+                loss = torch.nn.functional.cross_entropy(train_model.net(x).float(), target, ignore_index=-100)
+            else:
+                ims, targets = crops.rcnn_batch(rng, batch)
+                loss = sum(v.float() for v in train_model.net(ims, targets).values())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    step()
+    steps = [timed(step) for _ in range(rounds * 2)]
+    return {
+        "method": method, "weights": weights,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "ms_per_512_image_diameter_given": 1000 * statistics.median(per_image["given"]),
+        "ms_per_512_image_diameter_measured": 1000 * statistics.median(per_image["measured"]),
+        "ms_ours": 1000 * statistics.median(ours_t), "ms_bare_forward": 1000 * statistics.median(bare_t),
+        "ratio_ours_to_bare": statistics.median(ratios),
+        "training_crops_per_second": batch / statistics.median(steps), "training_crop": crop, "training_batch": batch,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--unet", required=True, help="unet_instances weights (name or checkpoint)")
+    parser.add_argument("--rcnn", required=True, help="mask_rcnn weights (name or checkpoint)")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--images", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    images = _images(args.data, args.images)
+    rows = [bench("unet_instances", args.unet, images, args.rounds), bench("mask_rcnn", args.rcnn, images, args.rounds)]
+    for r in rows:
+        print(json.dumps(r), flush=True)
+    doc = {"rows": rows, "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+           "machine": platform.platform(), "load_average": os.getloadavg(),
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
