@@ -21,12 +21,13 @@ detection):
 Usage::
 
     .venv/bin/python benchmarks/deep/bench_instances.py --unet nuclei --rcnn /work/runs/mask_rcnn/nuclei.pt \\
-        --data ../shared/data --rounds 5 -o benchmarks/deep/results/bench_instances.json
+        --data ../shared/data --rounds 5 -o benchmarks/deep/results/bench_instances.json --markdown docs/bench/instances.md
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -39,10 +40,10 @@ import numpy as np
 import torch
 
 import seglab
-from seglab.deep.instances import load_instance_model
+from seglab.deep._torch.instances.data import InstanceSample
 from seglab.deep._torch.instances.images import gray_input
 from seglab.deep._torch.instances.train import InstanceAugmentation, _Crops, _prepare
-from seglab.deep._torch.instances.data import InstanceSample
+from seglab.deep.instances import load_instance_model
 from seglab.io import read_image, read_labels
 
 #: method -> (crop size, batch) of the training runs
@@ -83,10 +84,10 @@ def bench(method: str, weights: str, images, rounds: int) -> dict:
     per_image = {"given": [], "measured": []}
     for image, _ in images:
         seglab.segment(image, method, weights=weights, diameter=diameter)  # warm-up
-        per_image["given"].append(statistics.median(
-            timed(lambda: seglab.segment(image, method, weights=weights, diameter=diameter)) for _ in range(rounds)))
-        per_image["measured"].append(statistics.median(
-            timed(lambda: seglab.segment(image, method, weights=weights)) for _ in range(rounds)))
+        given = functools.partial(seglab.segment, image, method, weights=weights, diameter=diameter)
+        measured = functools.partial(seglab.segment, image, method, weights=weights)
+        per_image["given"].append(statistics.median(timed(given) for _ in range(rounds)))
+        per_image["measured"].append(statistics.median(timed(measured) for _ in range(rounds)))
     image = images[0][0]
     x = torch.from_numpy(gray_input(image)[0])[None, None].contiguous()
     bare = _bare(method, model, x)
@@ -144,6 +145,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument("--markdown", type=Path, help="also write the table as a Markdown page")
     args = parser.parse_args()
     images = _images(args.data, args.images)
     rows = [bench("unet_instances", args.unet, images, args.rounds), bench("mask_rcnn", args.rcnn, images, args.rounds)]
@@ -154,6 +156,31 @@ def main() -> None:
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(doc, indent=1) + "\n")
+    if args.markdown:
+        args.markdown.write_text(markdown(doc))
+
+
+def markdown(doc: dict) -> str:
+    """The benchmark as a Markdown page (docs/bench/instances.md)."""
+    lines = [
+        "# Instance methods: speed",
+        "",
+        "Made by `benchmarks/deep/bench_instances.py` (its docstring says what each column measures) on "
+        f"{doc['date']}: {doc['cpu_count']} CPU cores shared with other jobs (load average "
+        f"{', '.join(f'{v:.1f}' for v in doc['load_average'])} at the end), {doc['torch_threads']} PyTorch threads; "
+        "medians. Images: 512x512 centre crops of the DSB2018 stage-1 test images of 640x512.",
+        "",
+        "| method | parameters | ms / 512² image, diameter given | ms / 512² image, diameter measured | "
+        "ours ms | bare forward ms | ours / bare | training crops / s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in doc["rows"]:
+        lines.append(
+            f"| {r['method']} (`{Path(r['weights']).name}`) | {r['parameters'] / 1e6:.2f} M | "
+            f"{r['ms_per_512_image_diameter_given']:.0f} | {r['ms_per_512_image_diameter_measured']:.0f} | "
+            f"{r['ms_ours']:.0f} | {r['ms_bare_forward']:.0f} | {r['ratio_ours_to_bare']:.2f} | "
+            f"{r['training_crops_per_second']:.2f} ({r['training_crop']}², batch {r['training_batch']}) |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -10,9 +10,12 @@ StarDist's sense (TP/(TP+FP+FN) at IoU 0.5), both pooled over the images;
 COCO mask AP (scored by each instance's score); PQ (one thing class:
 summed IoU of the matches / (TP + FP/2 + FN/2), pooled). Usage::
 
-    .venv/bin/python benchmarks/deep/instances_quality.py --set test \\
+    .venv/bin/python benchmarks/deep/instances_quality.py run --set test \\
         --method unet_instances weights=nuclei --method mask_rcnn weights=/work/runs/mask_rcnn/nuclei.pt \\
         --method watershed polarity=auto -o benchmarks/deep/results/instances_test.json
+    .venv/bin/python benchmarks/deep/instances_quality.py report --test benchmarks/deep/results/instances_test.json \\
+        --val benchmarks/deep/results/instances_val.json --notes benchmarks/deep/instances_notes.md \\
+        -o benchmarks/deep/results/instances_quality.md
 
 ``--set val`` scores the validation part of stage1_train (the images that
 chose the checkpoints and thresholds); ``--set test`` the 65 stage-1 test
@@ -46,7 +49,8 @@ def _value(text: str) -> Any:
 
 
 def _images(data: Path, which: str) -> list[tuple[str, Path, Path, str]]:
-    modality = {r["stem"]: r["modality"] for r in csv.DictReader(open(SPLITS / "dsb2018_modality.csv"))}
+    with open(SPLITS / "dsb2018_modality.csv", newline="") as f:
+        modality = {r["stem"]: r["modality"] for r in csv.DictReader(f)}
     if which == "test":
         root = data / "dsb2018_stage1_test"
         stems = sorted(p.stem for p in (root / "images").glob("*.png"))
@@ -89,13 +93,69 @@ def run(method: str, params: dict[str, Any], images: list[tuple[str, Path, Path,
             "groups": {g: figures(ev) for g, ev in groups.items() if ev.rows}}
 
 
+COLUMNS = [("dsb_score", "DSB score"), ("f1@0.5", "F1@0.5"), ("ap@0.5_stardist", "AP@0.5 (StarDist)"),
+           ("coco_ap", "COCO mask AP"), ("pq", "PQ"), ("precision@0.5", "P@0.5"), ("recall@0.5", "R@0.5"),
+           ("n_pred", "instances found")]
+
+
+def _label(result: dict[str, Any]) -> str:
+    params = " ".join(f"{k}={Path(str(v)).name if k == 'weights' else v}" for k, v in result["params"].items())
+    return f"{result['method']} {params}".strip()
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def report(test: dict[str, Any], val: dict[str, Any] | None, notes: str) -> str:
+    """The Markdown section of docs/quality.md: test figures overall and per modality, then validation."""
+    lines = ["### Learned instance models (issue 10)", "", notes.strip(), "",
+             f"All {test['images']} stage-1 test images:", "",
+             "| method | s/image | " + " | ".join(label for _, label in COLUMNS) + " |",
+             "|---|---|" + "---|" * len(COLUMNS)]
+    for r in test["results"]:
+        lines.append(f"| {_label(r)} | {r['seconds_per_image']:.3g} | "
+                     + " | ".join(_cell(r["overall"][k]) for k, _ in COLUMNS) + " |")
+    groups = [g for g in GROUPS if any(g in r["groups"] for r in test["results"])]
+    counts = {g: next(r["groups"][g]["images"] for r in test["results"] if g in r["groups"]) for g in groups}
+    lines += ["", "Per modality (`benchmarks/deep/splits/dsb2018_modality.csv`; the test set holds no grey "
+              "brightfield image), DSB score / F1@0.5 / COCO mask AP / PQ:", "",
+              "| method | " + " | ".join(f"{g} ({counts[g]})" for g in groups) + " |", "|---|" + "---|" * len(groups)]
+    for r in test["results"]:
+        cells = [" / ".join(_cell(r["groups"][g][k]) for k in ("dsb_score", "f1@0.5", "coco_ap", "pq"))
+                 for g in groups]
+        lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
+    if val is not None:
+        vgroups = [g for g in GROUPS if any(g in r["groups"] for r in val["results"])]
+        vcounts = {g: next(r["groups"][g]["images"] for r in val["results"] if g in r["groups"]) for g in vgroups}
+        lines += ["", f"Validation part of stage1_train ({val['images']} images; it chose the checkpoints and the "
+                  "thresholds), DSB score overall and per modality:", "",
+                  "| method | all | " + " | ".join(f"{g} ({vcounts[g]})" for g in vgroups) + " |",
+                  "|---|---|" + "---|" * len(vgroups)]
+        for r in val["results"]:
+            lines.append(f"| {_label(r)} | {_cell(r['overall']['dsb_score'])} | "
+                         + " | ".join(_cell(r["groups"][g]["dsb_score"]) for g in vgroups) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--set", choices=("val", "test"), required=True)
-    parser.add_argument("--method", nargs="+", action="append", required=True, metavar="NAME [KEY=VALUE ...]")
-    parser.add_argument("-o", "--output", type=Path, required=True)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="segment and score")
+    run_p.add_argument("--data", type=Path, default=Path("../shared/data"))
+    run_p.add_argument("--set", choices=("val", "test"), required=True)
+    run_p.add_argument("--method", nargs="+", action="append", required=True, metavar="NAME [KEY=VALUE ...]")
+    run_p.add_argument("-o", "--output", type=Path, required=True)
+    rep = sub.add_parser("report", help="write the docs/quality.md section from the JSON of runs")
+    rep.add_argument("--test", type=Path, required=True)
+    rep.add_argument("--val", type=Path)
+    rep.add_argument("--notes", type=Path, required=True, help="Markdown paragraph(s) put before the tables")
+    rep.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
+    if args.command == "report":
+        val = json.loads(args.val.read_text()) if args.val else None
+        args.output.write_text(report(json.loads(args.test.read_text()), val, args.notes.read_text()))
+        return
     images = _images(args.data, args.set)
     results = []
     for name, *pairs in args.method:

@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--steps-per-epoch", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     args = parser.parse_args()
     result = train(
         "unet", args.data, args.out, model_config={"base_width": args.base_width},
@@ -35,7 +36,7 @@ def main() -> None:
         crop_size=256, batch_size=4, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         lr=1e-3, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
         augment={"scale": (0.9, 1.1), "elastic": 6.0, "elastic_grid": 3, "jitter": 0.1},
-        precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True,
+        precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True, num_threads=args.threads,
     )
     print(f"best epoch {result.best_epoch}: {result.figures}  ({result.seconds:.0f} s) -> {result.best}")
 

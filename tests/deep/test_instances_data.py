@@ -103,3 +103,19 @@ def test_unet_instances_refuses_several_classes_and_semantic_options(coco, tmp_p
 
     code = main(["train", "mask_rcnn", "--data", str(coco), "--out", str(tmp_path / "x.pt"), "--label-map", "255=1"])
     assert code == 2
+
+
+def test_seglab_train_trains_an_instance_method_from_the_command_line(tmp_path):
+    from seglab.cli import main
+
+    root = write_label_set(tmp_path / "d", 2, size=48)
+    out = tmp_path / "u.pt"
+    code = main(["train", "unet_instances", "--data", str(root), "--out", str(out), "--classes", "nucleus",
+                 "--config", '{"base_width": 4, "depth": 2, "diameter": 14}', "--epochs", "1",
+                 "--steps-per-epoch", "1", "--crop-size", "32", "--batch-size", "1", "--threads", "1", "-q"])
+    assert code == 0 and out.is_file()
+    from seglab.deep._torch.checkpoint import read_checkpoint
+
+    raw = read_checkpoint(out)
+    assert raw["config"]["object_class"] == "nucleus"
+    assert raw["provenance"]["command"].startswith("seglab train unet_instances --data")
