@@ -89,3 +89,34 @@ def test_info_lists_the_standard_model_parameters():
     names = [p["name"] for p in doc["params"]]
     assert names[:5] == ["weights", "device", "batch_size", "tile_size", "overlap"]
     assert doc["requires"] == ["torch"] and doc["tiling"] == "model"
+
+
+def test_input_range_replaces_the_per_image_percentiles(trained):
+    image, _ = shapes(80, seed=3)
+    norm = load_checkpoint(trained, arch="unet").normalization
+    assert norm["kind"] == "percentile"
+    lo, hi = np.percentile(image.astype(np.float32), [norm["low"], norm["high"]])
+    own = seglab.segment(image, "unet", weights=str(trained), return_scores=True)
+    fixed = seglab.segment(image, "unet", weights=str(trained), return_scores=True, input_range=[lo, hi])
+    np.testing.assert_allclose(fixed.scores, own.scores, atol=1e-5)
+    # what the network is given: (x - low) / (high - low) with the range given, not the image's own
+    from seglab.deep._torch.preprocess import prepare
+    from seglab.deep.inference import fixed_range
+
+    given = prepare(image, in_channels=1, normalization=fixed_range("unet", norm, [0.0, 400.0], 1))
+    np.testing.assert_allclose(given[0], image.astype(np.float32) / 400.0, rtol=1e-6)
+    with pytest.raises(InvalidParameterError, match="input_range must be \\[low, high\\] for each"):
+        seglab.segment(image, "unet", weights=str(trained), input_range=[1.0])
+
+
+def test_a_tiled_network_run_normalises_every_window_by_the_whole_image(trained):
+    pytest.importorskip("dask")
+    import seglab.tiling
+
+    image, _ = shapes(120, seed=5)
+    norm = load_checkpoint(trained, arch="unet").normalization
+    expected = np.percentile(image.astype(np.float32), [norm["low"], norm["high"]])  # the sample is every pixel
+    tiled = seglab.tiling.run(image, "unet", weights=str(trained), tile_size=48)
+    np.testing.assert_allclose(tiled.meta["tiling"]["fit"]["params"]["input_range"], expected, rtol=1e-6)
+    whole = seglab.segment(image, "unet", weights=str(trained), tile_size=48).labels
+    assert (np.asarray(tiled.labels) == whole).mean() > 0.99  # the same up to blending at window borders

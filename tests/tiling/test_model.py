@@ -90,3 +90,49 @@ def test_a_model_without_scores_cannot_be_tiled(registered):
     registered("fake_net_no_scores", no_scores)
     with pytest.raises(seglab.InvalidParameterError, match="no class scores to blend"):
         seglab.tiling.run(np.zeros((64, 64), np.uint8), "fake_net_no_scores", tile_size=32)
+
+
+def stretching_net(image, /, *, input_range: list[float] | None = None, return_scores: bool = False,
+                   mask=None) -> Segmentation:
+    """A stand-in network that stretches its input to [0, 1] by the min and max it sees, as networks with a
+    per-image percentile normalisation do, unless `input_range` fixes them.
+
+    Parameters
+    ----------
+    image : (H, W) ndarray
+        Gray image.
+    input_range : list of float, optional
+        [low, high] used instead of the image's own min and max.
+    return_scores : bool, optional
+        Also return the class scores.
+    mask : (H, W) ndarray of bool, optional
+        Pixels outside get label 0.
+    """
+    lo, hi = (float(image.min()), float(image.max())) if input_range is None else input_range
+    fg = np.clip((image.astype(np.float32) - lo) / max(hi - lo, 1e-6), 0, 1)
+    return Segmentation(labels=(fg > 0.5).astype(np.int32), task="semantic", classes=("background", "object"),
+                        scores=np.stack([1 - fg, fg]) if return_scores else None)
+
+
+def _min_max(sample, /, *, input_range=None, **_):
+    return {} if input_range is not None else {"input_range": [float(sample.min()), float(sample.max())]}
+
+
+def test_a_model_fit_hook_measures_the_input_range_once_for_every_window(registered):
+    """Dim left half, bright right half: per-window stretching finds objects in both halves; the fit does not."""
+    registry.register("stretch_net", family="deep", task="semantic", input="gray", tiling="model",
+                      fit=_min_max)(stretching_net)
+    try:
+        image = np.zeros((96, 128), np.uint8)
+        image[:, :64] = np.tile(np.arange(64, dtype=np.uint8) % 40 + 10, (96, 1))  # dim ramp 10..49
+        image[:, 64:] = np.tile(np.arange(64, dtype=np.uint8) * 3 + 60, (96, 1))  # bright ramp 60..249
+        whole = seglab.segment(image, "stretch_net").labels
+        tiled = seglab.tiling.run(image, "stretch_net", tile_size=32, overlap=0.25)
+        np.testing.assert_array_equal(np.asarray(tiled.labels), whole)
+        assert tiled.meta["tiling"]["fit"]["params"] == {"input_range": [10.0, 249.0]}
+        assert not whole[:, :64].any()  # the dim half stays background, as on the whole image
+    finally:
+        registry._REGISTRY.pop("stretch_net", None)
+    registered("stretch_net_no_fit", stretching_net)  # without the hook each window stretches on its own
+    lonely = seglab.tiling.run(image, "stretch_net_no_fit", tile_size=32, overlap=0.25)
+    assert np.asarray(lonely.labels)[:, :64].any()

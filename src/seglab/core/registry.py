@@ -91,6 +91,11 @@ class MethodSpec:
         Whether it takes ``rng``.
     fit, apply : callable, optional
         ``global`` tiling: fit a state on (a sample of) the image, apply it per tile.
+        ``model`` tiling may give `fit` alone: ``fit(sample, **params)`` gets a
+        bounded sample of the whole image's pixels (an ``(N, 1[, C])`` image)
+        and returns parameters that every window then receives, so that what a
+        network would measure on the whole image (its input range) is measured
+        once instead of per window.
     stats, fit_stats : callable, optional
         ``global`` tiling from combinable statistics, so that a tiled run fits
         exactly the state `fit` gives on the whole image:

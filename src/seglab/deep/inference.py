@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidParameterError
@@ -28,7 +29,7 @@ from ..core.optional import require
 from ..core.types import Segmentation
 from ..core.weights import Weights, resolve_weights
 
-__all__ = ["weights_path", "run_semantic", "load_model"]
+__all__ = ["weights_path", "run_semantic", "load_model", "fixed_range", "fit_input_range"]
 
 _CACHED_MODELS = 4
 
@@ -78,14 +79,54 @@ def load_model(arch: str, path: str | os.PathLike[str], *, backend: str = "torch
 
 def run_semantic(arch: str, image: NDArray[Any], *, known: Mapping[str, Weights], weights: str | None,
                  device: str, batch_size: int, tile_size: int | None, overlap: float, tta: bool,
-                 return_scores: bool, backend: str) -> Segmentation:
+                 return_scores: bool, backend: str, input_range: list[float] | None = None) -> Segmentation:
     """Segment `image` with the `arch` network of `weights`; the shared body of the semantic model methods."""
     require("torch", extra="torch", feature=arch)
     path = weights_path(arch, weights, known)
     model, classes, normalization = load_model(arch, path, backend=backend)
+    if input_range is not None:
+        normalization = fixed_range(arch, normalization, input_range, model.in_channels)
     from ._torch.predict import predict
 
     labels, scores = predict(model, image, normalization=normalization, tile_size=tile_size, overlap=overlap,
                              batch_size=batch_size, device=device, return_scores=return_scores, tta=tta)
     meta = {"weights": weights if weights in known else str(path), "backend": backend}
     return Segmentation(labels=labels, task="semantic", classes=tuple(classes), scores=scores, meta=meta)
+
+
+def fixed_range(arch: str, normalization: Mapping[str, Any], input_range: list[float],
+                channels: int) -> dict[str, Any]:
+    """The percentile record `normalization` with the percentiles replaced by `input_range` (low, high per channel).
+
+    Returns the equivalent fixed record: ``(x - low) / (high - low)``.
+
+    Examples
+    --------
+    >>> fixed_range("unet", {"kind": "percentile", "low": 1, "high": 99}, [10, 50], 1)
+    {'kind': 'scale', 'max': 1.0, 'mean': [10.0], 'std': [40.0]}
+    """
+    if normalization.get("kind") != "percentile":
+        raise InvalidParameterError(
+            f"{arch}: input_range replaces the percentiles of a percentile normalisation, but these weights "
+            f"scale by fixed values ({dict(normalization)}); leave input_range out.")
+    values = [float(v) for v in input_range]
+    if len(values) != 2 * channels or any(hi < lo for lo, hi in zip(values[::2], values[1::2], strict=True)):
+        raise InvalidParameterError(
+            f"{arch}: input_range must be [low, high] for each of the network's {channels} input channel(s), "
+            f"low <= high; got {input_range!r}.")
+    return {"kind": "scale", "max": 1.0, "mean": values[::2],
+            "std": [max(hi - lo, 1e-6) for lo, hi in zip(values[::2], values[1::2], strict=True)]}
+
+
+def fit_input_range(arch: str, sample: NDArray[Any], *, known: Mapping[str, Weights], weights: str | None,
+                    backend: str) -> dict[str, Any]:
+    """``{"input_range": [...]}``: the weights' percentiles measured on `sample`, or ``{}`` for fixed records."""
+    require("torch", extra="torch", feature=arch)
+    model, _, normalization = load_model(arch, weights_path(arch, weights, known), backend=backend)
+    if normalization.get("kind") != "percentile":
+        return {}
+    from ._torch.preprocess import to_channels
+
+    x = to_channels(sample, model.in_channels, name="sample").reshape(-1, model.in_channels)
+    values = np.percentile(x.astype(np.float32), [normalization["low"], normalization["high"]], axis=0)
+    return {"input_range": [float(v) for pair in values.T for v in pair]}

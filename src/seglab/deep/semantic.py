@@ -18,14 +18,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ..core.params import BatchSize, Device, Overlap, TileSize, WeightsName
 from ..core.registry import register
 from ..core.types import Segmentation
-from .inference import run_semantic
+from .inference import fit_input_range, run_semantic
 from .weights import shipped
 
 __all__ = ["ARCHITECTURES"]
@@ -78,6 +78,13 @@ _DOC = '''{summary}
         Keep the per-class probabilities in ``Segmentation.scores``.
     backend : {{"torch", "onnxruntime"}}
         Run the PyTorch checkpoint, or an exported ONNX model with onnxruntime.
+    input_range : list of float, optional
+        ``[low, high]`` per input channel of the network, in the image's units:
+        used instead of the percentiles that weights with a percentile
+        normalisation measure on each image (so that frames of a video, or the
+        windows of a tiled run, are normalised alike). A tiled run
+        (``seglab.tiling.run``, ``--tile-size``) measures it once on a sample
+        of the whole image.
     mask : (H, W) ndarray of bool, optional
         Pixels outside get label 0.
 
@@ -118,11 +125,19 @@ def _front(name: str) -> Callable[..., Segmentation]:
         tta: bool = False,
         return_scores: bool = False,
         backend: Literal["torch", "onnxruntime"] = "torch",
+        input_range: list[float] | None = None,
         mask: ArrayLike | None = None,
     ) -> Segmentation:
         return run_semantic(name, image, known=spec_weights, weights=weights, device=device,
                             batch_size=batch_size, tile_size=tile_size, overlap=overlap, tta=tta,
-                            return_scores=return_scores, backend=backend)
+                            return_scores=return_scores, backend=backend, input_range=input_range)
+
+    def fit(sample: NDArray[Any], /, *, weights: str | None = None, backend: str = "torch",
+            input_range: list[float] | None = None, **_: Any) -> dict[str, Any]:
+        """Tiled runs: the input range of the whole image, from a sample of its pixels (see `input_range`)."""
+        if input_range is not None:
+            return {}
+        return fit_input_range(name, sample, known=spec_weights, weights=weights, backend=backend)
 
     summary, idea = ARCHITECTURES[name]
     front.__name__ = front.__qualname__ = name
@@ -130,7 +145,7 @@ def _front(name: str) -> Callable[..., Segmentation]:
     spec_weights = {w.name: w for w in shipped(name)}
     example = {"weights": next(iter(spec_weights))} if spec_weights else {}
     return register(name, family="deep", task="semantic", input="any", tiling="model", requires=("torch",),
-                    weights=tuple(spec_weights.values()), example_params=example)(front)
+                    fit=fit, weights=tuple(spec_weights.values()), example_params=example)(front)
 
 
 for _name in ARCHITECTURES:

@@ -13,7 +13,9 @@ kind              how the tiles run (:func:`run`)
                   joined across seams where two tiles' labels overlap with IoU > 0.5 in the
                   pixels both saw (:mod:`.stitch`), then numbered 1..N in raster order
 ``model``         overlapping windows; class scores (``return_scores``) blended with a
-                  Gaussian weight before the argmax
+                  Gaussian weight before the argmax; a ``fit`` hook, when the method has
+                  one, measures parameters once on a sample of the whole image (the
+                  networks' input range) that every window then receives
 ================  ==============================================================================
 
 ``as_task="instance"`` splits a class map into connected components across
@@ -393,6 +395,11 @@ def _dispatch(spec: MethodSpec, ctx: _Context, executor: _Executor, as_task: str
     if spec.tiling == "global":
         state, how = _fit(spec, ctx, executor)
         ctx = dataclasses.replace(ctx, state=state)
+    elif spec.tiling == "model" and spec.fit is not None:  # e.g. the input range of the whole image
+        sample, how = _sample(spec, ctx, executor)
+        fitted = spec.fit(sample, **ctx.params)
+        how["params"] = {k: describe_value(v) for k, v in fitted.items()}
+        ctx = dataclasses.replace(ctx, params={**ctx.params, **fitted})
     else:
         how = None
     if spec.tiling == "instance":
@@ -508,15 +515,22 @@ def _fit(spec: MethodSpec, ctx: _Context, executor: _Executor) -> tuple[Any, dic
         image, mask = _read(spec, ctx, window)
         how = {"from": "window", "rows": [window[0].start, window[0].stop], "cols": [window[1].start, window[1].stop]}
     else:
-        total = ctx.source.shape[0] * ctx.source.shape[1]
-        seed = ctx.params.get("rng") if isinstance(ctx.params.get("rng"), int) else 0
-        samples = executor.compute([_delayed(_tile_sample, shared, t, SAMPLE_PIXELS / total, seed) for t in tiles])
-        image = np.concatenate(samples, axis=0)[:, None]
+        image, how = _sample(spec, ctx, executor)
         mask = None
-        how = {"from": "sample", "pixels": int(image.shape[0])}
-        if image.shape[0] == 0:
-            raise InvalidParameterError(f"{spec.name}: the mask selects no pixel to fit on.")
     return spec.fit(image, **ctx.params, mask=mask, **fit_kwargs), how
+
+
+def _sample(spec: MethodSpec, ctx: _Context, executor: _Executor) -> tuple[NDArray, dict[str, Any]]:
+    """At most about SAMPLE_PIXELS pixels drawn from every tile (inside the mask), as an ``(N, 1[, C])`` image."""
+    total = ctx.source.shape[0] * ctx.source.shape[1]
+    seed = ctx.params.get("rng") if isinstance(ctx.params.get("rng"), int) else 0
+    shared = _shared(ctx)
+    samples = executor.compute([_delayed(_tile_sample, shared, t, SAMPLE_PIXELS / total, seed)
+                                for t in ctx.plan.tiles])
+    image = np.concatenate(samples, axis=0)[:, None]
+    if image.shape[0] == 0:
+        raise InvalidParameterError(f"{spec.name}: the mask selects no pixel to fit on.")
+    return image, {"from": "sample", "pixels": int(image.shape[0])}
 
 
 def _accepts(fn: Callable[..., Any], name: str) -> bool:
