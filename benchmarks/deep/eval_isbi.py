@@ -37,16 +37,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
     parser.add_argument("--weights", required=True)
+    parser.add_argument("--no-tta", action="store_true", help="score without test-time augmentation only")
     parser.add_argument("-o", "--output", required=True)
     args = parser.parse_args()
-    ckpt = load_checkpoint(args.weights, arch="unet")
+    ckpt = load_checkpoint(args.weights)
     val = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_val.txt"), label_map={255: 1})
-    on_val = {"plain": score(ckpt, val, False), "tta": score(ckpt, val, True)}
-    use_tta = on_val["tta"]["cell_iou"] > on_val["plain"]["cell_iou"]
+    on_val = {"plain": score(ckpt, val, False)}
+    if not args.no_tta:
+        on_val["tta"] = score(ckpt, val, True)
+    use_tta = "tta" in on_val and on_val["tta"]["cell_iou"] > on_val["plain"]["cell_iou"]
     test = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_test.txt"), label_map={255: 1})
     chosen = "tta" if use_tta else "plain"
     report = {
         "weights": args.weights,
+        "arch": ckpt.model.arch,
+        "parameters": sum(p.numel() for p in ckpt.model.parameters()),
         "validation_22_24": on_val,
         "chosen_on_validation": chosen,
         "test_25_29": {chosen: score(ckpt, test, use_tta)},

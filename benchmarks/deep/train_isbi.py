@@ -4,12 +4,16 @@ Slices 25-29 are never read here (see ``eval_isbi.py``). Usage::
 
     python benchmarks/deep/train_isbi.py --data ../shared/data/isbi2012_em --out /work/runs/isbi/unet-membrane.pt
 
+``--arch`` and ``--config`` train the other architectures on the same recipe (the shorter comparison runs
+of docs/quality.md), e.g. ``--arch segnet --config '{"base_width": 16, "depth": 4}' --epochs 5``.
+
 Re-running with ``--resume`` continues from ``<out stem>.last.pt``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from seglab.deep._torch.train import train
@@ -21,7 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--base-width", type=int, default=16)
+    parser.add_argument("--arch", default="unet")
+    parser.add_argument("--config", type=json.loads, default=None, help='JSON; default {"base_width": 16} for unet')
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--steps-per-epoch", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
@@ -29,7 +34,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     args = parser.parse_args()
     result = train(
-        "unet", args.data, args.out, model_config={"base_width": args.base_width},
+        args.arch, args.data, args.out, model_config=args.config or ({"base_width": 16} if args.arch == "unet" else {}),
         train_list=SPLITS / "isbi2012_train.txt", val_list=SPLITS / "isbi2012_val.txt",
         label_map={255: 1}, num_classes=2, in_channels=1, classes=["membrane", "cell"],
         normalization={"kind": "percentile", "low": 1.0, "high": 99.8},
