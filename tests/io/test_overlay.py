@@ -101,3 +101,36 @@ def test_semantic_overlay_has_a_legend_of_the_classes_present():
     corner = np.abs(with_legend[:60, :150].astype(int) - without[:60, :150]).sum(axis=2) > 0
     assert corner.sum() > 200  # a panel with two swatches and their names
     assert np.array_equal(with_legend[120:], without[120:])  # nothing drawn elsewhere
+
+
+@pytest.mark.parametrize("rows", [1, 7, 8, 64])
+def test_boundaries_made_in_stripes_equal_find_boundaries(rows):
+    import importlib
+
+    from skimage.segmentation import find_boundaries
+
+    overlay_module = importlib.import_module("seglab.io.overlay")  # the module, not the function of that name
+    labels = np.random.default_rng(rows).integers(0, 4, (53, 41)).astype(np.int32)
+    labels[labels == 3] = -1
+    expected = find_boundaries(labels, mode="inner") & (labels > 0)
+    for small in (True, False):  # OpenCV's morphology on uint8 ids, and numpy's comparisons
+        stripes = []
+        for top in range(0, 53, rows):
+            above, bottom = max(0, top - 1), min(53, top + rows)
+            part = labels[above : bottom + 1]
+            small_part = overlay_module._small(part, -1, 2) if small else None
+            stripes.append(overlay_module._inner_boundaries(part, small_part, slice(top - above, bottom - above)))
+        np.testing.assert_array_equal(np.concatenate(stripes), expected)
+
+
+@pytest.mark.parametrize("style", ["fill", "contour"])
+def test_an_overlay_finished_in_stripes_equals_one_finished_whole(style, monkeypatch):
+    import importlib
+
+    overlay_module = importlib.import_module("seglab.io.overlay")
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (53, 41, 3), dtype=np.uint8)
+    labels = rng.integers(0, 5, (53, 41)).astype(np.int32)
+    whole = overlay(image, labels, style=style)
+    monkeypatch.setattr(overlay_module, "_STRIPE_ROWS", 6)
+    np.testing.assert_array_equal(overlay(image, labels, style=style), whole)

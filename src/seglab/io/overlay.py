@@ -99,23 +99,32 @@ def _small(lab: NDArray[np.int32], lo: int, hi: int) -> NDArray | None:
     return lab.astype(dtype)  # -1 wraps to 255 / 65535, above every id
 
 
-def _inner_boundaries(lab: NDArray[np.int32], small: NDArray | None) -> NDArray[np.bool_]:
-    """Positive-label pixels with a 4-neighbour of another label (``skimage.segmentation.find_boundaries``, inner)."""
+_STRIPE_ROWS = 256  # rows an overlay is drawn at a time, so that its temporaries stay small
+
+
+def _inner_boundaries(part: NDArray[np.int32], small: NDArray | None, rows: slice) -> NDArray[np.bool_]:
+    """Rows `rows` of `part` (which holds a row of context above and below them where the image has one):
+    the positive-label pixels with a 4-neighbour of another label, as
+    ``skimage.segmentation.find_boundaries(lab, mode="inner") & (lab > 0)``.
+
+    `small` is `part` as uint8/uint16 (:func:`_small`) for OpenCV's morphology, or None.
+    """
     import cv2
 
     if small is not None:
         cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
         border = cv2.BORDER_REPLICATE  # the image edge is no boundary
-        edge = cv2.dilate(small, cross, borderType=border) != cv2.erode(small, cross, borderType=border)
+        edge = (cv2.dilate(small, cross, borderType=border) != cv2.erode(small, cross, borderType=border))[rows]
     else:
-        edge = np.zeros(lab.shape, bool)
-        across = lab[:, :-1] != lab[:, 1:]
-        edge[:, :-1] |= across
-        edge[:, 1:] |= across
-        down = lab[:-1] != lab[1:]
-        edge[:-1] |= down
-        edge[1:] |= down
-    edge &= lab > 0
+        found = np.zeros(part.shape, bool)
+        across = part[:, :-1] != part[:, 1:]
+        found[:, :-1] |= across
+        found[:, 1:] |= across
+        down = part[:-1] != part[1:]
+        found[:-1] |= down
+        found[1:] |= down
+        edge = found[rows]
+    edge &= part[rows] > 0
     return edge
 
 
@@ -126,7 +135,8 @@ def _colour_image(lab: NDArray[np.int32], small: NDArray | None, top: int) -> ND
     if small is not None and small.dtype == np.uint8:  # up to 254 ids: an OpenCV table lookup per channel
         table = label_colors(np.arange(256))
         table[0] = table[255] = 0
-        return cv2.merge([cv2.LUT(small, np.ascontiguousarray(table[:, c])) for c in range(3)])
+        ids = cv2.merge([small, small, small])  # one 3-channel lookup, in place: no per-channel planes
+        return cv2.LUT(ids, np.ascontiguousarray(table.reshape(256, 1, 3)), dst=ids)
     if top < _LUT_IDS:
         table = label_colors(np.arange(top + 2))
         table[0] = table[-1] = 0  # id 0, and -1 read as the last entry
@@ -137,14 +147,10 @@ def _colour_image(lab: NDArray[np.int32], small: NDArray | None, top: int) -> ND
     return table[inverse.reshape(lab.shape)]
 
 
-def _legend(rgb: NDArray[np.uint8], seg: Segmentation, small: NDArray | None) -> None:
-    """Draw the semantic classes present (colour swatch and name) in the top-left corner, in place."""
+def _legend(rgb: NDArray[np.uint8], seg: Segmentation, counts: NDArray[np.int64]) -> None:
+    """Draw the semantic classes present (`counts` of pixels per id; colour swatch and name) top left, in place."""
     import cv2
 
-    if small is not None and small.dtype == np.uint8:
-        counts = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel()[:255]
-    else:
-        counts = np.bincount(seg.labels[seg.labels > 0])
     present = [int(c) for c in np.flatnonzero(counts) if c > 0][:32]
     if not present or not seg.classes:
         return
@@ -218,16 +224,30 @@ def overlay(image: ArrayLike, labels: ArrayLike | Segmentation, *, alpha: float 
             "pass the image that was segmented."
         )
     lo, hi = (int(lab.min()), int(lab.max())) if lab.size else (0, 0)
-    small = _small(lab, lo, hi)
-    if style == "fill" and alpha > 0 and hi > 0:
-        out = _colour_image(lab, small, hi)  # becomes the picture: the tint where labelled, the image elsewhere
-        cv2.addWeighted(rgb, 1.0 - alpha, out, alpha, 0.0, dst=out)
-        cv2.copyTo(rgb, (lab <= 0).view(np.uint8), out)
+    tint = style == "fill" and alpha > 0 and hi > 0
+    if tint:  # the picture: the tint where labelled, the image elsewhere
+        out = np.empty_like(rgb)
     else:  # never drawn on the caller's array
         out = rgb.copy() if isinstance(image, np.ndarray) and np.shares_memory(rgb, image) else rgb
-    out.reshape(-1, 3)[np.flatnonzero(_inner_boundaries(lab, small))] = BOUNDARY_COLOR  # few pixels: by index
-    if legend and seg is not None and seg.task == "semantic":
-        _legend(out, seg, small)
+    wants_legend = legend and seg is not None and seg.task == "semantic"
+    counts = np.zeros(max(hi, 0) + 1 if wants_legend else 0, np.int64)  # pixels per class, for the legend
+    for top in range(0, lab.shape[0], _STRIPE_ROWS):  # stripe by stripe: temporaries of a few rows only
+        bottom = min(lab.shape[0], top + _STRIPE_ROWS)
+        above = max(0, top - 1)
+        part = lab[above : bottom + 1]
+        rows = slice(top - above, bottom - above)
+        small = _small(part, lo, hi)
+        band = out[top:bottom]
+        if tint:
+            colour = _colour_image(part[rows], None if small is None else small[rows], hi)
+            cv2.addWeighted(rgb[top:bottom], 1.0 - alpha, colour, alpha, 0.0, dst=band)
+            cv2.copyTo(rgb[top:bottom], (part[rows] <= 0).view(np.uint8), band)
+        band[_inner_boundaries(part, small, rows)] = BOUNDARY_COLOR
+        if wants_legend:
+            counts += np.bincount(np.maximum(part[rows], 0).ravel(), minlength=counts.size)
+    if wants_legend:
+        counts[0] = 0
+        _legend(out, seg, counts)
     return out
 
 

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,8 +184,18 @@ def output_names(kinds: Sequence[str], stem: str) -> list[str]:
 
 
 def encode_outputs(kinds: Sequence[str], outcome: Outcome, stem: str) -> dict[str, bytes]:
-    """The files of `outcome` for each of `kinds`: file name -> content, made in memory."""
-    files: dict[str, bytes] = {}
-    for kind in kinds:
-        files.update(OUTPUT_KINDS[kind].encode(outcome, stem))
-    return files
+    """The files of `outcome` for each of `kinds`: file name -> content, made in memory.
+
+    The overlay, the costliest picture, is drawn and encoded on a thread beside
+    the other kinds (OpenCV, numpy and the encoders release the GIL).
+    """
+    made: dict[str, dict[str, bytes]] = {}
+    with ThreadPoolExecutor(1) as pool:
+        beside = (pool.submit(OUTPUT_KINDS["overlay"].encode, outcome, stem)
+                  if "overlay" in kinds and len(kinds) > 1 else None)
+        for kind in kinds:
+            if not (beside and kind == "overlay"):
+                made[kind] = OUTPUT_KINDS[kind].encode(outcome, stem)
+        if beside:
+            made["overlay"] = beside.result()
+    return {name: data for kind in kinds for name, data in made[kind].items()}
