@@ -1,16 +1,18 @@
 """Speed of the instance methods: ms per 512x512 image, our predict path against a bare forward, training speed.
 
-For ``unet_instances`` and ``mask_rcnn`` (trained checkpoints, or random
-weights of the same architecture with ``--random``; the network's speed
-does not depend on its weights, but Mask R-CNN's does: the heads run per
-detection):
+For ``unet_instances`` and, when ``--rcnn`` names its weights, ``mask_rcnn``
+(trained checkpoints: the U-Net's speed does not depend on its weights, but
+Mask R-CNN's does, as its heads run per detection):
 
 - ms per 512x512 DSB2018 stage-1 test image (the centre crops of its 640x512
   images) through :func:`seglab.segment`, with the objects' diameter given
   (one pass) and measured (two or three passes);
 - our predict path (``seglab.segment`` with the diameter given so that the
   zoom is 1: the image in its own units is normalised, run, and turned into
-  labels) against a bare forward of the same network on a pre-normalised
+  labels; seglab folds BatchNorm into the convolutions when it loads a model
+  for inference) against a bare forward of the same network, loaded from the
+  same checkpoint as a user would (eval mode, unfolded; channels-last, as
+  seglab runs it), on a pre-normalised
   tensor (torchvision's ``MaskRCNN.forward`` in eval mode, masks pasted into
   full-size images as torchvision does; for the U-Net the network and a
   softmax), called alternately in one process so that machine load hits both
@@ -40,10 +42,11 @@ import numpy as np
 import torch
 
 import seglab
+from seglab.deep._torch.instances.checkpoint import load_instance_checkpoint
 from seglab.deep._torch.instances.data import InstanceSample
 from seglab.deep._torch.instances.images import gray_input
 from seglab.deep._torch.instances.train import InstanceAugmentation, _Crops, _prepare
-from seglab.deep.instances import load_instance_model
+from seglab.deep.inference import weights_path
 from seglab.io import read_image, read_labels
 
 #: method -> (crop size, batch) of the training runs
@@ -79,7 +82,9 @@ def _bare(method: str, model, x: torch.Tensor):
 
 def bench(method: str, weights: str, images, rounds: int) -> dict:
     spec = seglab.get_method(method)
-    model = load_instance_model(method, weights, spec.weights)
+    path = weights_path(method, weights, spec.weights)
+    model = load_instance_checkpoint(path, arch=method).model.eval()  # as a user loads it: no BatchNorm folding,
+    model.to(memory_format=torch.channels_last)  # but in the faster memory layout that seglab also uses
     diameter = float(model.config["diameter"])  # zoom 1: the image as it is
     per_image = {"given": [], "measured": []}
     for image, _ in images:
@@ -89,7 +94,7 @@ def bench(method: str, weights: str, images, rounds: int) -> dict:
         per_image["given"].append(statistics.median(timed(given) for _ in range(rounds)))
         per_image["measured"].append(statistics.median(timed(measured) for _ in range(rounds)))
     image = images[0][0]
-    x = torch.from_numpy(gray_input(image)[0])[None, None].contiguous()
+    x = torch.from_numpy(gray_input(image)[0])[None, None].contiguous(memory_format=torch.channels_last)
     bare = _bare(method, model, x)
     ratios, ours_t, bare_t = [], [], []
     with torch.inference_mode():
@@ -104,7 +109,7 @@ def bench(method: str, weights: str, images, rounds: int) -> dict:
     samples = [InstanceSample(f"i{k}", Path(f"i{k}"), "", im, lab.astype(np.int32),
                               np.minimum(np.bincount(lab.ravel().astype(np.int64)), 1))
                for k, (im, lab) in enumerate(images)]
-    train_model = load_instance_model(method, weights, spec.weights)
+    train_model = load_instance_checkpoint(path, arch=method).model  # a copy of its own: training changes it
     unet = method == "unet_instances"
     crops = _Crops(_prepare(samples, diameter=diameter, boundary_width=2 if unet else None), crop,
                    InstanceAugmentation())
@@ -140,7 +145,7 @@ def bench(method: str, weights: str, images, rounds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unet", required=True, help="unet_instances weights (name or checkpoint)")
-    parser.add_argument("--rcnn", required=True, help="mask_rcnn weights (name or checkpoint)")
+    parser.add_argument("--rcnn", help="mask_rcnn weights (name or checkpoint); left out: unet_instances only")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
@@ -148,7 +153,9 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, help="also write the table as a Markdown page")
     args = parser.parse_args()
     images = _images(args.data, args.images)
-    rows = [bench("unet_instances", args.unet, images, args.rounds), bench("mask_rcnn", args.rcnn, images, args.rounds)]
+    rows = [bench("unet_instances", args.unet, images, args.rounds)]
+    if args.rcnn:
+        rows.append(bench("mask_rcnn", args.rcnn, images, args.rounds))
     for r in rows:
         print(json.dumps(r), flush=True)
     doc = {"rows": rows, "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),

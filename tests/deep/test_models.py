@@ -172,3 +172,30 @@ def test_a_local_torchvision_weight_file_loads_into_the_backbone(tmp_path):
     with pytest.raises(InvalidParameterError, match="does not fit"):
         build_model("deeplab", in_channels=3, num_classes=2, backbone="resnet50",
                     backbone_weights=str(tmp_path / "resnet18.pth"))
+
+
+def test_batchnorm_folding_keeps_every_architectures_output(case):
+    """Inference folds conv + BatchNorm pairs (seglab.deep loads models for prediction that way)."""
+    from seglab.deep._torch.models.base import fuse_batchnorm
+
+    arch, config = case
+    model = build_model(arch, in_channels=1, num_classes=3, **config)
+    gen = torch.Generator().manual_seed(0)
+    for m in model.modules():  # statistics far from the defaults, so that folding has work to do
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=gen))
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.randn(m.num_features, generator=gen))
+            m.bias.data.copy_(torch.randn(m.num_features, generator=gen))
+    model.eval()
+    x = torch.randn(2, 1, 64, 64, generator=gen)
+    with torch.inference_mode():
+        before = model.net(x)
+    folded = fuse_batchnorm(model)
+    with torch.inference_mode():
+        after = model.net(x)
+    torch.testing.assert_close(after, before, atol=1e-4, rtol=1e-4)
+    if arch in ("unet", "segnet", "cnn"):
+        assert folded > 0
+    with pytest.raises(ValueError, match="eval mode"):
+        fuse_batchnorm(model.train())

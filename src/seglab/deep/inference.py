@@ -52,8 +52,10 @@ def _load(path: str, size: int, mtime: int, arch: str, backend: str) -> Any:
             raise CheckpointError(f"{path} holds a {model.config.get('arch')!r} model, not {arch!r}.")
         return model, model.classes, model.normalization
     from ._torch.checkpoint import load_checkpoint
+    from ._torch.models.base import fuse_batchnorm
 
     checkpoint = load_checkpoint(path, arch=arch)
+    fuse_batchnorm(checkpoint.model.eval())  # inference only: conv + BatchNorm folded into one conv
     return checkpoint.model, checkpoint.classes, checkpoint.normalization
 
 

@@ -69,8 +69,11 @@ def _halo(params: Mapping[str, Any]) -> int:
 @functools.lru_cache(maxsize=_CACHED_MODELS)
 def _load(path: str, size: int, mtime: int, arch: str) -> Any:
     from ._torch.instances.checkpoint import load_instance_checkpoint
+    from ._torch.models.base import fuse_batchnorm
 
-    return load_instance_checkpoint(path, arch=arch).model
+    model = load_instance_checkpoint(path, arch=arch).model
+    fuse_batchnorm(model.eval())  # inference only: conv + BatchNorm folded into one conv
+    return model
 
 
 def load_instance_model(method: str, weights: str | os.PathLike[str] | None, known: Mapping[str, Weights]) -> Any:

@@ -22,7 +22,7 @@ from ...core.errors import InvalidParameterError
 from .models.base import SegmentationModel, pad_to_multiple
 from .preprocess import prepare
 
-__all__ = ["predict", "resolve_device", "gaussian_window", "tile_starts"]
+__all__ = ["predict", "predict_probabilities", "resolve_device", "gaussian_window", "tile_starts"]
 
 Run = Callable[[Tensor], Tensor]
 
@@ -198,6 +198,38 @@ def predict(model: SegmentationModel | Backend, image: ArrayLike, *, normalizati
     >>> labels.shape, labels.dtype, scores.shape
     ((37, 45), dtype('int32'), (2, 37, 45))
     """
+    with _probability_tensor(model, image, normalization=normalization, tile_size=tile_size, overlap=overlap,
+                             batch_size=batch_size, device=device, tta=tta) as probs:
+        labels = probs.argmax(0).to(torch.int32).cpu().numpy()
+        scores = probs.float().cpu().numpy() if return_scores else None
+    return labels, scores
+
+
+def predict_probabilities(model: SegmentationModel | Backend, image: ArrayLike, *, normalization: Mapping[str, Any],
+                          tile_size: int | None = None, overlap: float = 0.25, batch_size: int = 4,
+                          device: str | torch.device = "auto",
+                          tta: bool | Literal["hflip"] = False) -> NDArray[np.float32]:
+    """The class probabilities ``(K, H, W)`` that :func:`predict` takes the argmax of (same parameters), alone.
+
+    Examples
+    --------
+    >>> from seglab.deep._torch.models import build_model
+    >>> model = build_model("unet", in_channels=1, num_classes=3, base_width=4)
+    >>> probs = predict_probabilities(model, np.zeros((20, 30), np.uint8), normalization={"kind": "percentile",
+    ...                               "low": 1, "high": 99})
+    >>> probs.shape, bool(np.allclose(probs.sum(0), 1, atol=1e-5))
+    ((3, 20, 30), True)
+    """
+    with _probability_tensor(model, image, normalization=normalization, tile_size=tile_size, overlap=overlap,
+                             batch_size=batch_size, device=device, tta=tta) as probs:
+        return probs.float().cpu().numpy()
+
+
+@contextmanager
+def _probability_tensor(model: SegmentationModel | Backend, image: ArrayLike, *, normalization: Mapping[str, Any],
+                        tile_size: int | None, overlap: float, batch_size: int, device: str | torch.device,
+                        tta: bool | str) -> Iterator[Tensor]:
+    """Check the options, run the model (in its runner: eval mode, inference mode), yield ``(K, H, W)``."""
     if tile_size is not None and (isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 1):
         raise InvalidParameterError(f"tile_size: must be a positive integer or None; got {tile_size!r}.")
     if not 0 <= overlap < 1:
@@ -217,6 +249,4 @@ def predict(model: SegmentationModel | Backend, image: ArrayLike, *, normalizati
         else:
             probs = _tiled(run, x, num_classes=model.num_classes, stride=model.output_stride, tile=tile_size,
                            overlap=overlap, batch_size=batch_size, tta=tta, device=dev)
-        labels = probs.argmax(0).to(torch.int32).cpu().numpy()
-        scores = probs.float().cpu().numpy() if return_scores else None
-    return labels, scores
+        yield probs

@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ....core.errors import InvalidParameterError
 from ..models.base import SegmentationModel
-from ..predict import predict, resolve_device
+from ..predict import predict_probabilities, resolve_device
 from .images import gray_input, resize, scaled_shape
 from .scale import at_object_scale
 from .split import split_instances
@@ -82,10 +82,8 @@ def unet_probabilities(model: SegmentationModel, x: NDArray[np.float32], *, tile
                        overlap: float = 0.25, batch_size: int = 4, device: str | torch.device = "auto",
                        tta: bool = False) -> NDArray[np.float32]:
     """The (background, interior, boundary) probabilities ``(3, H, W)`` of a prepared input `x` ``(H, W)``."""
-    _, probs = predict(model, x, normalization=_IDENTITY, tile_size=tile_size, overlap=overlap,
-                       batch_size=batch_size, device=device, return_scores=True, tta=tta)
-    assert probs is not None
-    return probs
+    return predict_probabilities(model, x, normalization=_IDENTITY, tile_size=tile_size, overlap=overlap,
+                                 batch_size=batch_size, device=device, tta=tta)
 
 
 def _to_image_size(probs: NDArray[np.float32], shape: tuple[int, int]) -> NDArray[np.float32]:

@@ -17,7 +17,7 @@ import torch  # noqa: F401  (the doctests use it)
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["SegmentationModel", "EncoderDecoder", "pad_to_multiple", "conv_block"]
+__all__ = ["SegmentationModel", "EncoderDecoder", "pad_to_multiple", "conv_block", "fuse_batchnorm"]
 
 
 def pad_to_multiple(x: Tensor, multiple: int) -> tuple[Tensor, tuple[int, int]]:
@@ -47,6 +47,38 @@ def conv_block(in_channels: int, out_channels: int, n: int = 2) -> nn.Sequential
         Conv2dNormActivation(in_channels if i == 0 else out_channels, out_channels, kernel_size=3)
         for i in range(n)
     ))
+
+
+def fuse_batchnorm(module: nn.Module) -> int:
+    """Fold each BatchNorm2d that follows a Conv2d in an ``nn.Sequential`` into the conv, in place; for inference.
+
+    The module must be in eval mode (the running statistics are folded); its
+    outputs stay equal up to float rounding, and the BatchNorm layers become
+    ``nn.Identity``. Returns how many pairs were folded. Never call it on a
+    model that will be trained or saved.
+
+    Examples
+    --------
+    >>> net = conv_block(1, 4).eval()
+    >>> x = torch.randn(1, 1, 8, 8)
+    >>> before = net(x)
+    >>> fuse_batchnorm(net), bool(torch.allclose(net(x), before, atol=1e-5))
+    (2, True)
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    if module.training:
+        raise ValueError("fuse_batchnorm folds running statistics: call it on a model in eval mode.")
+    folded = 0
+    for seq in [m for m in module.modules() if isinstance(m, nn.Sequential)]:
+        names = list(seq._modules)
+        for conv_name, bn_name in zip(names, names[1:]):
+            conv, bn = seq._modules[conv_name], seq._modules[bn_name]
+            if type(conv) is nn.Conv2d and type(bn) is nn.BatchNorm2d and bn.track_running_stats:
+                seq._modules[conv_name] = fuse_conv_bn_eval(conv, bn)
+                seq._modules[bn_name] = nn.Identity()
+                folded += 1
+    return folded
 
 
 class EncoderDecoder(nn.Module):
