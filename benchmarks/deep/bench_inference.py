@@ -1,7 +1,8 @@
 """Speed of the deep engine: predict vs a bare forward, onnxruntime vs PyTorch, 4096x4096 tiles, training.
 
 For each model (random weights; speed does not depend on them): parameters;
-ms per 512x512 image through ``predict`` and through a bare
+ms per 512x512 image through ``predict`` (BatchNorm folded into the
+convolutions, as ``seglab.segment`` loads models) and through a bare
 ``torch.no_grad()`` forward of a separate copy of the same network on a
 pre-normalised NCHW tensor (what a user of the module alone would write),
 called alternately in one process so machine load hits both alike (median of
@@ -34,6 +35,7 @@ import numpy as np
 import torch
 
 from seglab.deep._torch.models import build_model
+from seglab.deep._torch.models.base import fuse_batchnorm
 from seglab.deep._torch.predict import predict
 from seglab.deep._torch.preprocess import prepare
 
@@ -68,6 +70,7 @@ def bench_model(name: str, rounds: int, onnx: bool) -> dict:
     torch.manual_seed(0)
     model = build_model(arch, in_channels=channels, num_classes=classes, **config).eval()
     bare = copy.deepcopy(model)
+    fuse_batchnorm(model)  # as seglab.segment loads a model for inference
     norm = GRAY if channels == 1 else RGB
     image = image_for(channels, 512)
     x = torch.from_numpy(prepare(image, in_channels=channels, normalization=norm))[None]
@@ -121,6 +124,7 @@ def bench_model(name: str, rounds: int, onnx: bool) -> dict:
 def tiled_child(size: int) -> None:
     """Run in a fresh process: one size x size image through tiled predict; print JSON."""
     model = build_model("unet", in_channels=1, num_classes=2, base_width=16).eval()
+    fuse_batchnorm(model)
     image = image_for(1, size)
     predict(model, image[:512, :512], normalization=GRAY, device="cpu")  # warm-up at tile size
     before = status_kib("VmRSS")
@@ -174,7 +178,8 @@ def main() -> None:
         f"{torch.get_num_threads()} threads. The machine was shared with other jobs, so absolute times are rough; "
         "each ratio is the median over rounds of alternating calls in one process.",
         "",
-        "- `predict_ms`: `seglab.deep._torch.predict.predict` on a 512x512 uint8 image, untiled (normalisation, "
+        "- `predict_ms`: `seglab.deep._torch.predict.predict` on a 512x512 uint8 image, untiled, BatchNorm folded "
+        "into the convolutions as `seglab.segment` loads models (normalisation, "
         "reflection padding, channels-last, `inference_mode`, softmax, argmax).",
         "- `forward_ms`: a bare `torch.no_grad()` forward of a copy of the same network on the pre-normalised "
         "NCHW tensor (logits only). `predict_over_forward` < 1 means predict is faster (channels-last).",

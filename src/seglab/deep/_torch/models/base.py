@@ -50,7 +50,10 @@ def conv_block(in_channels: int, out_channels: int, n: int = 2) -> nn.Sequential
 
 
 def fuse_batchnorm(module: nn.Module) -> int:
-    """Fold each BatchNorm2d that follows a Conv2d in an ``nn.Sequential`` into the conv, in place; for inference.
+    """Fold each BatchNorm2d that follows a Conv2d into the conv, in place; for inference.
+
+    Pairs are found in ``nn.Sequential`` containers (adjacent children) and in
+    torchvision's ResNet and its blocks (``convK`` then ``bnK``).
 
     The module must be in eval mode (the running statistics are folded); its
     outputs stay equal up to float rounding, and the BatchNorm layers become
@@ -66,17 +69,24 @@ def fuse_batchnorm(module: nn.Module) -> int:
     (2, True)
     """
     from torch.nn.utils.fusion import fuse_conv_bn_eval
+    from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
     if module.training:
         raise ValueError("fuse_batchnorm folds running statistics: call it on a model in eval mode.")
     folded = 0
-    for seq in [m for m in module.modules() if isinstance(m, nn.Sequential)]:
-        names = list(seq._modules)
-        for conv_name, bn_name in zip(names, names[1:]):
-            conv, bn = seq._modules[conv_name], seq._modules[bn_name]
+    for parent in list(module.modules()):
+        names = list(parent._modules)
+        if isinstance(parent, nn.Sequential):  # a BatchNorm right after a conv
+            pairs = list(zip(names, names[1:]))
+        elif isinstance(parent, (BasicBlock, Bottleneck, ResNet)):  # torchvision applies bnK right after convK
+            pairs = [(f"conv{k}", f"bn{k}") for k in "123" if f"conv{k}" in names and f"bn{k}" in names]
+        else:
+            continue
+        for conv_name, bn_name in pairs:
+            conv, bn = parent._modules[conv_name], parent._modules[bn_name]
             if type(conv) is nn.Conv2d and type(bn) is nn.BatchNorm2d and bn.track_running_stats:
-                seq._modules[conv_name] = fuse_conv_bn_eval(conv, bn)
-                seq._modules[bn_name] = nn.Identity()
+                parent._modules[conv_name] = fuse_conv_bn_eval(conv, bn)
+                parent._modules[bn_name] = nn.Identity()
                 folded += 1
     return folded
 
