@@ -49,7 +49,8 @@ def _table(result: dict[str, Any]) -> list[str]:
     return rows
 
 
-def card(method: str, name: str, raw: dict[str, Any], val: dict[str, Any], test: dict[str, Any] | None) -> str:
+def card(method: str, name: str, raw: dict[str, Any], val: dict[str, Any], test: dict[str, Any] | None,
+         args_note: str = "") -> str:
     p = raw["provenance"]
     c = raw["config"]
     hw = p["hardware"]
@@ -81,11 +82,11 @@ def card(method: str, name: str, raw: dict[str, Any], val: dict[str, Any], test:
         "",
         f"{p['steps']} steps of {p['batch_size']} random {p['crop_size']}x{p['crop_size']} crops (zoom, flips, "
         f"turns, contrast, blur, noise, inversion), AdamW lr {p['lr']:g}, {p['schedule']} schedule, "
-        f"bfloat16 autocast: {p['seconds'] / 3600:.1f} h of training on {hw['cpu']} ({hw['cpu_count']} cores, "
+        f"{'bfloat16 autocast' if p.get('amp') else 'float32'}: {p['seconds'] / 3600:.1f} h of training on {hw['cpu']} ({hw['cpu_count']} cores, "
         f"{hw['torch_threads']} PyTorch thread, shared with other jobs; validation included), "
         f"torch {p['torch_version']}, {p['date'][:10]}. Best epoch {p['best_epoch']} of {p['epochs']}.",
         "",
-        "Reproduce (the run was interrupted once and continued with `--resume`, which repeats the same crops):",
+        "Reproduce" + (f" ({args_note})" if args_note else "") + ":",
         "",
         "```bash",
         p["command"].replace(" --resume", ""),
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--val", type=Path, required=True)
     parser.add_argument("--test", type=Path)
+    parser.add_argument("--run-note", default="", help="how the run differed from its command (stops, resumes)")
     args = parser.parse_args()
     target = FOLDER / f"{args.method}-{args.name}.pt"
     if not target.is_file() or target.read_bytes() != args.checkpoint.read_bytes():
@@ -124,7 +126,7 @@ def main() -> None:
     val = _result(args.val, args.method, "")
     test = _result(args.test, args.method, args.name) if args.test else None
     card_path = FOLDER / f"{args.method}-{args.name}.md"
-    card_path.write_text(card(args.method, args.name, raw, val, test))
+    card_path.write_text(card(args.method, args.name, raw, val, test, args.run_note))
     figures: dict[str, Any] = {"val_dsb_score": round(val["overall"]["dsb_score"], 4),
                                "val_data": "DSB2018 stage1_train, 80 validation images"}
     if test is not None:
