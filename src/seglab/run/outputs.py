@@ -189,13 +189,13 @@ def encode_outputs(kinds: Sequence[str], outcome: Outcome, stem: str) -> dict[st
     The overlay, the costliest picture, is drawn and encoded on a thread beside
     the other kinds (OpenCV, numpy and the encoders release the GIL).
     """
+    if "overlay" not in kinds or len(kinds) == 1:
+        return {name: data for kind in kinds for name, data in OUTPUT_KINDS[kind].encode(outcome, stem).items()}
     made: dict[str, dict[str, bytes]] = {}
     with ThreadPoolExecutor(1) as pool:
-        beside = (pool.submit(OUTPUT_KINDS["overlay"].encode, outcome, stem)
-                  if "overlay" in kinds and len(kinds) > 1 else None)
+        beside = pool.submit(OUTPUT_KINDS["overlay"].encode, outcome, stem)
         for kind in kinds:
-            if not (beside and kind == "overlay"):
+            if kind != "overlay":
                 made[kind] = OUTPUT_KINDS[kind].encode(outcome, stem)
-        if beside:
-            made["overlay"] = beside.result()
+        made["overlay"] = beside.result()
     return {name: data for kind in kinds for name, data in made[kind].items()}
