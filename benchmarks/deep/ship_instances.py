@@ -83,7 +83,8 @@ def card(method: str, name: str, raw: dict[str, Any], val: dict[str, Any], test:
         f"{p['steps']} steps of {p['batch_size']} random {p['crop_size']}x{p['crop_size']} crops (zoom, flips, "
         f"turns, contrast, blur, noise, inversion), AdamW lr {p['lr']:g}, {p['schedule']} schedule, "
         f"{'bfloat16 autocast' if p.get('amp') else 'float32'}: {p['seconds'] / 3600:.1f} h of training on {hw['cpu']} ({hw['cpu_count']} cores, "
-        f"{hw['torch_threads']} PyTorch thread, shared with other jobs; validation included), "
+        f"{hw['torch_threads']} PyTorch thread{'s' if hw['torch_threads'] != 1 else ''}, shared with other jobs; "
+        "validation included), "
         f"torch {p['torch_version']}, {p['date'][:10]}. Best epoch {p['best_epoch']} of {p['epochs']}.",
         "",
         "Reproduce" + (f" ({args_note})" if args_note else "") + ":",

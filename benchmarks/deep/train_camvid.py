@@ -21,7 +21,7 @@ CLASSES = ["sky", "building", "pole", "road", "pavement", "tree", "sign_symbol",
 CONFIGS = {
     "deeplab": {"backbone": "mobilenet_v3_large", "output_stride": 16, "atrous_rates": [6, 12, 18],
                 "decoder_channels": 128},
-    "segnet": {"base_width": 32, "depth": 5},
+    "segnet": {"base_width": 16, "depth": 5},
 }
 
 
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--crop-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     args = parser.parse_args()
     result = train(
         args.arch, args.data, args.out, model_config=CONFIGS[args.arch], split="train", val_split="val",
@@ -44,6 +45,7 @@ def main() -> None:
         lr=1e-3, weight_decay=1e-4, schedule="poly", loss="ce+dice", class_weights="median_frequency",
         augment={"scale": (0.5, 1.5), "rot90": False, "vflip": False, "jitter": 0.2},
         precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True,
+        num_threads=args.threads,
     )
     print(f"best epoch {result.best_epoch}: {result.figures}  ({result.seconds:.0f} s) -> {result.best}")
 

@@ -336,3 +336,20 @@ def test_flood_of_the_padded_picture_packs_the_labels_as_a_padded_copy_would():
             _resolve_lines_reference(ref, image)
         np.testing.assert_array_equal(got, np.maximum(ref - shift, 0))
         assert got.flags.c_contiguous and got.dtype == np.int32
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.0, 2.5, 40.0])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_padded_picture_in_stripes_equals_smoothing_the_whole_image(sigma, channels, monkeypatch):
+    from seglab.classical import watershed as module
+
+    monkeypatch.setattr(module, "_PICTURE_STRIPE", 64)  # stripes of a few rows, each with its halo
+    rng = np.random.default_rng(11)
+    image = rng.integers(0, 256, (90, 23) if channels == 1 else (90, 23, 3), dtype=np.uint8)
+    whole = image
+    if sigma > 0:  # OpenCV's own kernel size for uint8 (capped at 2 max(H, W) + 1), the whole image at once
+        k = min(int(round(sigma * 6 + 1)) | 1, 2 * 90 + 1)
+        whole = cv2.GaussianBlur(image, (k, k), sigma, borderType=cv2.BORDER_REFLECT)
+    bgr = cv2.cvtColor(whole, cv2.COLOR_GRAY2BGR) if channels == 1 else whole
+    expected = cv2.copyMakeBorder(bgr, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    np.testing.assert_array_equal(module._padded_picture(image, sigma), expected)

@@ -37,7 +37,7 @@ from ..core.validate import as_labels, check_param, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .histograms import otsu_threshold
 from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, parse_points
-from .smoothing import gaussian_blur
+from .smoothing import gaussian_ksize
 
 __all__ = ["watershed", "fill_holes_binary"]
 
@@ -63,13 +63,15 @@ def fill_holes_binary(binary: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return (fill[2:-2, 2:-2] == 0).view(np.uint8)
 
 
-def _smooth(gray: NDArray, sigma: float) -> NDArray:
+def _smooth(gray: NDArray, sigma: float, *, kernel_of: tuple[int, ...] | None = None) -> NDArray:
+    """Gaussian smoothing (reflected border); `kernel_of` is the shape that sets the kernel size (default: gray's)."""
     import cv2
 
     work = gray if gray.dtype in (np.uint8, np.uint16, np.float32, np.float64) else gray.astype(np.float64)
     if sigma <= 0:
         return work
-    return gaussian_blur(work, sigma, border=cv2.BORDER_REFLECT)
+    k = gaussian_ksize(sigma, work.dtype, kernel_of or work.shape)
+    return cv2.GaussianBlur(work, (k, k), sigma, borderType=cv2.BORDER_REFLECT)
 
 
 def _bright_fraction(gray: NDArray, mask: NDArray | None) -> float:
@@ -109,6 +111,8 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
 _STRIP_ROWS = 64
 _STRIPS_FROM = 1 << 22
 _LINE_CHUNK = 1 << 18
+#: Pixels per stripe of the smoothed picture that cv2.watershed floods.
+_PICTURE_STRIPE = 1 << 20
 
 
 def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -> NDArray[np.uint8]:
@@ -162,6 +166,18 @@ def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -
     return out
 
 
+def _line_positions(labels: NDArray[np.int32]) -> NDArray[np.intp]:
+    """Flat indices into (h, w) of the -1 pixels of `labels` (which may be a view), found in blocks of rows.
+
+    No whole-image temporary: a ``labels < 0`` mask would be a quarter of the
+    label image again at the peak of a big watershed.
+    """
+    h, w = labels.shape
+    step = max(1, _LINE_CHUNK // max(w, 1))
+    found = [np.flatnonzero(labels[r : r + step] < 0) + r * w for r in range(0, h, step)]
+    return np.concatenate(found) if found else np.zeros(0, np.intp)
+
+
 def _resolve_lines(labels: NDArray[np.int32], image: NDArray) -> None:
     """Give each watershed-line pixel (-1) the 4-neighbour label with the smallest intensity step, in place.
 
@@ -174,7 +190,7 @@ def _resolve_lines(labels: NDArray[np.int32], image: NDArray) -> None:
     """
     h, w = labels.shape
     pix = image.reshape(h, w, -1)
-    todo = np.flatnonzero(labels < 0)  # labels may be a view: flat indices into (h, w)
+    todo = _line_positions(labels)
     while todo.size:
         found = np.empty(todo.size, np.int32)
         for start in range(0, todo.size, _LINE_CHUNK):
@@ -204,20 +220,26 @@ def _resolve_lines(labels: NDArray[np.int32], image: NDArray) -> None:
 def _padded_picture(image: NDArray[np.uint8], sigma: float) -> NDArray[np.uint8]:
     """A uint8 gray or RGB image as ``cv2.watershed`` floods it: smoothed, 3 channels, one replicated pixel of frame.
 
-    The smoothed image (:func:`_smooth`) is made here and dropped once copied
-    in, so the caller need not keep one while the markers are built.
+    The image is smoothed (:func:`_smooth`) in stripes of rows, each with the
+    kernel's radius of rows around it (so equal to smoothing it whole) and
+    written straight into the picture: no smoothed copy of the whole image
+    is ever held.
     """
     import cv2
 
     h, w = image.shape[:2]
-    src = np.ascontiguousarray(_smooth(image, sigma))
     picture = np.empty((h + 2, w + 2, 3), np.uint8)
     inner = picture[1:-1, 1:-1]
-    if src.ndim == 2:
-        cv2.cvtColor(src, cv2.COLOR_GRAY2BGR, dst=inner)
-    else:
-        inner[...] = src
-    del src
+    halo = gaussian_ksize(sigma, image.dtype, image.shape) // 2 if sigma > 0 else 0
+    rows = max(1, _PICTURE_STRIPE // max(w, 1), 8 * halo)
+    for r0 in range(0, h, rows):
+        r1 = min(h, r0 + rows)
+        a, b = max(0, r0 - halo), min(h, r1 + halo)
+        part = np.ascontiguousarray(_smooth(image[a:b], sigma, kernel_of=image.shape)[r0 - a : r1 - a])
+        if part.ndim == 2:
+            cv2.cvtColor(part, cv2.COLOR_GRAY2BGR, dst=inner[r0:r1])
+        else:
+            inner[r0:r1] = part
     picture[0], picture[-1] = picture[1], picture[-2]
     picture[:, 0], picture[:, -1] = picture[:, 1], picture[:, -2]
     return picture

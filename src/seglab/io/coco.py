@@ -24,7 +24,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage as ndi
 
 from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.types import Segment, Segmentation
@@ -56,6 +55,8 @@ def segment_boxes(
     >>> [(i, bbox_xywh(box), c) for i, box, _, c in segment_boxes(lab, Segmentation(lab, "instance"))]
     [(2, [1, 0, 1, 1], 0)]
     """
+    from scipy import ndimage as ndi  # here, not at import: reading and writing files need no SciPy
+
     for index, box in enumerate(ndi.find_objects(np.where(labels > 0, labels, 0))):
         if box is not None:
             segment = seg.segments.get(index + 1)

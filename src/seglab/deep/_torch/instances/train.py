@@ -298,6 +298,36 @@ def _stems(path: str | os.PathLike[str] | None) -> list[str] | None:
     return None if path is None else read_stems(path)
 
 
+def tune_checkpoint(path: str | os.PathLike[str], val_samples: Sequence[InstanceSample], *,
+                    out: str | os.PathLike[str] | None = None, arch: Literal["unet_instances", "mask_rcnn"], device: str = "auto", half: bool = False,
+                    provenance: Mapping[str, Any] | None = None, progress: bool = True) -> dict[str, float]:
+    """Choose the thresholds of the checkpoint at `path` on `val_samples`; write the result to `out`.
+
+    `out` defaults to `path` (training tunes its own best checkpoint). The
+    grid goes to ``<out stem>.tuning.csv``; the provenance gets ``tuned`` (the
+    chosen settings) and ``figures`` (the validation figures with them).
+    `provenance` replaces the checkpoint's own record when given.
+
+    Returns
+    -------
+    dict
+        The validation figures with the chosen thresholds.
+    """
+    out = Path(path if out is None else out)
+    best = load_instance_checkpoint(path, arch=arch)
+    chosen, grid = tune_thresholds(best.model, val_samples, device=device)
+    _write_log(out.with_name(out.stem + ".tuning.csv"), grid)
+    best.model.config.update(chosen)
+    figures = _scalars(validate(best.model, val_samples, device=device))
+    record = {**(best.provenance if provenance is None else provenance), "tuned": chosen, "figures": figures}
+    save_checkpoint(out, best.model, normalization=best.normalization, classes=best.classes, half=half,
+                    provenance=record)
+    if progress:
+        print(f"thresholds chosen on {len(val_samples)} validation images: {chosen}; dsb_score "
+              f"{figures.get('dsb_score', float('nan')):.4f}", file=sys.stderr, flush=True)
+    return figures
+
+
 def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: str | os.PathLike[str],
                     out: str | os.PathLike[str], *, model_config: Mapping[str, Any] | None = None,
                     classes: Sequence[str] | None = None, split: str | None = None, val_split: str | None = None,
@@ -491,15 +521,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
             print(f"epoch {epoch + 1}/{epochs}  loss {row['loss']:.4f}{shown}  {elapsed:.0f} s", file=sys.stderr,
                   flush=True)
     if tune and val_samples:
-        best = load_instance_checkpoint(out, arch=method)
-        chosen, grid = tune_thresholds(best.model, val_samples, device=str(dev))
-        _write_log(out.with_name(out.stem + ".tuning.csv"), grid)
-        best.model.config.update(chosen)
-        best_figures = _scalars(validate(best.model, val_samples, device=str(dev)))
-        save_checkpoint(out, best.model, normalization=NORMALIZATION, classes=classes_out, half=half,
-                        provenance=provenance({"tuned": chosen, "figures": best_figures}))
-        if progress:
-            print(f"thresholds chosen on {len(val_samples)} validation images: {chosen}; dsb_score "
-                  f"{best_figures.get('dsb_score', float('nan')):.4f}", file=sys.stderr, flush=True)
+        best_figures = tune_checkpoint(out, val_samples, arch=method, device=str(dev), half=half,
+                                       provenance=provenance(), progress=progress)
     return TrainResult(best=out, last=last_path, log=log_path, curves=None, figures=best_figures,
                        best_epoch=best_epoch, epochs=epochs, steps=total, seconds=elapsed)
