@@ -30,6 +30,10 @@ RESULTS = ROOT / "benchmarks" / "quality" / "results"
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 #: The learned instance models' DSB2018 section (benchmarks/deep/instances_quality.py), shown when present.
 LEARNED_DSB = ROOT / "benchmarks" / "deep" / "results" / "instances_quality.md"
+#: The networks' ISBI 2012 section (benchmarks/deep/isbi_report.py's table with its notes), shown when present.
+LEARNED_ISBI = ROOT / "benchmarks" / "deep" / "results" / "isbi_networks.md"
+#: The networks' CamVid section (benchmarks/deep/camvid_report.py), shown when present.
+LEARNED_CAMVID = ROOT / "benchmarks" / "deep" / "results" / "camvid_quality.md"
 
 BSDS_COLUMNS = [("boundary_ods", "bdry ODS"), ("boundary_ois", "bdry OIS"), ("boundary_ap", "bdry AP"),
                 ("covering_ods", "cov ODS"), ("covering_ois", "cov OIS"), ("covering_best", "cov best"),
@@ -253,10 +257,15 @@ def _dsb(folder: Path, data: Path) -> list[str]:
         "this table: `SOURCE.md` notes that StarDist, Cellpose and most papers report on stage1_train subsets, "
         "not on this stage-1 test set.",
         "",
-        *([LEARNED_DSB.read_text(encoding="utf-8").rstrip("\n"), ""] if LEARNED_DSB.is_file() else []),
+        *_learned(LEARNED_DSB),
         *_footer(folder, docs),
     ]
     return out
+
+
+def _learned(path: Path) -> list[str]:
+    """The lines of a learned models' section written by a script under benchmarks/deep/, if it exists."""
+    return [path.read_text(encoding="utf-8").rstrip("\n"), ""] if path.is_file() else []
 
 
 def _isbi(folder: Path) -> list[str]:
@@ -283,6 +292,7 @@ def _isbi(folder: Path) -> list[str]:
         "",
         *_table(ISBI_PUBLISHED, ISBI_COLUMNS[:2], [("method", "method")]),
         "",
+        *_learned(LEARNED_ISBI),
         *_footer(folder, docs),
     ]
 
@@ -313,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         *_dsb(ns.results / "dsb2018", ns.data),
         "",
         *_isbi(ns.results / "isbi2012"),
+        "",
+        *_learned(LEARNED_CAMVID),
     ]
     text = "\n".join(line for line in lines) + "\n"
     write_atomic(ns.output, text.replace("\n\n\n", "\n\n").encode("utf-8"), overwrite=True)

@@ -26,6 +26,21 @@ def test_a_shipped_name_resolves_to_its_record_and_is_checked(tmp_path):
         resolve_weights("unet", "membrane", {"membrane": bad})
 
 
+def test_a_file_replaced_after_its_first_check_is_caught(tmp_path):
+    import os
+
+    path = tmp_path / "m.pt"
+    path.write_bytes(b"weights")
+    record = Weights("membrane", file="m.pt", folder=str(tmp_path), sha256=hashlib.sha256(b"weights").hexdigest())
+    assert resolve_weights("unet", "membrane", {"membrane": record}) is record  # checked, and remembered
+    assert resolve_weights("unet", "membrane", {"membrane": record}) is record
+    path.write_bytes(b"corrupt")  # same size: only the modification time tells
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    with pytest.raises(InvalidParameterError, match="does not match the sha256 recorded"):
+        resolve_weights("unet", "membrane", {"membrane": record})
+
+
 def test_a_missing_shipped_file_says_where_to_get_it(tmp_path):
     gone = Weights("camvid", file="c.pt", folder=str(tmp_path), url="https://example.org/c.pt")
     with pytest.raises(InvalidParameterError, match="not installed .* https://example.org/c.pt"):
