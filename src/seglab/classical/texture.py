@@ -44,6 +44,7 @@ from .clustering import check_float32_range, kmeans_criteria
 __all__ = ["gabor", "gabor_energy", "gabor_sigma"]
 
 _BORDER = cv2.BORDER_REFLECT  # 'fedcba|abcdef', scipy.ndimage's mode="reflect"
+_ONE_TAP = np.ones(1, np.float32)  # the identity kernel of a separable filter's other direction
 _SAMPLE = 16384  # pixels the k-means is fitted on
 _N_INIT = 2  # k-means++ attempts on the sample; the most compact is kept
 _CHUNK = 1 << 18  # pixels assigned to centres per block
@@ -69,8 +70,15 @@ def _row(kernel: NDArray) -> NDArray[np.float32]:
     return np.ascontiguousarray(kernel, np.float32)[None, :]
 
 
-def _col(kernel: NDArray) -> NDArray[np.float32]:
-    return np.ascontiguousarray(kernel, np.float32)[:, None]
+def _along_cols(image: NDArray[np.float32], kernel: NDArray, *, dst: NDArray[np.float32] | None = None
+                ) -> NDArray[np.float32]:
+    """Correlation of every column with `kernel` (mirrored borders), through OpenCV's separable filter.
+
+    ``cv2.sepFilter2D`` with a one-tap row kernel: its column pass is about
+    twice as fast as ``cv2.filter2D`` with a ``(k, 1)`` kernel on float32.
+    """
+    return cv2.sepFilter2D(image, -1, _ONE_TAP, np.ascontiguousarray(kernel, np.float32), dst=dst,
+                           borderType=_BORDER)
 
 
 def gabor_energy(
@@ -116,44 +124,48 @@ def gabor_energy(
     [50, 0]
     """
     f32 = np.ascontiguousarray(image, dtype=np.float32)
+    scratch: dict[str, NDArray[np.float32]] = {}  # image-sized work arrays, reused by every filter
+
+    def buf(name: str) -> NDArray[np.float32]:
+        if name not in scratch:
+            scratch[name] = np.empty(f32.shape, np.float32)
+        return scratch[name]
+
     energies = []
     for freq in frequencies:
         sigma = gabor_sigma(freq, bandwidth)
         half = math.ceil(3 * sigma)
         x = np.arange(-half, half + 1, dtype=np.float64)
         g = np.exp(-0.5 * (x / sigma) ** 2) / (math.sqrt(2 * math.pi) * sigma)
-        row_passes: dict[float, tuple[NDArray, NDArray | None]] = {}
-        col_passes: dict[tuple[float, float, str], NDArray] = {}
-
-        def along_rows(a: float) -> tuple[NDArray, NDArray | None]:
-            if a not in row_passes:
-                re = cv2.filter2D(f32, -1, _row(g * np.cos(a * x)), borderType=_BORDER)
-                im = cv2.filter2D(f32, -1, _row(g * np.sin(a * x)), borderType=_BORDER) if a else None
-                row_passes[a] = (re, im)
-            return row_passes[a]
-
-        def along_cols(a: float, b: float, part: str, src: NDArray) -> NDArray:
-            key = (a, b, part)
-            if key not in col_passes:
-                kernel = g * (np.cos(b * x) if part[1] == "r" else np.sin(b * x))
-                col_passes[key] = cv2.filter2D(src, -1, _col(kernel), borderType=_BORDER)
-            return col_passes[key]
-
+        done: dict[int, NDArray[np.float32]] = {}
         for j in range(n_orientations):
+            if j in done:
+                continue
             theta = j * math.pi / n_orientations
-            a = round(2 * math.pi * freq * math.cos(theta), 12)
+            a = round(2 * math.pi * freq * math.cos(theta), 12)  # >= 0 here: theta <= pi / 2
             b = round(2 * math.pi * freq * math.sin(theta), 12)
-            sign = -1.0 if a < 0 else 1.0  # theta and pi - theta share passes: conj along rows
-            a = abs(a)
-            re_x, im_x = along_rows(a)
-            # (re_x + i sign im_x) * (cos + i sin) along columns, term by term.
-            real = along_cols(a, b, "Ar", re_x).copy()
-            imag = along_cols(a, b, "Ai", re_x).copy() if b else np.zeros_like(real)
-            if im_x is not None:
-                if b:
-                    cv2.scaleAdd(along_cols(a, b, "Bi", im_x), -sign, real, dst=real)
-                cv2.scaleAdd(along_cols(a, b, "Br", im_x), sign, imag, dst=imag)
-            energies.append(cv2.magnitude(real, imag))
+            # theta and pi - theta (the partner) share every pass: the row filter is conjugated
+            partner = n_orientations - j if 0 < j and 2 * j != n_orientations else None
+            re_x = cv2.filter2D(f32, -1, _row(g * np.cos(a * x)), dst=buf("re_x"), borderType=_BORDER)
+            ar = _along_cols(re_x, g * np.cos(b * x), dst=buf("ar"))
+            ai = _along_cols(re_x, g * np.sin(b * x), dst=buf("ai")) if b else None
+            if not a:  # theta = pi / 2: a real row filter
+                # sqrt(x * x) == |x| in IEEE arithmetic, so a missing imaginary part needs no magnitude
+                done[j] = np.abs(ar) if ai is None else cv2.magnitude(ar, ai)
+                continue
+            im_x = cv2.filter2D(f32, -1, _row(g * np.sin(a * x)), dst=buf("im_x"), borderType=_BORDER)
+            br = _along_cols(im_x, g * np.cos(b * x), dst=buf("br"))
+            if ai is None:  # theta = 0: a real column filter
+                done[j] = cv2.magnitude(ar, br)
+                continue
+            bi = _along_cols(im_x, g * np.sin(b * x), dst=buf("bi"))
+            # (re_x + i sign im_x) * (cos + i sin) along columns, term by term; sign -1 for the partner
+            for k, sign in ((j, 1.0), (partner, -1.0)):
+                if k is not None:
+                    real = cv2.scaleAdd(bi, -sign, ar, dst=buf("real"))
+                    imag = cv2.scaleAdd(br, sign, ai, dst=buf("imag"))
+                    done[k] = cv2.magnitude(real, imag)
+        energies.extend(done[j] for j in range(n_orientations))
     return energies
 
 
@@ -162,7 +174,7 @@ def _smooth(energy: NDArray[np.float32], sigma: float) -> NDArray[np.float32]:
     half = max(1, min(math.ceil(3 * min(sigma, 1e9)), max(energy.shape)))  # the cap of smoothing.gaussian_ksize
     k = cv2.getGaussianKernel(2 * half + 1, sigma, cv2.CV_32F)
     out = cv2.filter2D(energy, -1, k.T, borderType=_BORDER)
-    return cv2.filter2D(out, -1, k, borderType=_BORDER, dst=out)
+    return _along_cols(out, k, dst=out)
 
 
 def _features(image: NDArray, params: Mapping[str, Any]) -> NDArray[np.float32]:

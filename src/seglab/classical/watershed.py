@@ -112,7 +112,7 @@ _STRIP_ROWS = 64
 _STRIPS_FROM = 1 << 22
 _LINE_CHUNK = 1 << 18
 #: Pixels per stripe of the smoothed picture that cv2.watershed floods.
-_PICTURE_STRIPE = 1 << 20
+_PICTURE_STRIPE = 1 << 22
 
 
 def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -> NDArray[np.uint8]:
