@@ -294,14 +294,15 @@ def test_line_pixels_take_the_closest_neighbour_as_the_python_reference(seed):
         np.testing.assert_array_equal(got, ref)
 
 
-@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("strips", [False, True])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-def test_local_mean_threshold_is_exact_on_integer_images(dtype, compiled, monkeypatch):
+def test_local_mean_threshold_is_exact_on_integer_images(dtype, strips, monkeypatch):
     from seglab.classical import watershed as module
     from seglab.classical.watershed import _above_local_mean
 
-    if compiled:  # the route of 4 MP and more
-        monkeypatch.setattr(module, "_COMPILED_FROM", 0)
+    if strips:  # the route of 4 MP and more, in strips of 4 rows here
+        monkeypatch.setattr(module, "_STRIPS_FROM", 0)
+        monkeypatch.setattr(module, "_STRIP_ROWS", 4)
 
     rng = np.random.default_rng(7)
     image = (rng.integers(0, 40, (37, 53)) * (257 if dtype == np.uint16 else 5)).astype(dtype)

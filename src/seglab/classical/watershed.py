@@ -30,7 +30,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidParameterError
-from ..core.jit import jit
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
@@ -108,8 +107,10 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
     return fg.view(np.uint8), info
 
 
-#: Pixels from which the local mean runs compiled (no image of float64 sums); line pixels per pass of the line fill.
-_COMPILED_FROM = 1 << 22
+#: Pixels from which the local mean runs in strips of rows (no image of float64 sums), rows of a strip, and
+#: line pixels per pass of the line fill.
+_STRIPS_FROM = 1 << 22
+_STRIP_ROWS = 256
 _LINE_CHUNK = 1 << 18
 #: Pixels per stripe of the smoothed picture that cv2.watershed floods.
 _PICTURE_STRIPE = 1 << 22
@@ -120,11 +121,12 @@ def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -
 
     The mean is over the `window` x `window` square centred on the pixel,
     the border replicated (``cv2.boxFilter`` with ``BORDER_REPLICATE``). The
-    window sums are exact: one ``cv2.boxFilter`` of float64 sums (exact
-    integers) below 4 MP, and from 4 MP on a compiled pass of running int64
-    column sums and a sliding row sum (memory: one row of sums, not an image
-    of float64 sums; numba is imported then). ``g > sum / n + offset`` is
-    decided as ``(g - offset) * n > sum``.
+    window sums are exact integers in float64: one ``cv2.boxFilter`` below
+    4 MP; from 4 MP on, strips of rows whose column sums are kept running
+    down the image, each strip summed along its rows by a horizontal
+    ``cv2.boxFilter`` (memory: a strip, not an image of float64 sums; no
+    compiled code, whose import would cost more memory than it saves).
+    ``g > sum / n + offset`` is decided as ``(g - offset) * n > sum``.
 
     Examples
     --------
@@ -137,40 +139,32 @@ def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -
     h, w = gray.shape
     n = float(window * window)
     out = np.empty((h, w), np.uint8)
-    if h * w < _COMPILED_FROM:  # small: one box filter of exact (float64 integer) sums
+    if h * w < _STRIPS_FROM:  # small: one box filter of exact (float64 integer) sums
         sums = cv2.boxFilter(gray, cv2.CV_64F, (window, window), normalize=False, borderType=cv2.BORDER_REPLICATE)
         compare = np.greater if bright else np.less
         compare((gray - offset) * n if bright else (gray + offset) * n, sums, out=out.view(bool))
         return out
-    _local_mean_rows(np.ascontiguousarray(gray), window // 2, float(offset), n, bright, out)
+    half = window // 2
+    # the column sums of row 0's window (exact integers in float64), rows replicated beyond the border
+    col = gray[: min(half, h - 1) + 1].sum(axis=0, dtype=np.int64) + half * gray[0].astype(np.int64)
+    col += max(0, half - (h - 1)) * gray[h - 1].astype(np.int64)
+    col = col.astype(np.float64)
+    sums = np.empty((min(_STRIP_ROWS, h), w), np.float64)
+    compare = np.greater if bright else np.less
+    for r0 in range(0, h, _STRIP_ROWS):
+        r1 = min(r0 + _STRIP_ROWS, h)
+        rows = np.arange(r0, r1)
+        steps = gray[np.minimum(rows + half, h - 1)].astype(np.float64)
+        steps -= gray[np.maximum(rows - 1 - half, 0)]
+        cols = sums[: r1 - r0]
+        for i in range(r1 - r0):  # row by row: numpy's cumsum down columns is several times slower
+            if r0 + i:
+                col += steps[i]
+            cols[i] = col
+        box = cv2.boxFilter(cols, -1, (window, 1), normalize=False, borderType=cv2.BORDER_REPLICATE)
+        strip = gray[r0:r1].astype(np.float64)
+        compare((strip - offset) * n if bright else (strip + offset) * n, box, out=out[r0:r1].view(bool))
     return out
-
-
-@jit
-def _local_mean_rows(gray, half, offset, n, bright, out):  # pragma: no cover - compiled
-    """`out` = the mask of :func:`_above_local_mean`, row by row: column sums kept running, row sums sliding."""
-    h, w = gray.shape
-    col = np.zeros(w, np.int64)
-    for k in range(-half, half + 1):  # row 0's column sums, rows replicated beyond the border
-        src = min(max(k, 0), h - 1)
-        for c in range(w):
-            col[c] += gray[src, c]
-    for r in range(h):
-        if r > 0:  # row r's column sums from row r - 1's
-            add, sub = min(r + half, h - 1), max(r - 1 - half, 0)
-            for c in range(w):
-                col[c] += np.int64(gray[add, c]) - np.int64(gray[sub, c])
-        total = np.int64(0)
-        for k in range(-half, half + 1):  # the window of column 0, columns replicated beyond the border
-            total += col[min(max(k, 0), w - 1)]
-        for c in range(w):
-            if c > 0:
-                total += col[min(c + half, w - 1)] - col[max(c - 1 - half, 0)]
-            value = np.float64(gray[r, c])
-            if bright:
-                out[r, c] = (value - offset) * n > total
-            else:
-                out[r, c] = (value + offset) * n < total
 
 
 def _line_positions(labels: NDArray[np.int32]) -> NDArray[np.intp]:
