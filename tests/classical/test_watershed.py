@@ -302,7 +302,7 @@ def test_local_mean_threshold_is_exact_on_integer_images(dtype, strips, monkeypa
 
     if strips:  # the route of 4 MP and more, in strips of 4 rows here
         monkeypatch.setattr(module, "_STRIPS_FROM", 0)
-        monkeypatch.setattr(module, "_STRIP_ROWS", 4)
+        monkeypatch.setattr(module, "_STRIP_PIXELS", 4 * 53)  # strips of 4 rows
 
     rng = np.random.default_rng(7)
     image = (rng.integers(0, 40, (37, 53)) * (257 if dtype == np.uint16 else 5)).astype(dtype)

@@ -107,10 +107,10 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
     return fg.view(np.uint8), info
 
 
-#: Pixels from which the local mean runs in strips of rows (no image of float64 sums), rows of a strip, and
+#: Pixels from which the local mean runs in strips of rows (no image of float64 sums), pixels of a strip, and
 #: line pixels per pass of the line fill.
 _STRIPS_FROM = 1 << 22
-_STRIP_ROWS = 256
+_STRIP_PIXELS = 1 << 18
 _LINE_CHUNK = 1 << 18
 #: Pixels per stripe of the smoothed picture that cv2.watershed floods.
 _PICTURE_STRIPE = 1 << 22
@@ -149,10 +149,11 @@ def _above_local_mean(gray: NDArray, window: int, offset: float, bright: bool) -
     col = gray[: min(half, h - 1) + 1].sum(axis=0, dtype=np.int64) + half * gray[0].astype(np.int64)
     col += max(0, half - (h - 1)) * gray[h - 1].astype(np.int64)
     col = col.astype(np.float64)
-    sums = np.empty((min(_STRIP_ROWS, h), w), np.float64)
+    strip_rows = max(1, _STRIP_PIXELS // w)
+    sums = np.empty((min(strip_rows, h), w), np.float64)
     compare = np.greater if bright else np.less
-    for r0 in range(0, h, _STRIP_ROWS):
-        r1 = min(r0 + _STRIP_ROWS, h)
+    for r0 in range(0, h, strip_rows):
+        r1 = min(r0 + strip_rows, h)
         rows = np.arange(r0, r1)
         steps = gray[np.minimum(rows + half, h - 1)].astype(np.float64)
         steps -= gray[np.maximum(rows - 1 - half, 0)]
