@@ -116,6 +116,21 @@ def test_thresholds_are_chosen_on_validation_images(tmp_path):
     assert read_checkpoint(result.best)["config"]["seed_threshold"] == tuned["seed_threshold"]
     assert "dsb_score" in result.figures
 
+    # A checkpoint tuned again (as for one trained with --no-tune) goes to a new file; the input is untouched.
+    from seglab.deep._torch.instances.data import load_instance_samples
+    from seglab.deep._torch.instances.train import tune_checkpoint
+
+    before = result.best.read_bytes()
+    samples = load_instance_samples(root, stems=["d02"], what="validation")[0]
+    figures = tune_checkpoint(result.best, samples, out=tmp_path / "again.pt", arch="unet_instances",
+                              progress=False)
+    assert result.best.read_bytes() == before
+    again = read_checkpoint(tmp_path / "again.pt")
+    assert again["provenance"]["tuned"] == tuned
+    assert json.dumps(again["provenance"]["figures"], sort_keys=True) == json.dumps(figures, sort_keys=True)  # NaN
+    assert again["provenance"]["command"] == read_checkpoint(result.best)["provenance"]["command"]
+    assert (tmp_path / "again.tuning.csv").read_text() == "\n".join(grid) + "\n"
+
 
 def test_boundary_targets_and_diameters_against_direct_definitions():
     _, labels = touching_discs(64, seed=3)
