@@ -97,6 +97,10 @@ def check_seeds_or_markers(params: Mapping[str, Any]) -> None:
                 "give seeds (points) or markers (a label image), not both.")
 
 
+#: Up to this many points, a list of plain int pairs is checked in Python (8 us of numpy checks saved a call).
+_FEW = 64
+
+
 def parse_points(points: Sequence[tuple[int, int]], shape: tuple[int, ...], name: str) -> NDArray[np.intp]:
     """Validate (row, col) points against an image shape; return an ``(N, 2)`` array.
 
@@ -115,6 +119,11 @@ def parse_points(points: Sequence[tuple[int, int]], shape: tuple[int, ...], name
     ...
     seglab.core.errors.InvalidParameterError: seeds: point 0, (3, 0), lies outside the image ...
     """
+    h, w = shape[:2]
+    if isinstance(points, (list, tuple)) and 0 < len(points) <= _FEW and all(
+            type(p) in (tuple, list) and len(p) == 2 and type(p[0]) is int and type(p[1]) is int
+            and 0 <= p[0] < h and 0 <= p[1] < w for p in points):
+        return np.array(points, np.intp)  # a few plain int points inside the image: no numpy checks needed
     try:
         arr = np.asarray(points)
     except ValueError:
@@ -131,7 +140,6 @@ def parse_points(points: Sequence[tuple[int, int]], shape: tuple[int, ...], name
         if not (np.isfinite(arr).all() and np.array_equal(arr, np.round(arr))):
             raise InvalidParameterError(f"{name} must hold integer (row, col) pixel coordinates; got {points!r:.80}.")
     arr = arr.astype(np.intp)
-    h, w = shape[:2]
     outside = (arr[:, 0] < 0) | (arr[:, 0] >= h) | (arr[:, 1] < 0) | (arr[:, 1] >= w)
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
