@@ -73,7 +73,7 @@ def section(results: list[tuple[str, Path, dict[str, Any]]]) -> str:
     lines += ["", "Published figures as the issue cites them (the 233 test images), mean IoU:", "", "| method | mean IoU |",
               "|---|---|", *(f"| {name} | {value} |" for name, value in PUBLISHED), ""]
     lines += ["Commands:", "", "```bash",
-              *(read_checkpoint(ckpt)["provenance"]["command"] for _, ckpt, _ in results),
+              *("python " + read_checkpoint(ckpt)["provenance"]["command"] for _, ckpt, _ in results),
               "python benchmarks/deep/camvid_report.py "
               + " ".join(f"{arch}={ckpt}" for arch, ckpt, _ in results) + " --data ../shared/data/camvid",
               "```"]

