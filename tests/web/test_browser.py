@@ -108,6 +108,8 @@ def test_upload_segment_see_the_overlay_move_the_slider_download_the_labels(page
     assert _canvas(page) == plain
     page.select_option("#mode", "fill")
     assert "1 segment" in page.text_content("#result-info")
+    # the region table is fetched after the result is shown: wait for it, then check it
+    page.wait_for_function("document.querySelectorAll('#regions tr').length > 0", timeout=15_000)
     assert page.locator("#regions tr").count() == 2  # header + the foreground class
     assert np.array_equal(_download_labels(page, tmp_path), seglab.segment(coins, "otsu").labels)
 
