@@ -39,7 +39,12 @@ def gaussian_ksize(sigma: float, dtype: DTypeLike, shape: tuple[int, ...]) -> in
     return int(round(full)) | 1  # OpenCV: cvRound(sigma * taps * 2 + 1) | 1
 
 
-def gaussian_blur(image: NDArray, sigma: float, *, border: int = cv2.BORDER_REFLECT_101) -> NDArray:
-    """``cv2.GaussianBlur(image, (0, 0), sigma, borderType=border)`` with the kernel size capped."""
-    k = gaussian_ksize(sigma, image.dtype, image.shape)
+def gaussian_blur(image: NDArray, sigma: float, *, border: int = cv2.BORDER_REFLECT_101,
+                  kernel_of: tuple[int, ...] | None = None) -> NDArray:
+    """``cv2.GaussianBlur(image, (0, 0), sigma, borderType=border)`` with the kernel size capped.
+
+    `kernel_of` is the shape whose cap applies (default: the image's); a stripe
+    of a larger image passes the whole image's shape to get its kernel.
+    """
+    k = gaussian_ksize(sigma, image.dtype, kernel_of or image.shape)
     return cv2.GaussianBlur(image, (k, k), sigma, borderType=border)

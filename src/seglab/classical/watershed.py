@@ -37,7 +37,7 @@ from ..core.validate import as_labels, check_param, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .histograms import otsu_threshold
 from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, parse_points
-from .smoothing import gaussian_ksize
+from .smoothing import gaussian_blur, gaussian_ksize
 
 __all__ = ["watershed", "fill_holes_binary"]
 
@@ -70,8 +70,7 @@ def _smooth(gray: NDArray, sigma: float, *, kernel_of: tuple[int, ...] | None = 
     work = gray if gray.dtype in (np.uint8, np.uint16, np.float32, np.float64) else gray.astype(np.float64)
     if sigma <= 0:
         return work
-    k = gaussian_ksize(sigma, work.dtype, kernel_of or work.shape)
-    return cv2.GaussianBlur(work, (k, k), sigma, borderType=cv2.BORDER_REFLECT)
+    return gaussian_blur(work, sigma, border=cv2.BORDER_REFLECT, kernel_of=kernel_of)
 
 
 def _bright_fraction(gray: NDArray, mask: NDArray | None) -> float:
