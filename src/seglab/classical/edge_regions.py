@@ -110,30 +110,32 @@ def enclosed_regions(edges: ArrayLike, close_radius: int, min_size: int,
     if close_radius > 0:
         band = cv2.dilate(band, _disk(int(close_radius)))
     outside = np.zeros((0, 0), np.bool_) if mask is None else ~np.asarray(mask, bool)
-    labels, kept = _enclosed(band, outside, int(min_size))
+    labels, kept = _enclosed(band, outside, int(min_size), cv2.countNonZero(band))
     return labels, int(kept)
 
 
 @jit
-def _enclosed(band, outside_mask, min_size):  # pragma: no cover - compiled
-    """The labels of :func:`regions_from_edges` from the closed band (nonzero = band) and N.
+def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover - compiled
+    """The labels of :func:`regions_from_edges` from the closed band (nonzero = band, `n_band_pixels` of them) and N.
 
     Free pixels are written with their run number + 1 while runs are joined
     (4-connectivity, union by the smaller run, so a component's root is its
     first run and components come out in raster order of their first
     pixel). The band is then filled layer by layer (see the values below),
     component 0 being the space beyond the border. Last, every pixel is
-    written with its final id.
+    written with its final id. The arrays are sized once, from the band's
+    pixel count (a row has at most one run more than band pixels): arrays
+    replaced inside a compiled loop cost reference counting on every pass.
     """
     h, w = band.shape
     labels = np.empty((h, w), np.int32)
-    cap = 1024
+    cap = n_band_pixels + h
     run_row = np.empty(cap, np.int64)
     run_lo = np.empty(cap, np.int64)
     run_hi = np.empty(cap, np.int64)  # inclusive
     parent = np.empty(cap, np.int64)
     n_runs = 0
-    band_at = np.empty(1024, np.int64)  # the band pixels (flat), in raster order
+    band_at = np.empty(n_band_pixels, np.int64)  # the band pixels (flat), in raster order
     n_band = 0
     bytes_ = band.ravel()
     words = bytes_[: bytes_.size // 8 * 8].view(np.uint64)  # free stretches are skipped 8 pixels at a time
@@ -146,8 +148,6 @@ def _enclosed(band, outside_mask, min_size):  # pragma: no cover - compiled
         while c < w:
             if bytes_[base + c] != 0:
                 labels[r, c] = 0
-                if n_band == band_at.size:
-                    band_at = np.concatenate((band_at, np.empty(n_band, np.int64)))
                 band_at[n_band] = base + c
                 n_band += 1
                 c += 1
@@ -164,12 +164,6 @@ def _enclosed(band, outside_mask, min_size):  # pragma: no cover - compiled
                     i += 1
             c = i - base
             hi = c - 1
-            if n_runs == cap:
-                cap *= 2
-                run_row = np.concatenate((run_row, np.empty(cap - n_runs, np.int64)))
-                run_lo = np.concatenate((run_lo, np.empty(cap - n_runs, np.int64)))
-                run_hi = np.concatenate((run_hi, np.empty(cap - n_runs, np.int64)))
-                parent = np.concatenate((parent, np.empty(cap - n_runs, np.int64)))
             me = n_runs
             n_runs += 1
             run_row[me], run_lo[me], run_hi[me], parent[me] = r, lo, hi, me
