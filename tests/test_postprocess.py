@@ -109,24 +109,15 @@ def test_connected_components_equal_skimage_label_ids_and_sources(labels, connec
     assert np.array_equal(c.source[c.ids[inside]], labels[inside])
 
 
-@pytest.mark.parametrize("sauf_pixels", [None, 0])
 @pytest.mark.parametrize("connectivity", [4, 8])
 @pytest.mark.parametrize("kind", ["coins", "noise", "classes"])
-def test_connected_components_of_large_images_equal_skimage(kind, connectivity, sauf_pixels, monkeypatch):
-    """Large inputs take OpenCV's parallel labelling (binary) or the compiled path (several classes).
-
-    With ``sauf_pixels=0`` every 8-connected binary input takes OpenCV's default algorithm and the
-    renumbering into raster order, the route of images above 4 MP.
-    """
+def test_connected_components_of_large_images_equal_skimage(kind, connectivity):
+    """Large inputs take OpenCV's SAUF (binary) or the compiled path (several classes), in raster order."""
     import cv2
     from skimage import data
 
-    import seglab.postprocess as pp
-
-    if sauf_pixels is not None:
-        monkeypatch.setattr(pp, "_SAUF_PIXELS", sauf_pixels)
     rng = np.random.default_rng(3)
-    if kind == "coins":  # OpenCV's 8-connected ids are out of raster order here and get renumbered
+    if kind == "coins":  # OpenCV's default (Spaghetti) 8-connected ids would be out of raster order here
         coins = cv2.resize(data.coins(), (1500, 1300))
         labels = (coins > 110).astype(np.int32)
     elif kind == "noise":
