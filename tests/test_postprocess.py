@@ -135,3 +135,19 @@ def test_connected_components_takes_other_dtypes_and_refuses_values_below_void()
     with pytest.raises(InvalidImageError):
         connected_components(np.array([[0, -2]], np.int32))
     assert connected_components(np.zeros((0, 3), np.int32)).ids.shape == (0, 3)
+
+
+@pytest.mark.parametrize("labels", [
+    [[0, 0], [0, 0]], [[-1, -1]], [[0, 7, 7], [-1, 7, 0]], [[2**31 - 1, 0]], [[1, 2**31 - 1]], [[5]], [[3, 0, 1, -1]],
+])
+def test_background_zero_scan_equals_the_general_scan(labels):
+    """The vectorised scan of background 0 gives the general scan's mask, foreground extremes and minimum."""
+    import seglab.postprocess as pp
+
+    lab = np.asarray(labels, np.int32)
+    fast, general = pp._foreground(lab, 0), pp._scan_foreground(lab, 0)
+    np.testing.assert_array_equal(fast[0], general[0])
+    assert tuple(map(int, fast[1:])) == tuple(map(int, general[1:]))
+    assert tuple(map(int, general[1:])) == (
+        (int(lab[lab > 0].min()), int(lab[lab > 0].max())) if (lab > 0).any() else (2**31 - 1, -(2**31))
+    ) + (min(0, int(lab.min())),)
