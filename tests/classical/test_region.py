@@ -424,3 +424,19 @@ def test_split_merge_bad_parameters():
         segment(blobs(), "split_merge", min_block=0)
     with pytest.raises(ValueError, match="predicate"):
         segment(blobs(), "split_merge", predicate="variance")
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_queue_pool_that_grows_many_times_gives_the_same_regions(connectivity, monkeypatch):
+    """A pool of 8 entries is doubled again and again between runs of the compiled loop: same regions."""
+    from seglab.classical import region_growing as module
+
+    img = blobs(shape=(37, 45), seed=12, noise=12)
+    pts = [(3, 3), (20, 30), (30, 5)]
+    seeds = np.zeros(img.shape, np.int32)
+    for i, (r, c) in enumerate(pts):
+        seeds[r, c] = i + 1
+    monkeypatch.setattr(module, "_POOL", 8)
+    seg = region_growing(img, seeds=pts, tolerance=20, connectivity=connectivity)
+    np.testing.assert_array_equal(seg.labels, srg_reference(img, seeds, 20, connectivity))
+    assert seg.meta["n_iter"] > 500  # frontiers far longer than the 8 entries the pool starts with

@@ -169,6 +169,8 @@ def _grow(feat: NDArray, labels: NDArray[np.int32], starts: NDArray[np.intp], n_
 
 #: Steps of the queue's priority: distances are ordered to ``tolerance / _BUCKETS``.
 _BUCKETS = 4096
+#: Entries the queue's pool starts with (doubled whenever the growth loop might run out).
+_POOL = 1024
 
 
 def _srg(values: NDArray, labels: NDArray[np.int32], starts: NDArray[np.intp], first_step: NDArray[np.uint16],
@@ -198,7 +200,7 @@ def _srg(values: NDArray, labels: NDArray[np.int32], starts: NDArray[np.intp], f
     head = np.full(nbuckets, -1, np.int64)
     tail = np.full(nbuckets, -1, np.int64)
     bits = np.zeros((nbuckets + 63) // 64, np.uint64)
-    pool = 1024
+    pool = _POOL
     nxt = np.empty(pool, np.int64)
     pixels = np.empty(pool, np.int64)
     owners = np.empty(pool, np.int32)
