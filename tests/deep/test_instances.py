@@ -23,11 +23,16 @@ CONFIG = {"base_width": 8, "depth": 2, "diameter": 14, "min_size": 40}
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A tiny unet_instances trained for 100 steps on 8 disc scenes (half of them dark on light)."""
+    """A tiny unet_instances trained for 200 steps on 8 disc scenes (half of them dark on light).
+
+    After 100 steps (the first version) it still merged a pair of discs in 2 of 8 scenes on an Intel Xeon,
+    though not on the AMD EPYC the test was written on: floating-point differences between CPUs decided a
+    marginal model. On the Xeon, 150 and 200 steps count all 8 scenes right.
+    """
     root = write_label_set(tmp_path_factory.mktemp("discs"), 8)
     out = tmp_path_factory.mktemp("run") / "discs.pt"
     result = seglab.train("unet_instances", root, out, model_config=CONFIG, classes=["nucleus"], crop_size=64,
-                          batch_size=4, epochs=1, steps_per_epoch=100, lr=5e-3, progress=False, num_threads=1,
+                          batch_size=4, epochs=1, steps_per_epoch=200, lr=5e-3, progress=False, num_threads=1,
                           augment={"zoom": (0.8, 1.25)}, seed=0)
     return result.best
 
