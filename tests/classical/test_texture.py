@@ -11,6 +11,7 @@ from scipy.optimize import linear_sum_assignment
 from skimage.filters import gabor as sk_gabor
 
 import seglab
+from seglab.classical import texture
 from seglab.classical.texture import gabor, gabor_energy, gabor_sigma
 from seglab.core.errors import InvalidImageError, InvalidParameterError
 
@@ -84,7 +85,10 @@ def test_energy_equals_skimage_gabor_magnitude(bandwidth):
             np.testing.assert_allclose(energies[i * 4 + j], ref, atol=2e-5 * ref.max())
 
 
-def test_energy_equals_direct_2d_convolution_at_any_orientation():
+@pytest.mark.parametrize("tile", [384, 16, 7])
+def test_energy_equals_direct_2d_convolution_at_any_orientation(tile, monkeypatch):
+    # tiles smaller than the kernel's half-width (9 px here) still see the whole neighbourhood of each pixel
+    monkeypatch.setattr(texture, "_TILE", tile)
     img = np.random.default_rng(1).random((40, 45)) * 100
     f, n_or = 0.17, 6
     energies = gabor_energy(img, frequencies=(f,), n_orientations=n_or)

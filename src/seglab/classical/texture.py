@@ -11,7 +11,11 @@ The filters have an isotropic Gaussian envelope, so each complex kernel is
 separable into a row and a column factor; responses are computed with 1-D
 ``cv2.filter2D`` passes in float32, which measured faster than FFT
 (``scipy.fft``) and than 2-D ``cv2.filter2D`` at 512 and 2048 pixels. The
-passes of orientations ``theta`` and ``pi - theta`` are shared.
+passes of orientations ``theta`` and ``pi - theta`` are shared. The bank runs
+in tiles of 384² (each widened by the kernel's half-width), so that the ~10
+passes over each tile stay in a core's cache, and on OpenCV's thread count of
+tiles at once (``cv2.setNumThreads(1)`` keeps it to one): 835 -> ~420 ms at
+4096² on two cores, where whole-image passes streamed from memory.
 
 Examples
 --------
@@ -29,7 +33,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -48,6 +53,7 @@ _ONE_TAP = np.ones(1, np.float32)  # the identity kernel of a separable filter's
 _SAMPLE = 16384  # pixels the k-means is fitted on
 _N_INIT = 2  # k-means++ attempts on the sample; the most compact is kept
 _CHUNK = 1 << 18  # pixels assigned to centres per block
+_TILE = 384  # side of the tiles the bank is computed in: a tile's work arrays stay in a core's cache
 
 
 def gabor_sigma(frequency: float, bandwidth: float = 1.0) -> float:
@@ -68,6 +74,17 @@ def gabor_sigma(frequency: float, bandwidth: float = 1.0) -> float:
 
 def _row(kernel: NDArray) -> NDArray[np.float32]:
     return np.ascontiguousarray(kernel, np.float32)[None, :]
+
+
+class _Orientation(NamedTuple):
+    """Separable factors of orientation `j` (theta <= pi / 2) and of its `partner` pi - theta, if any."""
+
+    j: int
+    partner: int | None
+    row_re: NDArray[np.float32]
+    row_im: NDArray[np.float32] | None  # None at theta = pi / 2
+    col_re: NDArray[np.float32]
+    col_im: NDArray[np.float32] | None  # None at theta = 0
 
 
 def _along_cols(image: NDArray[np.float32], kernel: NDArray, *, dst: NDArray[np.float32] | None = None
@@ -124,49 +141,81 @@ def gabor_energy(
     [50, 0]
     """
     f32 = np.ascontiguousarray(image, dtype=np.float32)
-    scratch: dict[str, NDArray[np.float32]] = {}  # image-sized work arrays, reused by every filter
+    bank = [_frequency_filters(freq, bandwidth, n_orientations) for freq in frequencies]
+    energies = [np.empty(f32.shape, np.float32) for _ in range(len(bank) * n_orientations)]
+    tiles = [(r, c) for r in range(0, f32.shape[0], _TILE) for c in range(0, f32.shape[1], _TILE)]
 
-    def buf(name: str) -> NDArray[np.float32]:
-        if name not in scratch:
-            scratch[name] = np.empty(f32.shape, np.float32)
-        return scratch[name]
+    def run(tile: tuple[int, int]) -> None:
+        _tile_energies(f32, tile, bank, energies)
 
-    energies = []
-    for freq in frequencies:
-        sigma = gabor_sigma(freq, bandwidth)
-        half = math.ceil(3 * sigma)
-        x = np.arange(-half, half + 1, dtype=np.float64)
-        g = np.exp(-0.5 * (x / sigma) ** 2) / (math.sqrt(2 * math.pi) * sigma)
-        done: dict[int, NDArray[np.float32]] = {}
-        for j in range(n_orientations):
-            if j in done:
-                continue
-            theta = j * math.pi / n_orientations
-            a = round(2 * math.pi * freq * math.cos(theta), 12)  # >= 0 here: theta <= pi / 2
-            b = round(2 * math.pi * freq * math.sin(theta), 12)
-            # theta and pi - theta (the partner) share every pass: the row filter is conjugated
-            partner = n_orientations - j if 0 < j and 2 * j != n_orientations else None
-            re_x = cv2.filter2D(f32, -1, _row(g * np.cos(a * x)), dst=buf("re_x"), borderType=_BORDER)
-            ar = _along_cols(re_x, g * np.cos(b * x), dst=buf("ar"))
-            ai = _along_cols(re_x, g * np.sin(b * x), dst=buf("ai")) if b else None
-            if not a:  # theta = pi / 2: a real row filter
-                # sqrt(x * x) == |x| in IEEE arithmetic, so a missing imaginary part needs no magnitude
-                done[j] = np.abs(ar) if ai is None else cv2.magnitude(ar, ai)
-                continue
-            im_x = cv2.filter2D(f32, -1, _row(g * np.sin(a * x)), dst=buf("im_x"), borderType=_BORDER)
-            br = _along_cols(im_x, g * np.cos(b * x), dst=buf("br"))
-            if ai is None:  # theta = 0: a real column filter
-                done[j] = cv2.magnitude(ar, br)
-                continue
-            bi = _along_cols(im_x, g * np.sin(b * x), dst=buf("bi"))
-            # (re_x + i sign im_x) * (cos + i sin) along columns, term by term; sign -1 for the partner
-            for k, sign in ((j, 1.0), (partner, -1.0)):
-                if k is not None:
-                    real = cv2.scaleAdd(bi, -sign, ar, dst=buf("real"))
-                    imag = cv2.scaleAdd(br, sign, ai, dst=buf("imag"))
-                    done[k] = cv2.magnitude(real, imag)
-        energies.extend(done[j] for j in range(n_orientations))
+    workers = min(cv2.getNumThreads(), len(tiles))
+    if workers > 1:  # OpenCV releases the GIL; tiles write disjoint parts of the outputs
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, tiles))
+    else:
+        for tile in tiles:
+            run(tile)
     return energies
+
+
+def _frequency_filters(freq: float, bandwidth: float, n_orientations: int) -> tuple[int, list[_Orientation]]:
+    """The half-width of one frequency's kernels and its separable filters, one per orientation pair."""
+    sigma = gabor_sigma(freq, bandwidth)
+    half = math.ceil(3 * sigma)
+    x = np.arange(-half, half + 1, dtype=np.float64)
+    g = np.exp(-0.5 * (x / sigma) ** 2) / (math.sqrt(2 * math.pi) * sigma)
+    filters = []
+    for j in range(n_orientations // 2 + 1):  # theta <= pi / 2; pi - theta is the partner
+        theta = j * math.pi / n_orientations
+        a = round(2 * math.pi * freq * math.cos(theta), 12)  # >= 0 here: theta <= pi / 2
+        b = round(2 * math.pi * freq * math.sin(theta), 12)
+        partner = n_orientations - j if 0 < j and 2 * j != n_orientations else None
+        filters.append(_Orientation(
+            j, partner, _row(g * np.cos(a * x)), _row(g * np.sin(a * x)) if a else None,
+            np.ascontiguousarray(g * np.cos(b * x), np.float32),
+            np.ascontiguousarray(g * np.sin(b * x), np.float32) if b else None))
+    return half, filters
+
+
+def _tile_energies(f32: NDArray[np.float32], tile: tuple[int, int], bank: list[tuple[int, list[_Orientation]]],
+                   energies: list[NDArray[np.float32]]) -> None:
+    """Write every energy of the tile at `tile` (its top-left corner), from the image around it.
+
+    The row filters run on the tile widened by the kernel's half-width on each
+    side, the column filters on their central columns, and only the central
+    rows are kept, so every output pixel sees the same neighbourhood as in a
+    whole-image pass (mirrored only at the image's own borders).
+    """
+    h, w = f32.shape
+    r0, c0 = tile
+    r1, c1 = min(h, r0 + _TILE), min(w, c0 + _TILE)
+    n_or = len(energies) // len(bank)
+    for i, (half, filters) in enumerate(bank):
+        e0, d0 = max(0, r0 - half), max(0, c0 - half)
+        src = f32[e0 : min(h, r1 + half), d0 : min(w, c1 + half)]
+        cols, rows = slice(c0 - d0, c1 - d0), slice(r0 - e0, r1 - e0)
+        out = [e[r0:r1, c0:c1] for e in energies[i * n_or : (i + 1) * n_or]]
+        for f in filters:
+            re_x = cv2.filter2D(src, -1, f.row_re, borderType=_BORDER)[:, cols]
+            ar = _along_cols(re_x, f.col_re)[rows]
+            ai = _along_cols(re_x, f.col_im)[rows] if f.col_im is not None else None
+            if f.row_im is None:  # theta = pi / 2: a real row filter
+                # sqrt(x * x) == |x| in IEEE arithmetic, so a missing imaginary part needs no magnitude
+                if ai is None:
+                    np.abs(ar, out=out[f.j])
+                else:
+                    cv2.magnitude(ar, ai, out[f.j])
+                continue
+            im_x = cv2.filter2D(src, -1, f.row_im, borderType=_BORDER)[:, cols]
+            br = _along_cols(im_x, f.col_re)[rows]
+            if ai is None:  # theta = 0: a real column filter
+                cv2.magnitude(ar, br, out[f.j])
+                continue
+            bi = _along_cols(im_x, f.col_im)[rows]
+            # (re_x + i sign im_x) * (cos + i sin) along columns, term by term; sign -1 for the partner
+            for k, sign in ((f.j, 1.0), (f.partner, -1.0)):
+                if k is not None:
+                    cv2.magnitude(cv2.scaleAdd(bi, -sign, ar), cv2.scaleAdd(br, sign, ai), out[k])
 
 
 def _smooth(energy: NDArray[np.float32], sigma: float) -> NDArray[np.float32]:
