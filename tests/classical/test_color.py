@@ -10,6 +10,7 @@ import pytest
 from skimage import color as skcolor
 
 from seglab import InvalidImageError, InvalidParameterError
+from seglab.classical import color
 from seglab.classical.color import HSV_PRESETS, color_distance, hsv_range, rgb_to_hsv, rgb_to_lab
 
 
@@ -58,7 +59,15 @@ def test_uint8_hue_agrees_with_colorsys_away_from_the_bounds():
     assert (got != want).sum() < 0.01 * got.size
 
 
-def test_uint8_selection_is_the_quantised_hue_rule():
+@pytest.fixture(params=["one block", "blocks of 700 px"])
+def hsv_blocks(request, monkeypatch):
+    """hsv_range in one block, or in blocks of 700 pixels (rows of uneven count) and a shorter last one."""
+    if request.param != "one block":
+        monkeypatch.setattr(color, "_HSV_BLOCK_MIN", 1)
+        monkeypatch.setattr(color, "_HSV_BLOCK_MAX", 700)
+
+
+def test_uint8_selection_is_the_quantised_hue_rule(hsv_blocks):
     """Selected iff OpenCV's 8-bit hue times 360/256 lies on the arc (the documented rule)."""
     rng = np.random.default_rng(1)
     img = rng.integers(0, 256, (64, 64, 3)).astype(np.uint8)
@@ -78,7 +87,7 @@ def test_uint8_hue_arc_between_two_steps_selects_nothing():
 
 
 @pytest.mark.parametrize("dtype", [np.uint16, np.float32])
-def test_saturation_and_value_bounds_exact(dtype):
+def test_saturation_and_value_bounds_exact(dtype, hsv_blocks):
     rng = np.random.default_rng(2)
     img8 = rng.integers(0, 256, (50, 50, 3)).astype(np.uint8)
     img = img8.astype(np.uint16) * 257 if dtype == np.uint16 else (img8 / 255).astype(np.float32)
