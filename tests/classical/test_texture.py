@@ -87,7 +87,7 @@ def test_energy_equals_skimage_gabor_magnitude(bandwidth):
 
 @pytest.mark.parametrize("tile", [384, 16, 7])
 def test_energy_equals_direct_2d_convolution_at_any_orientation(tile, monkeypatch):
-    # tiles smaller than the kernel's half-width (9 px here) still see the whole neighbourhood of each pixel
+    # tiles smaller than the kernel's half-width (10 px here) still see the whole neighbourhood of each pixel
     monkeypatch.setattr(texture, "_TILE", tile)
     img = np.random.default_rng(1).random((40, 45)) * 100
     f, n_or = 0.17, 6
