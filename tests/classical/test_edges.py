@@ -321,6 +321,19 @@ def test_regions_from_edges_matches_scipy_reference(close_radius, seed):
     np.testing.assert_array_equal(ids, np.arange(ids.size))  # sequential 0..N
 
 
+@pytest.mark.parametrize("close_radius", [0, 2])
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_no_edge_pixel_encloses_nothing(close_radius, with_mask):
+    """The shortcut for an empty edge map gives what the full pass gives for a lone speck: no region."""
+    mask = np.ones((30, 40), bool) if with_mask else None
+    empty = regions_from_edges(np.zeros((30, 40), bool), close_radius=close_radius, min_size=0, mask=mask)
+    speck = np.zeros((30, 40), bool)
+    speck[15, 20] = True  # encloses nothing either, but takes the full pass
+    full = regions_from_edges(speck, close_radius=close_radius, min_size=0, mask=mask)
+    assert empty.dtype == np.int32 and empty.shape == (30, 40)
+    assert not empty.any() and not full.any()
+
+
 def test_min_size_counts_the_edge_share_and_renumbers():
     edges = _random_outlines(12)
     full = regions_from_edges(edges, close_radius=1, min_size=1)

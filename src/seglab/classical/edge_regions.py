@@ -107,6 +107,8 @@ def enclosed_regions(edges: ArrayLike, close_radius: int, min_size: int,
     check_param(min_size >= 0, "min_size", f"must be >= 0; got {min_size}.")
     band = np.asarray(edges)
     band = np.ascontiguousarray(band.view(np.uint8) if band.dtype == bool else (band != 0).view(np.uint8))
+    if band.size == 0 or cv2.countNonZero(band) == 0:  # no edge encloses anything: all background, no pass
+        return np.zeros(band.shape, np.int32), 0
     if close_radius > 0:
         band = cv2.dilate(band, _disk(int(close_radius)))
     outside = np.zeros((0, 0), np.bool_) if mask is None else ~np.asarray(mask, bool)
@@ -135,7 +137,8 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
     run_hi = np.empty(cap, np.int64)  # inclusive
     parent = np.empty(cap, np.int64)
     n_runs = 0
-    band_at = np.empty(n_band_pixels, np.int64)  # the band pixels (flat), in raster order
+    band_row = np.empty(n_band_pixels, np.int32)  # the band pixels, in raster order (no division by w later:
+    band_col = np.empty(n_band_pixels, np.int32)  # an integer division per pixel cost a third of the band's time)
     n_band = 0
     bytes_ = band.ravel()
     words = bytes_[: bytes_.size // 8 * 8].view(np.uint64)  # free stretches are skipped 8 pixels at a time
@@ -148,7 +151,8 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
         while c < w:
             if bytes_[base + c] != 0:
                 labels[r, c] = 0
-                band_at[n_band] = base + c
+                band_row[n_band] = r
+                band_col[n_band] = c
                 n_band += 1
                 c += 1
                 continue
@@ -208,22 +212,25 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
         if run_row[i] == 0 or run_row[i] == h - 1 or run_lo[i] == 0 or run_hi[i] == w - 1:
             outer[comp] = True
     # The band's rim: band pixels on the border or beside a free pixel (marked queued below).
-    queue = np.empty(max(n_band, 1), np.int64)
+    flat = labels.ravel()
+    queue = np.empty(max(n_band, 1), np.int64)  # flat index, row and column of each queued band pixel
+    queue_row = np.empty(max(n_band, 1), np.int32)
+    queue_col = np.empty(max(n_band, 1), np.int32)
     owner = np.empty(max(n_band, 1), np.int64)
     head = 0
     tail = 0
     for i in range(n_band):
-        p = band_at[i]
-        r = p // w
-        c = p - r * w
+        r = band_row[i]
+        c = band_col[i]
+        p = r * w + c
         rim = r == 0 or r == h - 1 or c == 0 or c == w - 1
         if not rim:
-            for rr in range(r - 1, r + 2):
-                for cc in range(c - 1, c + 2):
-                    if labels[rr, cc] > 0:
-                        rim = True
+            rim = (flat[p - w - 1] > 0 or flat[p - w] > 0 or flat[p - w + 1] > 0 or flat[p - 1] > 0
+                   or flat[p + 1] > 0 or flat[p + w - 1] > 0 or flat[p + w] > 0 or flat[p + w + 1] > 0)
         if rim:
             queue[tail] = p
+            queue_row[tail] = r
+            queue_col[tail] = c
             tail += 1
     # From here on every pixel's value indexes `rank`, so that a band pixel's winner is a plain maximum:
     # 0 unreached band (rank 0), 1..n_runs a free run (its area's rank), filled + comp a filled band pixel
@@ -238,15 +245,14 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
     rank[filled] = 1
     for comp in range(1, n_comp + 1):
         rank[filled + comp] = 1 if outer[comp] else comp + 1
-    flat = labels.ravel()
     for i in range(tail):
         flat[queue[i]] = queued
     while head < tail:  # one layer: every pixel reads the layers before it, then all are written
         end = tail
         for i in range(head, end):
             p = queue[i]
-            r = p // w
-            c = p - r * w
+            r = queue_row[i]
+            c = queue_col[i]
             if 0 < r < h - 1 and 0 < c < w - 1:
                 best = max(rank[flat[p - w - 1]], rank[flat[p - w]], rank[flat[p - w + 1]], rank[flat[p - 1]],
                            rank[flat[p + 1]], rank[flat[p + w - 1]], rank[flat[p + w]], rank[flat[p + w + 1]])
@@ -260,15 +266,16 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
             flat[queue[i]] = filled + owner[i]
             counts[owner[i]] += 1
         for i in range(head, end):  # the next layer: unqueued band neighbours
-            p = queue[i]
-            r = p // w
-            c = p - r * w
+            r = queue_row[i]
+            c = queue_col[i]
             for rr in range(max(r - 1, 0), min(r + 2, h)):
                 for cc in range(max(c - 1, 0), min(c + 2, w)):
                     q = rr * w + cc
                     if flat[q] == 0:
                         flat[q] = queued
                         queue[tail] = q
+                        queue_row[tail] = rr
+                        queue_col[tail] = cc
                         tail += 1
         head = end
     drop = outer.copy()

@@ -42,7 +42,7 @@ from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import check_param, float_dtype_for
 from .edge_regions import enclosed_regions, regions_from_edges
-from .edge_strength import canny_gradient, canny_strength, otsu_of_magnitude
+from .edge_strength import canny_gradient, canny_strength, is_flat, otsu_of_magnitude
 from .smoothing import gaussian_blur
 
 __all__ = [
@@ -153,7 +153,7 @@ def canny_edges(
     """
     check_param(sigma >= 0, "sigma", f"must be >= 0; got {sigma}.")
     _check_thresholds(low_threshold, high_threshold)
-    if image.min() == image.max():  # flat: no gradient (a float blur's round-off would fake one)
+    if is_flat(image):  # flat: no gradient (a float blur's round-off would fake one)
         low = 0.0 if low_threshold is None else float(low_threshold)
         return np.zeros(image.shape, bool), low, max(low, 0.0 if high_threshold is None else float(high_threshold))
     if low_threshold is None or high_threshold is None:
@@ -168,7 +168,8 @@ def canny_edges(
     if image.dtype == np.uint8:
         smoothed = gaussian_blur(image, sigma) if sigma > 0 else image
         edges = cv2.Canny(smoothed, low, high, L2gradient=True)  # 0 or 255
-        return np.minimum(edges, 1, out=edges).view(bool), low, high
+        cv2.threshold(edges, 0, 1, cv2.THRESH_BINARY, dst=edges)  # 0 or 1 in place (np.minimum: 25x slower)
+        return edges.view(bool), low, high
     from skimage.feature import canny as sk_canny
 
     values = image.astype(float_dtype_for(image.dtype), copy=False)
@@ -611,7 +612,7 @@ def log_zero_crossing(
     >>> seg.num_segments, abs(int((seg.labels == 1).sum()) - 452) < 60
     (1, True)
     """
-    if image.min() == image.max():  # flat: the LoG is zero everywhere, no crossing
+    if is_flat(image):  # flat: the LoG is zero everywhere, no crossing
         slope, used = np.zeros(image.shape, np.float32), 0.0 if threshold is None else float(threshold)
     else:
         slope, mean_abs = crossing_slopes(image, sigma=sigma)
