@@ -190,6 +190,16 @@ def rows(sizes: list[int], rounds: int):
                f"anchor `cv2.Canny(g, 100, 200)` (L1 gradient): {l1:,} edge px; ours (L2, as scikit-image): "
                f"{int(l2.sum()):,} px, equal to `cv2.Canny(..., L2gradient=True)`: {same}; "
                f"{ours / bare_l2:.2f}x that bare L2 call")
+        if n > 512:  # the upscale has slopes n / 512 times smaller: the anchor's thresholds find no edge there
+            lo, hi = 100.0 * 512 / n, 200.0 * 512 / n
+            ours, bare_l2 = alternate([
+                lambda: seglab.segment(gray, "canny", sigma=0.0, low_threshold=lo, high_threshold=hi),
+                lambda: cv2.Canny(gray, lo, hi, L2gradient=True)], rounds)
+            seg = seglab.segment(gray, "canny", sigma=0.0, low_threshold=lo, high_threshold=hi)
+            yield (f"Canny regions, σ=0, thresholds {lo:g}/{hi:g} (100/200 over the upscale)", n, "<= 2x", 2.0,
+                   "anchor", ours, bare_l2, None,
+                   f"anchor `cv2.Canny(g, {lo:g}, {hi:g}, L2gradient=True)`: {seg.meta['n_edge_pixels']:,} edge px, "
+                   f"{seg.num_segments:,} regions")
 
         # Otsu and fixed threshold vs the floor.
         ours, anchor, floor = alternate([

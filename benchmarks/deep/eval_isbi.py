@@ -1,6 +1,8 @@
 """Score a membrane checkpoint on ISBI 2012: test-time augmentation is chosen on slices 22-24, then 25-29 are scored once.
 
 Slices 25-29 take no part in any choice (training used 00-21, checkpoint and TTA selection 22-24).
+A model trained on 00-24 (``train_isbi.py --all-slices``) has no slices left to choose on:
+``--trained-on-all`` scores 25-29 with the test-time augmentation the 00-21 run chose.
 Usage::
 
     python benchmarks/deep/eval_isbi.py --data ../shared/data/isbi2012_em \\
@@ -38,14 +40,19 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--weights", required=True)
     parser.add_argument("--no-tta", action="store_true", help="score without test-time augmentation only")
+    parser.add_argument("--trained-on-all", action="store_true",
+                        help="the model trained on 00-24: no choosing, test-time augmentation as the 00-21 run chose")
     parser.add_argument("-o", "--output", required=True)
     args = parser.parse_args()
     ckpt = load_checkpoint(args.weights)
-    val = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_val.txt"), label_map={255: 1})
-    on_val = {"plain": score(ckpt, val, False)}
-    if not args.no_tta:
-        on_val["tta"] = score(ckpt, val, True)
-    use_tta = "tta" in on_val and on_val["tta"]["cell_iou"] > on_val["plain"]["cell_iou"]
+    if args.trained_on_all:
+        on_val, use_tta = None, not args.no_tta
+    else:
+        val = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_val.txt"), label_map={255: 1})
+        on_val = {"plain": score(ckpt, val, False)}
+        if not args.no_tta:
+            on_val["tta"] = score(ckpt, val, True)
+        use_tta = "tta" in on_val and on_val["tta"]["cell_iou"] > on_val["plain"]["cell_iou"]
     test = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_test.txt"), label_map={255: 1})
     chosen = "tta" if use_tta else "plain"
     report = {

@@ -4,6 +4,9 @@ Slices 25-29 are never read here (see ``eval_isbi.py``). Usage::
 
     python benchmarks/deep/train_isbi.py --data ../shared/data/isbi2012_em --out /work/runs/isbi/unet-membrane.pt
 
+``--all-slices`` trains on 00-24 with nothing to choose on: a fixed number of epochs (the count a run with
+validation chose), and the last checkpoint is the result.
+
 ``--arch`` and ``--config`` train the other architectures on the same recipe (the shorter comparison runs
 of docs/quality.md), e.g. ``--arch segnet --config '{"base_width": 16, "depth": 4}' --epochs 5``.
 
@@ -32,10 +35,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    parser.add_argument("--all-slices", action="store_true", help="train on 00-24, no validation: the last epoch")
     args = parser.parse_args()
     result = train(
         args.arch, args.data, args.out, model_config=args.config or ({"base_width": 16} if args.arch == "unet" else {}),
-        train_list=SPLITS / "isbi2012_train.txt", val_list=SPLITS / "isbi2012_val.txt",
+        train_list=SPLITS / ("isbi2012_trainval.txt" if args.all_slices else "isbi2012_train.txt"),
+        val_list=None if args.all_slices else SPLITS / "isbi2012_val.txt",
         label_map={255: 1}, num_classes=2, in_channels=1, classes=["membrane", "cell"],
         normalization={"kind": "percentile", "low": 1.0, "high": 99.8},
         crop_size=256, batch_size=4, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
