@@ -120,10 +120,12 @@ def enclosed_regions(edges: ArrayLike, close_radius: int, min_size: int,
 def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover - compiled
     """The labels of :func:`regions_from_edges` from the closed band (nonzero = band, `n_band_pixels` of them) and N.
 
-    Free pixels are written with their run number + 1 while runs are joined
-    (4-connectivity, union by the smaller run, so a component's root is its
-    first run and components come out in raster order of their first
-    pixel). The band is then filled layer by layer (see the values below),
+    Runs of free pixels are joined (4-connectivity, union by the smaller
+    run, so a component's root is its first run and components come out in
+    raster order of their first pixel); then each free pixel is written
+    with its component's rank (see the values below), so that filling the
+    band layer by layer reads the ranks of its neighbours straight from the
+    labels (through a table of runs it missed the cache on large images),
     component 0 being the space beyond the border. Last, every pixel is
     written with its final id. The arrays are sized once, from the band's
     pixel count (a row has at most one run more than band pixels): arrays
@@ -171,7 +173,6 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
             me = n_runs
             n_runs += 1
             run_row[me], run_lo[me], run_hi[me], parent[me] = r, lo, hi, me
-            labels[r, lo : hi + 1] = me + 1
             while k < row_first and run_hi[k] < lo:  # previous-row runs that end before this one
                 k += 1
             j = k
@@ -211,6 +212,14 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
         counts[comp] += run_hi[i] - run_lo[i] + 1
         if run_row[i] == 0 or run_row[i] == h - 1 or run_lo[i] == 0 or run_hi[i] == w - 1:
             outer[comp] = True
+    # Values from here on, so that a band pixel's winner is a plain maximum: a free pixel and a filled band
+    # pixel hold their area's rank (1 the outside and the areas touching the border, an enclosed area its
+    # number + 1), an unreached band pixel 0, a band pixel of the current or the next layer -1.
+    rank = np.empty(n_comp + 1, np.int32)
+    for comp in range(n_comp + 1):
+        rank[comp] = 1 if outer[comp] else comp + 1
+    for i in range(n_runs):
+        labels[run_row[i], run_lo[i] : run_hi[i] + 1] = rank[comp_of_run[i]]
     # The band's rim: band pixels on the border or beside a free pixel (marked queued below).
     flat = labels.ravel()
     queue = np.empty(max(n_band, 1), np.int64)  # flat index, row and column of each queued band pixel
@@ -232,21 +241,8 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
             queue_row[tail] = r
             queue_col[tail] = c
             tail += 1
-    # From here on every pixel's value indexes `rank`, so that a band pixel's winner is a plain maximum:
-    # 0 unreached band (rank 0), 1..n_runs a free run (its area's rank), filled + comp a filled band pixel
-    # (comp 0: the outside), queued a band pixel of the current or the next layer (rank 0). The outside
-    # ranks 1, an enclosed area its number + 1.
-    filled = n_runs + 1
-    queued = filled + n_comp + 1
-    rank = np.zeros(queued + 1, np.int64)
-    for i in range(n_runs):
-        comp = comp_of_run[i]
-        rank[i + 1] = 1 if outer[comp] else comp + 1
-    rank[filled] = 1
-    for comp in range(1, n_comp + 1):
-        rank[filled + comp] = 1 if outer[comp] else comp + 1
     for i in range(tail):
-        flat[queue[i]] = queued
+        flat[queue[i]] = -1
     while head < tail:  # one layer: every pixel reads the layers before it, then all are written
         end = tail
         for i in range(head, end):
@@ -254,16 +250,16 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
             r = queue_row[i]
             c = queue_col[i]
             if 0 < r < h - 1 and 0 < c < w - 1:
-                best = max(rank[flat[p - w - 1]], rank[flat[p - w]], rank[flat[p - w + 1]], rank[flat[p - 1]],
-                           rank[flat[p + 1]], rank[flat[p + w - 1]], rank[flat[p + w]], rank[flat[p + w + 1]])
+                best = max(flat[p - w - 1], flat[p - w], flat[p - w + 1], flat[p - 1],
+                           flat[p + 1], flat[p + w - 1], flat[p + w], flat[p + w + 1])
             else:  # beyond the border lies the outside
                 best = 1
                 for rr in range(max(r - 1, 0), min(r + 2, h)):
                     for cc in range(max(c - 1, 0), min(c + 2, w)):
-                        best = max(best, rank[flat[rr * w + cc]])
+                        best = max(best, flat[rr * w + cc])
             owner[i] = 0 if best == 1 else best - 1
         for i in range(head, end):
-            flat[queue[i]] = filled + owner[i]
+            flat[queue[i]] = rank[owner[i]]
             counts[owner[i]] += 1
         for i in range(head, end):  # the next layer: unqueued band neighbours
             r = queue_row[i]
@@ -272,7 +268,7 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
                 for cc in range(max(c - 1, 0), min(c + 2, w)):
                     q = rr * w + cc
                     if flat[q] == 0:
-                        flat[q] = queued
+                        flat[q] = -1
                         queue[tail] = q
                         queue_row[tail] = rr
                         queue_col[tail] = cc
@@ -283,8 +279,7 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
         for r in range(h):
             for c in range(w):
                 if outside_mask[r, c]:
-                    v = labels[r, c]
-                    drop[comp_of_run[v - 1] if v < filled else v - filled] = True
+                    drop[labels[r, c] - 1] = True  # rank 1: the outside or an outer area, dropped already
     final = np.zeros(n_comp + 1, np.int32)
     kept = 0
     for comp in range(1, n_comp + 1):
@@ -294,7 +289,7 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
     for i in range(n_runs):
         labels[run_row[i], run_lo[i] : run_hi[i] + 1] = final[comp_of_run[i]]
     for i in range(tail):
-        flat[queue[i]] = final[flat[queue[i]] - filled]
+        flat[queue[i]] = final[flat[queue[i]] - 1]
     if outside_mask.shape[0] > 0:
         for r in range(h):
             for c in range(w):
