@@ -151,3 +151,20 @@ def test_boundary_targets_and_diameters_against_direct_definitions():
         np.testing.assert_array_equal(target[own] == 2, (near_other & ~(frame & inner & ~near_other))[own])
     areas = np.bincount(labels.ravel())[1:]
     assert median_diameter(labels) == pytest.approx(np.median(np.sqrt(4 * areas / np.pi)))
+
+
+def test_init_fine_tunes_unet_instances_from_its_checkpoint(trained, tmp_path):
+    """At lr 0 the run from `init` keeps the init's weights, diameter and thresholds; another name is taken."""
+    from seglab.deep._torch.instances.checkpoint import load_instance_checkpoint
+
+    root = write_label_set(tmp_path / "discs", 2)
+    result = seglab.train("unet_instances", root, tmp_path / "tuned.pt", init=trained, classes=["cell"], crop_size=64,
+                          batch_size=2, epochs=1, steps_per_epoch=1, lr=0.0, schedule="constant", progress=False,
+                          num_threads=1, seed=3)
+    start = load_instance_checkpoint(trained, arch="unet_instances").model
+    after = load_instance_checkpoint(result.best, arch="unet_instances").model
+    assert all(torch.equal(a, b) for a, b in zip(start.parameters(), after.parameters(), strict=True))
+    assert after.config["diameter"] == CONFIG["diameter"] and after.config["object_class"] == "cell"
+    assert read_checkpoint(result.best)["provenance"]["init"] == str(trained)
+    with pytest.raises(CheckpointError, match="not 'mask_rcnn'"):
+        seglab.train("mask_rcnn", root, tmp_path / "x.pt", init=trained, epochs=1, steps_per_epoch=1, progress=False)

@@ -8,10 +8,10 @@ import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 from torchvision import tv_tensors  # noqa: E402
 
-from seglab.core.errors import InvalidImageError, InvalidParameterError  # noqa: E402
+from seglab.core.errors import CheckpointError, InvalidImageError, InvalidParameterError  # noqa: E402
 from seglab.deep._torch import train as train_module  # noqa: E402
 from seglab.deep._torch.augment import Augmentation, training_transform  # noqa: E402
-from seglab.deep._torch.checkpoint import read_checkpoint  # noqa: E402
+from seglab.deep._torch.checkpoint import load_checkpoint, read_checkpoint  # noqa: E402
 from seglab.deep._torch.data import load_samples, median_frequency_weights  # noqa: E402
 from seglab.deep._torch.losses import IGNORE, build_loss, dice_loss, focal_loss  # noqa: E402
 from seglab.deep._torch.train import train  # noqa: E402
@@ -137,3 +137,42 @@ def test_geometric_augmentation_moves_image_and_mask_together():
         assert inside.float().mean() > 0.3 and (torch.round(image[0])[inside] == out[inside]).float().mean() > 0.85
     with pytest.raises(InvalidParameterError, match="Did you mean 'elastic'"):
         Augmentation.from_mapping({"elastik": 3})
+
+
+def _parameters(path):
+    model = load_checkpoint(path).model
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+def test_init_fine_tunes_from_the_checkpoint_weights(shapes_dir, tmp_path):
+    """At lr 0 nothing moves, so a run from `init` must hold the init's weights and one from scratch must not."""
+    first = train("cnn", shapes_dir, tmp_path / "a.pt", split="train", epochs=1, classes=("background", "shape"),
+                  seed=7, **FAST)
+    still = {"lr": 0.0, "schedule": "constant", "epochs": 1, "split": "train", "seed": 8}
+    plain = {k: v for k, v in FAST.items() if k != "model_config"}
+    tuned = train("cnn", shapes_dir, tmp_path / "b.pt", init=first.best, **still, **plain)
+    scratch = train("cnn", shapes_dir, tmp_path / "c.pt", **still, **FAST)
+    start, after, fresh = _parameters(first.best), _parameters(tuned.best), _parameters(scratch.best)
+    assert all(torch.equal(start[k], after[k]) for k in start)
+    assert not all(torch.equal(start[k], fresh[k]) for k in start)
+    raw = read_checkpoint(tuned.best)
+    assert raw["provenance"]["init"] == str(first.best) and list(raw["classes"]) == ["background", "shape"]
+    with pytest.raises(InvalidParameterError, match="architecture comes from the init checkpoint"):
+        train("cnn", shapes_dir, tmp_path / "d.pt", init=first.best, **still, **FAST)
+    with pytest.raises(CheckpointError, match="holds a 'cnn' model, not 'unet'"):
+        train("unet", shapes_dir, tmp_path / "e.pt", init=first.best, **still, **plain)
+
+
+def test_init_names_shipped_weights_or_fails_clearly(shapes_dir, tmp_path):
+    import seglab
+    from seglab.core.registry import get_method
+
+    plain = {k: v for k, v in FAST.items() if k != "model_config"}
+    tuned = seglab.train("unet", shapes_dir, tmp_path / "m.pt", init="membrane", split="train", epochs=1, lr=0.0,
+                         schedule="constant", **plain)
+    shipped = _parameters(get_method("unet").weights["membrane"].path)
+    after = _parameters(tuned.best)
+    assert all(torch.equal(shipped[k], after[k]) for k in shipped)
+    assert list(read_checkpoint(tuned.best)["classes"]) == ["membrane", "cell"]  # the init's names, kept
+    with pytest.raises(InvalidParameterError, match="neither a shipped name nor a file"):
+        seglab.train("unet", shapes_dir, tmp_path / "x.pt", init="nosuch", split="train", epochs=1, **plain)

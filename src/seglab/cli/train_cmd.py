@@ -84,6 +84,8 @@ def train_parser() -> Parser:
     run.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--resume", action="store_true", help="continue from <out stem>.last.pt")
+    run.add_argument("--init", metavar="WEIGHTS",
+                     help="fine-tune: start from these weights (a shipped name or a checkpoint of METHOD), not random")
     run.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
     run.add_argument("--half", action="store_true", help="store the best checkpoint in float16 (half the size)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or per-epoch lines")
@@ -134,7 +136,7 @@ def _instance_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
         "annotations": ns.annotations, "crop_size": ns.crop_size, "batch_size": ns.batch_size, "epochs": ns.epochs,
         "steps_per_epoch": ns.steps_per_epoch, "lr": ns.lr, "weight_decay": ns.weight_decay,
         "schedule": ns.schedule, "amp": ns.amp, "tune": not ns.no_tune, "device": ns.device, "seed": ns.seed,
-        "resume": ns.resume, "num_threads": ns.threads, "half": ns.half, "progress": not ns.quiet,
+        "resume": ns.resume, "init": ns.init, "num_threads": ns.threads, "half": ns.half, "progress": not ns.quiet,
         "command": "seglab train " + shlex.join(argv),
         "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
         "model_config": parse_json_option("--config", ns.config) if ns.config else None,
@@ -155,7 +157,8 @@ def _semantic_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
         "epochs": ns.epochs, "steps_per_epoch": ns.steps_per_epoch, "weight_decay": ns.weight_decay,
         "schedule": ns.schedule, "loss": ns.loss, "class_weights": _class_weights(ns.class_weights),
         "precise_bn": ns.precise_bn, "monitor": ns.monitor, "val_tile_size": ns.val_tile_size,
-        "device": ns.device, "seed": ns.seed, "resume": ns.resume, "num_threads": ns.threads, "half": ns.half,
+        "device": ns.device, "seed": ns.seed, "resume": ns.resume, "init": ns.init, "num_threads": ns.threads,
+        "half": ns.half,
         "progress": not ns.quiet, "command": "seglab train " + shlex.join(argv),
         "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
         "model_config": parse_json_option("--config", ns.config) if ns.config else None,

@@ -69,7 +69,8 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
         ``train_list``/``val_list``, ``label_map``, ``ignore_index``,
         ``num_classes``, ``classes``, ``crop_size``, ``batch_size``, ``epochs``,
         ``lr``, ``schedule``, ``loss``, ``class_weights``, ``augment``,
-        ``device``, ``seed``, ``resume``...
+        ``device``, ``seed``, ``resume``, ``init`` (fine-tune: start from
+        shipped weights by name, or a checkpoint file, instead of random weights)...
 
     Returns
     -------
@@ -86,6 +87,11 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
     _check(method)
     require("torch", extra="torch", feature=f"seglab train {method}")
     from .instances import INSTANCE_METHODS
+
+    if options.get("init") is not None:  # a shipped name or a checkpoint file
+        from .inference import weights_path
+
+        options["init"] = weights_path(method, os.fspath(options["init"]), get_method(method).weights)
 
     if method in INSTANCE_METHODS:
         from ._torch.instances.train import train_instances

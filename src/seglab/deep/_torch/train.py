@@ -172,7 +172,8 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
           augment: Mapping[str, Any] | None = None, precise_bn: int = 0, monitor: str = "mean_iou",
           val_tile_size: int | None = None,
           device: str = "auto", seed: int = 0, resume: bool = False, num_threads: int | None = None,
-          half: bool = False, progress: bool = True, command: str | None = None) -> TrainResult:
+          half: bool = False, progress: bool = True, command: str | None = None,
+          init: str | os.PathLike[str] | None = None) -> TrainResult:
     """Train `arch_or_model` on `data_dir` and write the best checkpoint to `out`.
 
     Parameters
@@ -237,6 +238,11 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
         Show a progress bar and one line per epoch.
     command : str, optional
         The command recorded in the provenance (default: this process's command line).
+    init : path-like, optional
+        Start from the weights of this checkpoint of `arch_or_model` instead of
+        random ones (fine-tuning): its architecture config, and its class names
+        and normalisation unless given, are kept; the data must have its
+        channels and classes.
 
     Returns
     -------
@@ -254,6 +260,14 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
     for name, value in (("crop_size", crop_size), ("batch_size", batch_size), ("epochs", epochs)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
+    if init is not None:
+        if not isinstance(arch_or_model, str) or model_config:
+            raise InvalidParameterError("init: the architecture comes from the init checkpoint; give an "
+                                        "architecture name and no model_config with it.")
+        start = load_checkpoint(init, arch=arch_or_model)
+        arch_or_model = start.model
+        normalization = normalization or start.normalization
+        classes = classes or start.classes
     aug = Augmentation.from_mapping(augment)
     out = Path(out)
     last_path = out.with_name(out.stem + ".last.pt")
@@ -319,6 +333,7 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
             "val_list": None if val_list is None else str(val_list),
             "train_stems": [s.stem for s in train_samples], "val_stems": [s.stem for s in val_samples],
             "label_map": {str(k): v for k, v in (label_map or {}).items()}, "ignore_index": ignore_index,
+            "init": None if init is None else str(init),
             "seed": seed, "epochs": epochs, "steps_per_epoch": steps_per_epoch, "steps": len(rows) and rows[-1]["step"],
             "batch_size": batch_size, "crop_size": crop_size, "lr": lr, "weight_decay": weight_decay,
             "schedule": schedule, "warmup_steps": warmup, "loss": loss, "precise_bn": precise_bn,

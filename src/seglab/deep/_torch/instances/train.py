@@ -328,6 +328,30 @@ def tune_checkpoint(path: str | os.PathLike[str], val_samples: Sequence[Instance
     return figures
 
 
+def _init_classes(start: Any) -> list[str] | None:
+    """The object class names of an init checkpoint (None without one)."""
+    if start is None:
+        return None
+    config = start.model.config
+    return [config["object_class"]] if "object_class" in config else list(config["object_classes"])
+
+
+def _init_config(start: Any, names: list[str], unet: bool, init: Any) -> dict[str, Any]:
+    """An init checkpoint's architecture config, named for the data's object classes."""
+    config = {k: v for k, v in start.model.config.items() if k != "arch"}
+    if unet:
+        config["object_class"] = names[0]
+    elif len(names) != len(config["object_classes"]):
+        raise InvalidParameterError(
+            f"init: {init} detects {len(config['object_classes'])} object classes "
+            f"({', '.join(config['object_classes'])}) and the data have {len(names)} ({', '.join(names)}); "
+            "fine-tune on data with the same classes, or train from scratch."
+        )
+    else:
+        config["object_classes"] = names
+    return config
+
+
 def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: str | os.PathLike[str],
                     out: str | os.PathLike[str], *, model_config: Mapping[str, Any] | None = None,
                     classes: Sequence[str] | None = None, split: str | None = None, val_split: str | None = None,
@@ -338,7 +362,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
                     warmup_steps: int | None = None, augment: Mapping[str, Any] | None = None, amp: bool = False,
                     tune: bool = True, device: str = "auto", seed: int = 0, resume: bool = False,
                     num_threads: int | None = None, half: bool = False, progress: bool = True,
-                    command: str | None = None) -> TrainResult:
+                    command: str | None = None, init: str | os.PathLike[str] | None = None) -> TrainResult:
     """Train an instance model on `data_dir` and write the best checkpoint to `out`.
 
     Parameters
@@ -388,6 +412,11 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         One line per epoch on stderr.
     command : str, optional
         The command recorded in the provenance (default: this process's command line).
+    init : path-like, optional
+        Start from the weights of this `method` checkpoint instead of random
+        ones (fine-tuning). Its architecture config (diameter, thresholds
+        included) is kept, and its object class names unless the data or
+        `classes` name them; mask_rcnn needs as many object classes as it has.
 
     Returns
     -------
@@ -421,8 +450,14 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
     if val_split is not None or val_list is not None:
         val_samples = load_instance_samples(data_dir, split=val_split, stems=_stems(val_list),
                                             annotations=annotations, what="validation")[0]
-    names = list(coco_classes or classes or ["object"])
-    config = dict(model_config or {})
+    start = None
+    if init is not None:
+        if model_config:
+            raise InvalidParameterError("init: the architecture comes from the init checkpoint; give no "
+                                        "model_config with it.")
+        start = load_instance_checkpoint(init, arch=method)
+    names = list(coco_classes or classes or _init_classes(start) or ["object"])
+    config = dict(model_config or {}) if start is None else _init_config(start, names, unet, init)
     if unet:
         if len(names) != 1:
             raise InvalidParameterError(f"unet_instances finds objects of one class; the data have {len(names)} "
@@ -432,6 +467,8 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         config.setdefault("object_classes", names)
     torch.manual_seed(seed)
     model = build_instance_model(method, **config)
+    if start is not None:
+        model.load_state_dict(start.model.state_dict())
     config = model.config
     prepared = _prepare(train_samples, diameter=float(config["diameter"]),
                         boundary_width=int(config["boundary_width"]) if unet else None)
@@ -461,6 +498,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
             "val_list": None if val_list is None else str(val_list),
             "annotations": None if annotations is None else str(annotations),
             "train_stems": [s.stem for s in train_samples], "val_stems": [s.stem for s in val_samples],
+            "init": None if init is None else str(init),
             "seed": seed, "epochs": epochs, "steps_per_epoch": steps_per_epoch,
             "steps": len(rows) and rows[-1]["step"], "batch_size": batch_size, "crop_size": crop_size, "lr": rate,
             "weight_decay": weight_decay, "schedule": schedule, "warmup_steps": warmup, "amp": amp,
