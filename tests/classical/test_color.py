@@ -63,7 +63,7 @@ def test_uint8_hue_agrees_with_colorsys_away_from_the_bounds():
 def hsv_blocks(request, monkeypatch):
     """hsv_range in one block, or in blocks of 700 pixels (rows of uneven count) and a shorter last one."""
     if request.param != "one block":
-        monkeypatch.setattr(color, "_HSV_BLOCK_MIN", 1)
+        monkeypatch.setattr(color, "_HSV_WHOLE", 0)
         monkeypatch.setattr(color, "_HSV_BLOCK_MAX", 700)
 
 

@@ -58,10 +58,10 @@ HSV_PRESETS: Mapping[str, Mapping[str, tuple[float, float]]] = {
 #: only the output is allocated at full size (8-bit HSV blocks are smaller
 #: arrays, so they take more pixels for the same cache footprint).
 _BLOCK_PIXELS = 1 << 16
-#: hsv_range's blocks: a quarter of the image, within these bounds. Measured against one whole-image
-#: cvtColor + inRange + astype (2 cores, alternating): 64K-pixel blocks 0.93x at 512² (one 256K block 1.48x),
-#: 1M-pixel blocks 0.83x at 4096² (64K blocks 1.01x), 0.99x at 2048².
-_HSV_BLOCK_MIN, _HSV_BLOCK_MAX = 1 << 16, 1 << 20
+#: hsv_range's blocks: the whole image up to _HSV_WHOLE pixels (at 512², four 64K-pixel blocks took 197 us in
+#: cvtColor against 98 us for one whole-image call), above it a quarter of the image, at most _HSV_BLOCK_MAX
+#: (1M-pixel blocks 0.83x the floor at 4096², 64K blocks 1.01x; 0.99x at 2048²).
+_HSV_WHOLE, _HSV_BLOCK_MAX = 1 << 18, 1 << 20
 
 #: sRGB -> XYZ (D65) matrix, and the D65 2-degree white: scikit-image's values.
 _XYZ_FROM_RGB = np.array(
@@ -429,14 +429,17 @@ def hsv_range(
     parsed, bounds = _compile_ranges(_hashable_ranges(ranges), np.dtype(image.dtype).str)
     height, width = image.shape[:2]
     labels = np.empty((height, width), np.int32)
-    block = min(max(height * width // 4, _HSV_BLOCK_MIN), _HSV_BLOCK_MAX)
+    block = height * width if height * width <= _HSV_WHOLE else min(height * width // 4, _HSV_BLOCK_MAX)
     step = next(_blocks(height, width, block)).stop
     hsv_buf = np.empty((step, width, 3), np.float32 if exact else np.uint8)
     rgb_buf = np.empty((step, width, 3), np.float32) if exact else None
-    hit_buf, tmp_buf, cls_buf = (np.empty((step, width), np.uint8) for _ in range(3))
+    # Scratch only where needed: fresh image-sized buffers page-fault, and each costs as much as a pass.
+    hit_buf = np.empty((step, width), np.uint8)
+    tmp_buf = np.empty((step, width), np.uint8) if any(len(b) > 1 for b in bounds) else None
+    cls_buf = np.empty((step, width), np.uint8) if len(parsed) > 1 else hit_buf
     for rows in _blocks(height, width, block):
         n = rows.stop - rows.start
-        hsv, hit, tmp, cls = hsv_buf[:n], hit_buf[:n], tmp_buf[:n], cls_buf[:n]
+        hsv, hit, cls = hsv_buf[:n], hit_buf[:n], cls_buf[:n]
         if exact:  # float32 HSV: value stays in image units, the bounds were scaled instead
             np.copyto(rgb_buf[:n], image[rows], casting="unsafe")
             cv2.cvtColor(rgb_buf[:n], cv2.COLOR_RGB2HSV, dst=hsv)
@@ -451,9 +454,9 @@ def hsv_range(
                 if run == 0:
                     cv2.inRange(hsv, lo, hi, dst=hit)
                 else:
-                    cv2.bitwise_or(hit, cv2.inRange(hsv, lo, hi, dst=tmp), dst=hit)
+                    cv2.bitwise_or(hit, cv2.inRange(hsv, lo, hi, dst=tmp_buf[:n]), dst=hit)
             if len(parsed) == 1:
-                np.bitwise_and(hit, 1, out=cls)  # 255 -> 1
+                np.bitwise_and(hit, 1, out=hit)  # 255 -> 1 (cls is hit)
             else:
                 np.putmask(cls, hit, index + 1)
         np.copyto(labels[rows], cls, casting="unsafe")
