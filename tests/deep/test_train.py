@@ -174,5 +174,5 @@ def test_init_names_shipped_weights_or_fails_clearly(shapes_dir, tmp_path):
     after = _parameters(tuned.best)
     assert all(torch.equal(shipped[k], after[k]) for k in shipped)
     assert list(read_checkpoint(tuned.best)["classes"]) == ["membrane", "cell"]  # the init's names, kept
-    with pytest.raises(InvalidParameterError, match="neither a shipped name nor a file"):
+    with pytest.raises(InvalidParameterError, match="init='nosuch' is neither a shipped name nor a file"):
         seglab.train("unet", shapes_dir, tmp_path / "x.pt", init="nosuch", split="train", epochs=1, **plain)

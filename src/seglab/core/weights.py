@@ -130,11 +130,13 @@ def _checked_digest(path: Path) -> str:
     return _DIGESTS[key]
 
 
-def resolve_weights(method: str, weights: str | None, known: Mapping[str, Weights]) -> Weights | Path:
+def resolve_weights(method: str, weights: str | None, known: Mapping[str, Weights],
+                    param: str = "weights") -> Weights | Path:
     """The record named `weights`, or the checkpoint path it names; a clear error otherwise.
 
     A name among `known` gives its record (its file must be present and match
     its sha256 when one is recorded); anything else must be an existing file.
+    Messages name the value as `param` (``"init"`` where training starts from it).
 
     Raises
     ------
@@ -152,7 +154,7 @@ def resolve_weights(method: str, weights: str | None, known: Mapping[str, Weight
     if weights is None:
         names = ", ".join(repr(n) for n in known) or "none shipped"
         raise InvalidParameterError(
-            f"{method} has no trained weights to run with: pass weights=NAME ({names}) or weights=PATH to a "
+            f"{method} has no trained weights to run with: pass {param}=NAME ({names}) or {param}=PATH to a "
             f"checkpoint, or train one with `seglab train {method} --data DIR --out ckpt.pt`."
         )
     if weights in known:
@@ -162,19 +164,19 @@ def resolve_weights(method: str, weights: str | None, known: Mapping[str, Weight
             where = f" from {record.url}" if record.url else ""
             raise InvalidParameterError(
                 f"{method}: the weights {weights!r} are not installed (expected {path}); fetch the file by "
-                f"hand{where} and pass weights=PATH."
+                f"hand{where} and pass {param}=PATH."
             )
         if record.sha256 and _checked_digest(path) != record.sha256:
             raise InvalidParameterError(
                 f"{method}: {path} does not match the sha256 recorded for {weights!r}; the file is corrupt or "
-                "was replaced. Reinstall seglab or pass weights=PATH to your own checkpoint."
+                f"was replaced. Reinstall seglab or pass {param}=PATH to your own checkpoint."
             )
         return record
     path = Path(weights).expanduser()
     if path.is_file():
         return path
     raise InvalidParameterError(
-        f"{method}: weights={weights!r} is neither a shipped name nor a file."
+        f"{method}: {param}={weights!r} is neither a shipped name nor a file."
         + did_you_mean(weights, known)
         + f" Shipped: {', '.join(repr(n) for n in known) or 'none'}."
     )

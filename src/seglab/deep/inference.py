@@ -34,9 +34,12 @@ __all__ = ["weights_path", "run_semantic", "load_model", "fixed_range", "fit_inp
 _CACHED_MODELS = 4
 
 
-def weights_path(method: str, weights: str | None, known: Mapping[str, Weights]) -> Path:
-    """The checkpoint (or ONNX) file of `weights`: a shipped name (checked against its sha256) or a path."""
-    found = resolve_weights(method, weights, known)
+def weights_path(method: str, weights: str | None, known: Mapping[str, Weights], param: str = "weights") -> Path:
+    """The checkpoint (or ONNX) file of `weights`: a shipped name (checked against its sha256) or a path.
+
+    Errors name the value as `param` (the parameter or option it came from).
+    """
+    found = resolve_weights(method, weights, known, param)
     return found.path if isinstance(found, Weights) else found  # type: ignore[return-value]
 
 

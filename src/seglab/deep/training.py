@@ -91,7 +91,7 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
     if options.get("init") is not None:  # a shipped name or a checkpoint file
         from .inference import weights_path
 
-        options["init"] = weights_path(method, os.fspath(options["init"]), get_method(method).weights)
+        options["init"] = weights_path(method, os.fspath(options["init"]), get_method(method).weights, "init")
 
     if method in INSTANCE_METHODS:
         from ._torch.instances.train import train_instances
