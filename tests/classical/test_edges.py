@@ -321,6 +321,33 @@ def test_regions_from_edges_matches_scipy_reference(close_radius, seed):
     np.testing.assert_array_equal(ids, np.arange(ids.size))  # sequential 0..N
 
 
+@pytest.mark.parametrize("close_radius", [0, 1, 2])
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_band_pixels_join_the_last_nearest_area(close_radius, seed):
+    """The documented tie rule, exactly: a band pixel joins, among the areas at the least chessboard distance,
+    the one whose first pixel comes last in raster order; the outside (beyond the border included) only when
+    strictly nearer. Computed from scipy's distance transforms, with outlines touching the border."""
+    edges = _random_outlines(seed)
+    edges[0, 20:40] = edges[20:45, -1] = True  # band on the border: beyond it lies the outside
+    edges[1:6, 20] = edges[1:6, 39] = edges[5, 20:40] = True  # an area closed by the top border is not enclosed
+    labels = regions_from_edges(edges, close_radius=close_radius, min_size=1)
+    band = ndi.binary_dilation(edges, morphology.disk(close_radius)) if close_radius else edges
+    free = np.pad(~band, 1, constant_values=True)  # the frame: the space beyond the border
+    lab, n = ndi.label(free)  # 4-connectivity, numbered in raster order of the first pixel
+    outer = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    enclosed = [k for k in range(1, n + 1) if k not in outer]
+    d_out = ndi.distance_transform_cdt(~np.isin(lab, outer), metric="chessboard")[1:-1, 1:-1][band]
+    d = np.stack([ndi.distance_transform_cdt(lab != k, metric="chessboard")[1:-1, 1:-1][band] for k in enclosed])
+    nearest = d.min(axis=0)
+    last = len(enclosed) - 1 - np.argmax((d == nearest)[::-1], axis=0)  # the last area at that distance
+    want = np.where(nearest <= d_out, np.asarray(enclosed)[last], 0)
+    ids = lab[1:-1, 1:-1]
+    to_ref = np.zeros(labels.max() + 1, np.int64)
+    to_ref[labels[~band]] = ids[~band]
+    to_ref[0] = 0  # background: the outer areas
+    np.testing.assert_array_equal(to_ref[labels][band], want)
+
+
 @pytest.mark.parametrize("close_radius", [0, 2])
 @pytest.mark.parametrize("with_mask", [False, True])
 def test_no_edge_pixel_encloses_nothing(close_radius, with_mask):

@@ -6,11 +6,12 @@ pixels join the nearest enclosed region (splitting edge bands along their
 middle, which undoes the dilation), and instances under `min_size` pixels are
 dropped. Ids run 1..N in raster order of their first pixel; 0 is background.
 
-Everything after the dilation is one compiled pass over the image plus the
-band: the free (non-band) pixels are labelled as runs along the rows joined
-by union-find (the work follows the number of runs, not of pixels), the band
-is filled breadth-first from its rim, and the runs are written out with their
-final ids.
+Everything after the dilation is a 3x3 erosion, which tells the band's rim
+from its inside, and one compiled pass over the image plus the band: the free
+(non-band) pixels are labelled as runs along the rows joined by union-find
+(the work follows the number of runs, not of pixels), the band is filled
+breadth-first from its rim, and the runs are written out with their final
+ids.
 
 Examples
 --------
@@ -32,6 +33,9 @@ from ..core.jit import jit
 from ..core.validate import check_param
 
 __all__ = ["regions_from_edges", "enclosed_regions"]
+
+
+_SQUARE = np.ones((3, 3), np.uint8)
 
 
 @lru_cache(maxsize=16)
@@ -113,18 +117,23 @@ def enclosed_regions(edges: ArrayLike, close_radius: int, min_size: int,
     if close_radius > 0:
         band = cv2.dilate(band, _disk(int(close_radius)))
         n_band = cv2.countNonZero(band)
+    # Band pixels whose 3x3 neighbourhood is all band (beyond the border counts as free): the rest is the rim.
+    inner = cv2.erode(band, _SQUARE, borderType=cv2.BORDER_CONSTANT, borderValue=0)
     outside = np.zeros((0, 0), np.bool_) if mask is None else ~np.asarray(mask, bool)
-    labels, kept = _enclosed(band, outside, int(min_size), n_band)
+    labels, kept = _enclosed(band, inner, outside, int(min_size), n_band)
     return labels, int(kept)
 
 
 @jit
-def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover - compiled
+def _enclosed(band, inner, outside_mask, min_size, n_band_pixels):  # pragma: no cover - compiled
     """The labels of :func:`regions_from_edges` from the closed band (nonzero = band, `n_band_pixels` of them) and N.
 
+    `inner` is nonzero on band pixels with no free 8-neighbour and off the
+    border; the other band pixels are the rim, the first layer of the fill.
     Runs of free pixels are joined (4-connectivity, union by the smaller
     run, so a component's root is its first run and components come out in
-    raster order of their first pixel); then each free pixel is written
+    raster order of their first pixel), and the rim is queued on the way;
+    then each free pixel is written
     with its component's rank (see the values below), so that filling the
     band layer by layer reads the ranks of its neighbours straight from the
     labels, component 0 being the space beyond the border. Last, every pixel is
@@ -140,9 +149,9 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
     run_hi = np.empty(cap, np.int64)  # inclusive
     parent = np.empty(cap, np.int64)
     n_runs = 0
-    band_row = np.empty(n_band_pixels, np.int32)  # the band pixels, in raster order, by row and column: dividing
-    band_col = np.empty(n_band_pixels, np.int32)  # flat indices by w cost ~10 % of this kernel at 512²
-    n_band = 0
+    queue = np.empty(max(n_band_pixels, 1), np.int64)  # the flat index of each queued band pixel, layer by layer
+    tail = 0
+    inner_bytes = inner.ravel()
     bytes_ = band.ravel()
     words = bytes_[: bytes_.size // 8 * 8].view(np.uint64)  # free stretches are skipped 8 pixels at a time
     prev_first = 0  # runs of the previous row: prev_first .. row_first - 1
@@ -153,10 +162,12 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
         c = 0
         while c < w:
             if bytes_[base + c] != 0:
-                labels[r, c] = 0
-                band_row[n_band] = r
-                band_col[n_band] = c
-                n_band += 1
+                if inner_bytes[base + c] != 0:
+                    labels[r, c] = 0
+                else:  # the rim: queued (-1)
+                    labels[r, c] = -1
+                    queue[tail] = base + c
+                    tail += 1
                 c += 1
                 continue
             lo = c
@@ -221,56 +232,44 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
         rank[comp] = 1 if outer[comp] else comp + 1
     for i in range(n_runs):
         labels[run_row[i], run_lo[i] : run_hi[i] + 1] = rank[comp_of_run[i]]
-    # The band's rim: band pixels on the border or beside a free pixel (marked queued below).
     flat = labels.ravel()
-    queue_row = np.empty(max(n_band, 1), np.int32)  # row and column of each queued band pixel
-    queue_col = np.empty(max(n_band, 1), np.int32)
-    owner = np.empty(max(n_band, 1), np.int64)
+    value = np.empty(max(n_band_pixels, 1), np.int32)
     head = 0
-    tail = 0
-    for i in range(n_band):
-        r = band_row[i]
-        c = band_col[i]
-        p = r * w + c
-        rim = r == 0 or r == h - 1 or c == 0 or c == w - 1
-        if not rim:
-            rim = (flat[p - w - 1] > 0 or flat[p - w] > 0 or flat[p - w + 1] > 0 or flat[p - 1] > 0
-                   or flat[p + 1] > 0 or flat[p + w - 1] > 0 or flat[p + w] > 0 or flat[p + w + 1] > 0)
-        if rim:
-            queue_row[tail] = r
-            queue_col[tail] = c
-            tail += 1
-    for i in range(tail):
-        flat[queue_row[i] * w + queue_col[i]] = -1
-    while head < tail:  # one layer: every pixel reads the layers before it, then all are written
+    rim_end = tail  # only the rim can lie on the border: deeper layers need no bounds checks
+    while head < tail:  # one layer: each pixel reads the layers before it and queues the next; then all are written
         end = tail
         for i in range(head, end):
-            r = queue_row[i]
-            c = queue_col[i]
-            p = r * w + c
-            if 0 < r < h - 1 and 0 < c < w - 1:
-                best = max(flat[p - w - 1], flat[p - w], flat[p - w + 1], flat[p - 1],
-                           flat[p + 1], flat[p + w - 1], flat[p + w], flat[p + w + 1])
+            p = queue[i]
+            if i >= rim_end or (w <= p < (h - 1) * w and 0 < p % w < w - 1):
+                best = 0
+                for q in (p - w, p, p + w):
+                    for n in (q - 1, q, q + 1):
+                        v = flat[n]
+                        if v == 0:  # unreached band: the next layer
+                            flat[n] = -1
+                            queue[tail] = n
+                            tail += 1
+                        elif v > best:
+                            best = v
             else:  # beyond the border lies the outside
                 best = 1
+                r = p // w
+                c = p - r * w
                 for rr in range(max(r - 1, 0), min(r + 2, h)):
                     for cc in range(max(c - 1, 0), min(c + 2, w)):
-                        best = max(best, flat[rr * w + cc])
-            owner[i] = 0 if best == 1 else best - 1
+                        n = rr * w + cc
+                        v = flat[n]
+                        if v == 0:
+                            flat[n] = -1
+                            queue[tail] = n
+                            tail += 1
+                        elif v > best:
+                            best = v
+            value[i] = best
         for i in range(head, end):
-            flat[queue_row[i] * w + queue_col[i]] = rank[owner[i]]
-            counts[owner[i]] += 1
-        for i in range(head, end):  # the next layer: unqueued band neighbours
-            r = queue_row[i]
-            c = queue_col[i]
-            for rr in range(max(r - 1, 0), min(r + 2, h)):
-                for cc in range(max(c - 1, 0), min(c + 2, w)):
-                    q = rr * w + cc
-                    if flat[q] == 0:
-                        flat[q] = -1
-                        queue_row[tail] = rr
-                        queue_col[tail] = cc
-                        tail += 1
+            best = value[i]
+            flat[queue[i]] = best  # the winner's rank (1: the outside or an outer area)
+            counts[0 if best == 1 else best - 1] += 1
         head = end
     drop = outer.copy()
     if outside_mask.shape[0] > 0:
@@ -287,7 +286,7 @@ def _enclosed(band, outside_mask, min_size, n_band_pixels):  # pragma: no cover 
     for i in range(n_runs):
         labels[run_row[i], run_lo[i] : run_hi[i] + 1] = final[comp_of_run[i]]
     for i in range(tail):
-        q = queue_row[i] * w + queue_col[i]
+        q = queue[i]
         flat[q] = final[flat[q] - 1]
     if outside_mask.shape[0] > 0:
         for r in range(h):
