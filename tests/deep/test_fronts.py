@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 import seglab  # noqa: E402
 from seglab.cli import main  # noqa: E402
 from seglab.core.errors import CheckpointError, InvalidParameterError  # noqa: E402
-from seglab.deep._torch.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from seglab.deep._torch.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint  # noqa: E402
 from seglab.deep._torch.models import build_model  # noqa: E402
 from seglab.deep._torch.predict import predict  # noqa: E402
 from seglab.io import read_labels  # noqa: E402
@@ -82,6 +82,14 @@ def test_train_refuses_methods_that_do_not_learn_and_bad_options(tmp_path, shape
     assert main(["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "x.pt"),
                  "--config", "{bad"]) == 2
     assert "--config: '{bad' is not valid JSON" in capsys.readouterr().err
+
+
+def test_amp_reaches_the_semantic_training_from_the_command_line(tmp_path, shapes_dir):
+    out = tmp_path / "amp.pt"
+    assert main(["train", "cnn", "--data", str(shapes_dir), "--split", "train", "--out", str(out), "--config",
+                 json.dumps(TINY["cnn"][1]), "--epochs", "1", "--steps-per-epoch", "2", "--crop-size", "32",
+                 "--amp", "--quiet"]) == 0
+    assert read_checkpoint(out)["provenance"]["amp"] is True
 
 
 def test_info_lists_the_standard_model_parameters():

@@ -77,7 +77,9 @@ def train_parser() -> Parser:
     model.add_argument("--precise-bn", type=int, default=0, metavar="N", help="BatchNorm re-estimated on N batches")
     model.add_argument("--monitor", default="mean_iou", help="validation figure that picks the best checkpoint")
     model.add_argument("--val-tile-size", type=int, metavar="N", help="validate with sliding windows of N")
-    model.add_argument("--amp", action="store_true", help="instance methods: mixed precision (bfloat16 on a CPU)")
+    model.add_argument("--amp", action="store_true",
+                       help="mixed precision: bfloat16 autocast on a CPU (about 2x faster on CPUs with AMX or "
+                            "AVX-512 BF16); on a GPU the semantic networks always use float16")
     model.add_argument("--no-tune", action="store_true",
                        help="instance methods: keep the default thresholds (not chosen on the validation images)")
     run = p.add_argument_group("run")
@@ -146,8 +148,7 @@ def _instance_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
 
 
 def _semantic_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
-    given = [flag for flag, on in (("--annotations", ns.annotations), ("--amp", ns.amp), ("--no-tune", ns.no_tune))
-             if on]
+    given = [flag for flag, on in (("--annotations", ns.annotations), ("--no-tune", ns.no_tune)) if on]
     if given:
         raise UsageError(f"{', '.join(given)}: options of the instance methods (unet_instances, mask_rcnn).")
     options = {
@@ -158,7 +159,7 @@ def _semantic_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
         "schedule": ns.schedule, "loss": ns.loss, "class_weights": _class_weights(ns.class_weights),
         "precise_bn": ns.precise_bn, "monitor": ns.monitor, "val_tile_size": ns.val_tile_size,
         "device": ns.device, "seed": ns.seed, "resume": ns.resume, "init": ns.init, "num_threads": ns.threads,
-        "half": ns.half,
+        "amp": ns.amp, "half": ns.half,
         "progress": not ns.quiet, "command": "seglab train " + shlex.join(argv),
         "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
         "model_config": parse_json_option("--config", ns.config) if ns.config else None,
