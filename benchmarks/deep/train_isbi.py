@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     parser.add_argument("--all-slices", action="store_true", help="train on 00-24, no validation: the last epoch")
+    parser.add_argument("--amp", action="store_true", help="bfloat16 mixed precision on a CPU")
     args = parser.parse_args()
     result = train(
         args.arch, args.data, args.out, model_config=args.config or ({"base_width": 16} if args.arch == "unet" else {}),
@@ -47,6 +48,7 @@ def main() -> None:
         lr=1e-3, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
         augment={"scale": (0.9, 1.1), "elastic": 6.0, "elastic_grid": 3, "jitter": 0.1},
         precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True, num_threads=args.threads,
+        amp=args.amp,
     )
     print(f"best epoch {result.best_epoch}: {result.figures}  ({result.seconds:.0f} s) -> {result.best}")
 
