@@ -65,6 +65,16 @@ def test_train_then_segment_then_export_on_the_command_line(trained, tmp_path, s
     np.testing.assert_array_equal(via_ort.labels, expected)
     with pytest.raises(InvalidParameterError, match="backend='onnxruntime' runs an exported model"):
         seglab.segment(seglab.read_image(first), "unet", weights=str(trained), backend="onnxruntime")
+    with pytest.raises(InvalidParameterError, match="precision: 'bfloat16' applies to PyTorch models"):
+        seglab.segment(seglab.read_image(first), "unet", weights=str(onnx), backend="onnxruntime",
+                       precision="bfloat16")
+    out16 = tmp_path / "seg16"
+    assert main(["segment", "unet", str(first), "-o", str(out16), "--weights", str(trained), "--precision",
+                 "bfloat16", "--outputs", "labels,json", "--quiet"]) == 0
+    assert json.loads((out16 / f"{first.stem}.json").read_text())["params"]["precision"] == "bfloat16"
+    assert (read_labels(out16 / f"{first.stem}.labels.png") == expected).mean() > 0.99
+    assert main(["segment", "unet", str(first), "-o", str(out16), "--weights", str(trained), "--precision",
+                 "float16", "--overwrite", "--quiet"]) != 0  # a CPU has no float16 path: a clear error
 
 
 def test_weights_of_another_architecture_are_refused(tmp_path):

@@ -52,6 +52,14 @@ def test_touching_discs_come_out_with_the_right_count(trained, seed, dark):
     assert all(s.class_id == 1 and 0 < s.score <= 1 for s in seg.segments.values())
 
 
+def test_bfloat16_precision_finds_the_same_objects(trained):
+    image, labels = touching_discs(96, seed=54)
+    fp32 = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0)
+    bf16 = seglab.segment(image, "unet_instances", weights=str(trained), diameter=14.0, precision="bfloat16")
+    assert bf16.params["precision"] == "bfloat16" and bf16.num_segments == fp32.num_segments == labels.max()
+    assert _same_objects(fp32.labels, bf16.labels, 0.9)
+
+
 def test_the_diameter_is_measured_when_not_given_and_other_units_give_the_same_objects(trained):
     import cv2
 

@@ -9,7 +9,9 @@ import csv
 import numpy as np
 
 import seglab
+from seglab.core.errors import InvalidParameterError
 from seglab.deep._torch.instances import predict as predict_module
+from seglab.deep._torch.instances.checkpoint import load_instance_checkpoint
 from seglab.deep._torch.instances.models import build_instance_model
 from seglab.deep._torch.instances.predict import predict_instances
 from seglab.deep._torch.instances.tiles import windows
@@ -53,7 +55,22 @@ def test_its_output_is_an_instance_segmentation_that_pycocotools_reads(trained, 
         np.testing.assert_array_equal(coco.annToMask(ann).astype(bool), seg.labels == label)
 
 
-def _components_detector(model, batch, *, score_threshold, nms_threshold, max_detections):
+def test_bfloat16_precision_runs_the_detector_in_bfloat16(trained):
+    image, _ = touching_discs(64, seed=7)
+    model = load_instance_checkpoint(trained.best, arch="mask_rcnn").model
+    first = next(m for m in model.net.backbone.modules() if isinstance(m, torch.nn.Conv2d))
+    seen = []
+    first.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    kwargs = {"diameter": 14.0, "score_threshold": 0.0}
+    fp32 = predict_instances(model, image, **kwargs)
+    bf16 = predict_instances(model, image, precision="bfloat16", **kwargs)
+    assert seen == [torch.float32, torch.bfloat16]
+    assert bf16.labels.shape == image.shape and bf16.scores.dtype == np.float32 and fp32.labels.max() > 0
+    with pytest.raises(InvalidParameterError, match="float16.*CUDA only"):
+        predict_instances(model, image, precision="float16", **kwargs)
+
+
+def _components_detector(model, batch, *, score_threshold, nms_threshold, max_detections, dtype=None):
     """A stand-in for the network: every bright blob of a window is one detection (its box and 28 x 28 mask)."""
     import cv2
     from scipy import ndimage as ndi

@@ -118,7 +118,32 @@ def test_channel_mismatches_and_bad_arguments_are_clear_errors():
     image = np.zeros((20, 20), np.uint8)
     for kwargs, word in (({"tile_size": 0}, "tile_size"), ({"overlap": 1.0}, "overlap"),
                          ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"), ({"tta": "vflip"}, "tta"),
-                         ({"normalization": {"kind": "zscore"}}, "normalization")):
+                         ({"normalization": {"kind": "zscore"}}, "normalization"),
+                         ({"precision": "half"}, "precision"), ({"precision": "float16"}, "float16.*CUDA only")):
         with pytest.raises(InvalidParameterError, match=word):
             predict(model, image, **{"normalization": NORM, **kwargs})
     assert predict(model, image, normalization=NORM)[1] is None
+
+
+def test_bfloat16_precision_runs_the_forward_pass_in_bfloat16_and_keeps_the_labels(trained):
+    """precision="bfloat16" on a CPU: the convolutions compute in bfloat16 (seen by a hook), probabilities stay
+    float32 and sum to 1, and the labels of a trained model agree with float32's; "auto" on a CPU is float32."""
+    image = np.concatenate([shapes(seed=s)[0] for s in (11, 12)], axis=1)
+    first = next(m for m in trained.model.modules() if isinstance(m, torch.nn.Conv2d))
+    seen = []
+    handle = first.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    try:
+        fp32, p32 = predict(trained.model, image, normalization=trained.normalization, return_scores=True,
+                            precision="float32")
+        auto, p_auto = predict(trained.model, image, normalization=trained.normalization, return_scores=True)
+        bf16, p16 = predict(trained.model, image, normalization=trained.normalization, return_scores=True,
+                            precision="bfloat16", tile_size=48)
+    finally:
+        handle.remove()
+    assert seen[:2] == [torch.float32, torch.float32] and set(seen[2:]) == {torch.bfloat16}
+    np.testing.assert_array_equal(auto, fp32)
+    np.testing.assert_array_equal(p_auto, p32)
+    np.testing.assert_array_equal(fp32, p32.argmax(0))  # labels are numpy's argmax of the probabilities
+    assert p16.dtype == np.float32 and np.allclose(p16.sum(0), 1, atol=1e-5)
+    assert (bf16 == fp32).mean() > 0.99
+    assert np.abs(p16 - p32).mean() < 0.02

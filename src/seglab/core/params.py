@@ -37,7 +37,7 @@ from .errors import InvalidParameterError
 
 __all__ = [
     "Interval", "ParamSpec", "Renamed", "params_of", "parse_param_docs", "ARRAY", "POINTS", "JSON",
-    "WeightsName", "Device", "BatchSize", "TileSize", "Overlap", "STANDARD_PARAMS",
+    "WeightsName", "Device", "Precision", "BatchSize", "TileSize", "Overlap", "STANDARD_PARAMS",
 ]
 
 #: Schema kinds that are not scalar: an image-like array, a list of (row, col) points, free JSON.
@@ -205,6 +205,7 @@ class ParamSpec:
 #: Standard parameters of model methods: every method that takes one of these names declares it with this type.
 WeightsName = str | None
 Device = Literal["auto", "cpu", "cuda"]
+Precision = Literal["auto", "float32", "bfloat16", "float16"]
 BatchSize = Annotated[int, Interval(1, 4096)]
 TileSize = Annotated[int, Interval(32, None)] | None
 Overlap = Annotated[float, Interval(0, 0.95)]
@@ -213,6 +214,8 @@ Overlap = Annotated[float, Interval(0, 0.95)]
 STANDARD_PARAMS: dict[str, tuple[Any, str]] = {
     "weights": (WeightsName, "a shipped weights name (see `seglab info METHOD`) or a checkpoint path"),
     "device": (Device, "where the network runs: 'auto' (a GPU when present), 'cpu' or 'cuda'"),
+    "precision": (Precision, "arithmetic of the forward pass: 'auto' (float16 autocast on CUDA, float32 on a CPU), "
+                             "'float32', 'bfloat16' or 'float16' (CUDA) autocast"),
     "batch_size": (BatchSize, "tiles per forward pass"),
     "tile_size": (TileSize, "side of the square tiles of sliding-window inference (None: the whole image)"),
     "overlap": (Overlap, "fraction of a tile shared with its neighbour, blended with a Gaussian window"),

@@ -97,6 +97,7 @@ VOCABULARY: dict[str, Term] = {
     # models (the standard parameters of core.params.STANDARD_PARAMS, plus their inference options)
     "weights": Term("a shipped weights name or a checkpoint path", ("str",)),
     "device": Term("where a network runs", ("choice",)),
+    "precision": Term("arithmetic of a network's forward pass (float32, or bfloat16/float16 autocast)", ("choice",)),
     "batch_size": Term("tiles per forward pass", ("int",)),
     "tile_size": Term("side of the square tiles of sliding-window inference", ("int",)),
     "overlap": Term("fraction of a tile shared with its neighbour", ("float",)),

@@ -84,7 +84,8 @@ def load_model(arch: str, path: str | os.PathLike[str], *, backend: str = "torch
 
 def run_semantic(arch: str, image: NDArray[Any], *, known: Mapping[str, Weights], weights: str | None,
                  device: str, batch_size: int, tile_size: int | None, overlap: float, tta: bool,
-                 return_scores: bool, backend: str, input_range: list[float] | None = None) -> Segmentation:
+                 return_scores: bool, backend: str, input_range: list[float] | None = None,
+                 precision: str = "auto") -> Segmentation:
     """Segment `image` with the `arch` network of `weights`; the shared body of the semantic model methods."""
     require("torch", extra="torch", feature=arch)
     path = weights_path(arch, weights, known)
@@ -94,7 +95,8 @@ def run_semantic(arch: str, image: NDArray[Any], *, known: Mapping[str, Weights]
     from ._torch.predict import predict
 
     labels, scores = predict(model, image, normalization=normalization, tile_size=tile_size, overlap=overlap,
-                             batch_size=batch_size, device=device, return_scores=return_scores, tta=tta)
+                             batch_size=batch_size, device=device, return_scores=return_scores, tta=tta,
+                             precision=precision)
     meta = {"weights": weights if weights in known else str(path), "backend": backend}
     return Segmentation(labels=labels, task="semantic", classes=tuple(classes), scores=scores, meta=meta)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ....core.errors import InvalidParameterError
 from ..models.base import SegmentationModel
-from ..predict import predict_probabilities, resolve_device
+from ..predict import predict_probabilities, resolve_device, resolve_precision
 from .images import gray_input, resize, scaled_shape
 from .scale import at_object_scale
 from .split import split_instances
@@ -80,10 +81,10 @@ def _setting(config: Mapping[str, Any], name: str, value: Any) -> Any:
 
 def unet_probabilities(model: SegmentationModel, x: NDArray[np.float32], *, tile_size: int | None = None,
                        overlap: float = 0.25, batch_size: int = 4, device: str | torch.device = "auto",
-                       tta: bool = False) -> NDArray[np.float32]:
+                       tta: bool = False, precision: str = "auto") -> NDArray[np.float32]:
     """The (background, interior, boundary) probabilities ``(3, H, W)`` of a prepared input `x` ``(H, W)``."""
     return predict_probabilities(model, x, normalization=_IDENTITY, tile_size=tile_size, overlap=overlap,
-                                 batch_size=batch_size, device=device, tta=tta)
+                                 batch_size=batch_size, device=device, tta=tta, precision=precision)
 
 
 def _to_image_size(probs: NDArray[np.float32], shape: tuple[int, int]) -> NDArray[np.float32]:
@@ -94,10 +95,10 @@ def _to_image_size(probs: NDArray[np.float32], shape: tuple[int, int]) -> NDArra
 
 def unet_pass(model: SegmentationModel, x: NDArray[np.float32], factor: float, *, tile_size: int | None = None,
               overlap: float = 0.25, batch_size: int = 4, device: str | torch.device = "auto",
-              tta: bool = False) -> NDArray[np.float32]:
+              tta: bool = False, precision: str = "auto") -> NDArray[np.float32]:
     """The probabilities of `x` zoomed by `factor`, back at the size of `x`: ``(3, H, W)``."""
     probs = unet_probabilities(model, resize(x, scaled_shape(x.shape, factor)), tile_size=tile_size,
-                               overlap=overlap, batch_size=batch_size, device=device, tta=tta)
+                               overlap=overlap, batch_size=batch_size, device=device, tta=tta, precision=precision)
     return _to_image_size(probs, x.shape)
 
 
@@ -112,15 +113,16 @@ def unet_split(model: SegmentationModel, probs: NDArray[np.float32], factor: flo
 
 
 def _unet(model: SegmentationModel, x: NDArray[np.float32], *, diameter: float | None, tile_size: int | None,
-          overlap: float, batch_size: int, device: str, tta: bool, foreground_threshold: float | None,
-          seed_threshold: float | None, min_size: int | None) -> InstancePrediction:
+          overlap: float, batch_size: int, device: str, precision: str, tta: bool,
+          foreground_threshold: float | None, seed_threshold: float | None, min_size: int | None
+          ) -> InstancePrediction:
     config = model.config
     ft = _setting(config, "foreground_threshold", foreground_threshold)
     st = _setting(config, "seed_threshold", seed_threshold)
 
     def segment_at(factor: float) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
         probs = unet_pass(model, x, factor, tile_size=tile_size, overlap=overlap, batch_size=batch_size,
-                          device=device, tta=tta)
+                          device=device, tta=tta, precision=precision)
         return unet_split(model, probs, factor, foreground_threshold=ft, seed_threshold=st, min_size=min_size)
 
     choice, (labels, scores) = at_object_scale(segment_at, model_diameter=float(config["diameter"]),
@@ -133,14 +135,16 @@ def _unet(model: SegmentationModel, x: NDArray[np.float32], *, diameter: float |
 
 @torch.inference_mode()
 def detect(model: SegmentationModel, batch: list[torch.Tensor], *, score_threshold: float, nms_threshold: float,
-           max_detections: int) -> list[dict[str, torch.Tensor]]:
+           max_detections: int, dtype: torch.dtype | None = None) -> list[dict[str, torch.Tensor]]:
     """torchvision's Mask R-CNN on prepared ``(1, h, w)`` inputs: boxes, labels, scores and 28 x 28 mask probabilities.
 
     The steps of ``MaskRCNN.forward`` in eval mode, without its last one
-    (pasting every mask into a full-size image).
+    (pasting every mask into a full-size image); under autocast to `dtype`
+    when given (outputs may then be in that dtype).
     """
     net = model.net
-    with _LOCK:
+    autocast = torch.autocast(batch[0].device.type, dtype=dtype) if dtype is not None else nullcontext()
+    with _LOCK, autocast:
         heads = net.roi_heads
         heads.score_thresh, heads.nms_thresh, heads.detections_per_img = (score_threshold, nms_threshold,
                                                                           max_detections)
@@ -169,9 +173,14 @@ def _paste(mask: NDArray[np.float32], box: NDArray[np.float64], scale: float
 
 def rcnn_pass(model: SegmentationModel, x: NDArray[np.float32], factor: float, *, tile_size: int | None = None,
               overlap: float = 0.25, batch_size: int = 4, device: str | torch.device = "cpu",
-              score_threshold: float, nms_threshold: float, max_detections: int) -> list[Detection]:
-    """The detections of `x` zoomed by `factor` (windows of `tile_size` merged), masks at the size of `x`."""
+              score_threshold: float, nms_threshold: float, max_detections: int,
+              precision: str = "auto") -> list[Detection]:
+    """The detections of `x` zoomed by `factor` (windows of `tile_size` merged), masks at the size of `x`.
+
+    ``precision="auto"`` is float32 here, on CUDA too; "bfloat16" and "float16" autocast the forward pass.
+    """
     dev = resolve_device(device)
+    dtype = None if precision == "auto" else resolve_precision(precision, dev)
     model.eval()
     model.to(dev)
     xs = torch.from_numpy(np.ascontiguousarray(resize(x, scaled_shape(x.shape, factor))))
@@ -184,12 +193,13 @@ def rcnn_pass(model: SegmentationModel, x: NDArray[np.float32], factor: float, *
         chunk = corners[i : i + batch_size]
         crops = [xs[r[0] : r[0] + tile, c[0] : c[0] + tile][None].to(dev) for r, c in chunk]
         for (row, col), det in zip(chunk, detect(model, crops, score_threshold=score_threshold,
-                                                 nms_threshold=nms_threshold, max_detections=max_detections)):
+                                                 nms_threshold=nms_threshold, max_detections=max_detections,
+                                                 dtype=dtype)):
             boxes = det["boxes"].double().cpu().numpy() + np.array([col[0], row[0], col[0], row[0]])
             centre_x, centre_y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
             mine = (centre_y >= row[1]) & (centre_y < row[2]) & (centre_x >= col[1]) & (centre_x < col[2])
             masks = det["masks"][:, 0].float().cpu().numpy()
-            scores, labels = det["scores"].cpu().numpy(), det["labels"].cpu().numpy()
+            scores, labels = det["scores"].float().cpu().numpy(), det["labels"].cpu().numpy()
             for k in np.flatnonzero(mine):
                 pasted = _paste(masks[k], boxes[k], factor)
                 if pasted is not None:
@@ -198,7 +208,7 @@ def rcnn_pass(model: SegmentationModel, x: NDArray[np.float32], factor: float, *
 
 
 def _mask_rcnn(model: SegmentationModel, x: NDArray[np.float32], *, diameter: float | None, tile_size: int | None,
-               overlap: float, batch_size: int, device: str, score_threshold: float | None,
+               overlap: float, batch_size: int, device: str, precision: str, score_threshold: float | None,
                nms_threshold: float | None, max_detections: int | None, min_size: int | None) -> InstancePrediction:
     config = model.config
     st = _setting(config, "score_threshold", score_threshold)
@@ -207,7 +217,8 @@ def _mask_rcnn(model: SegmentationModel, x: NDArray[np.float32], *, diameter: fl
 
     def segment_at(factor: float) -> tuple[NDArray[np.int32], list[Detection]]:
         found = rcnn_pass(model, x, factor, tile_size=tile_size, overlap=overlap, batch_size=batch_size,
-                          device=device, score_threshold=st, nms_threshold=nt, max_detections=top)
+                          device=device, score_threshold=st, nms_threshold=nt, max_detections=top,
+                          precision=precision)
         return paint(found, x.shape, min_size=0 if min_size is None else min_size, max_detections=top)
 
     choice, (labels, kept) = at_object_scale(segment_at, model_diameter=float(config["diameter"]),
@@ -220,7 +231,8 @@ def _mask_rcnn(model: SegmentationModel, x: NDArray[np.float32], *, diameter: fl
 
 def predict_instances(model: SegmentationModel, image: ArrayLike, *, diameter: float | None = None,
                       tile_size: int | None = None, overlap: float = 0.25, batch_size: int = 4,
-                      device: str = "auto", tta: bool = False, min_size: int | None = None,
+                      device: str = "auto", precision: str = "auto", tta: bool = False,
+                      min_size: int | None = None,
                       foreground_threshold: float | None = None, seed_threshold: float | None = None,
                       score_threshold: float | None = None, nms_threshold: float | None = None,
                       max_detections: int | None = None) -> InstancePrediction:
@@ -237,6 +249,10 @@ def predict_instances(model: SegmentationModel, image: ArrayLike, *, diameter: f
     tile_size, overlap, batch_size : int, float, int
         Windows of the zoomed image, their overlap, and windows per forward pass.
     device : {"auto", "cpu", "cuda"}
+    precision : {"auto", "float32", "bfloat16", "float16"}
+        Arithmetic of the forward pass: "bfloat16" and "float16" (CUDA only)
+        autocast it; "auto" is float16 on CUDA for ``unet_instances`` and
+        float32 otherwise (``mask_rcnn`` on CUDA included).
     tta : bool
         ``unet_instances``: average the probabilities of the 8 flips and turns.
     min_size : int, optional
@@ -259,11 +275,12 @@ def predict_instances(model: SegmentationModel, image: ArrayLike, *, diameter: f
     x, inverted = gray_input(image)
     if arch == "unet_instances":
         out = _unet(model, x, diameter=diameter, tile_size=tile_size, overlap=overlap, batch_size=batch_size,
-                    device=device, tta=tta, foreground_threshold=foreground_threshold,
+                    device=device, precision=precision, tta=tta, foreground_threshold=foreground_threshold,
                     seed_threshold=seed_threshold, min_size=min_size)
     else:
         out = _mask_rcnn(model, x, diameter=diameter, tile_size=tile_size, overlap=overlap, batch_size=batch_size,
-                         device=device, score_threshold=score_threshold, nms_threshold=nms_threshold,
+                         device=device, precision=precision, score_threshold=score_threshold,
+                         nms_threshold=nms_threshold,
                          max_detections=max_detections, min_size=min_size)
     out.meta["inverted"] = inverted
     return out
