@@ -73,8 +73,7 @@ def test_train_then_segment_then_export_on_the_command_line(trained, tmp_path, s
                  "bfloat16", "--outputs", "labels,json", "--quiet"]) == 0
     assert json.loads((out16 / f"{first.stem}.json").read_text())["params"]["precision"] == "bfloat16"
     assert (read_labels(out16 / f"{first.stem}.labels.png") == expected).mean() > 0.99
-    assert main(["segment", "unet", str(first), "-o", str(out16), "--weights", str(trained), "--precision",
-                 "float16", "--overwrite", "--quiet"]) != 0  # a CPU has no float16 path: a clear error
+
 
 
 def test_weights_of_another_architecture_are_refused(tmp_path):
@@ -138,3 +137,18 @@ def test_a_tiled_network_run_normalises_every_window_by_the_whole_image(trained)
     np.testing.assert_allclose(tiled.meta["tiling"]["fit"]["params"]["input_range"], expected, rtol=1e-6)
     whole = seglab.segment(image, "unet", weights=str(trained), tile_size=48).labels
     assert (np.asarray(tiled.labels) == whole).mean() > 0.99  # the same up to blending at window borders
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a CUDA GPU")
+def test_a_device_or_precision_the_machine_lacks_is_refused_before_any_image(trained, shapes_dir, tmp_path, capsys):
+    images = shapes_dir / "images" / "val"
+    for flags, word in ((["--precision", "float16"], "'float16' runs on CUDA only"),
+                        (["--device", "cuda"], "sees no CUDA GPU")):
+        code = main(["segment", "unet", str(images), "-o", str(tmp_path / "out"), "--weights", str(trained), *flags])
+        err = capsys.readouterr().err
+        assert code == 2 and word in err and err.count("error:") == 1  # one message, not one per image
+        assert not (tmp_path / "out").exists()
+    with pytest.raises(InvalidParameterError, match="unet_instances: precision: 'float16' runs on CUDA only"):
+        seglab.segment(np.zeros((8, 8), np.uint8), "unet_instances", weights="nuclei", precision="float16")
+    with pytest.raises(InvalidParameterError, match="applies to PyTorch models"):
+        seglab.get_method("unet").validate_params({"backend": "onnxruntime", "precision": "bfloat16"})

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 from ...core.errors import InvalidParameterError
+from ..runtime import FLOAT16_NEEDS_CUDA, NO_CUDA, onnx_precision_error
 from .models.base import SegmentationModel, pad_to_multiple
 from .preprocess import prepare
 
@@ -53,7 +54,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
     except (RuntimeError, TypeError):
         raise InvalidParameterError(f"device: expected 'auto', 'cpu' or 'cuda[:N]'; got {device!r}.") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InvalidParameterError("device: 'cuda' was asked for but PyTorch sees no CUDA GPU; use 'cpu' or 'auto'.")
+        raise InvalidParameterError(NO_CUDA)
     return dev
 
 
@@ -77,9 +78,7 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     if precision == "auto":
         return torch.float16 if device.type == "cuda" else None
     if precision == "float16" and device.type != "cuda":
-        raise InvalidParameterError(
-            "precision: 'float16' runs on CUDA only; on a CPU use 'bfloat16' (fast where the CPU has AMX or "
-            "AVX-512 BF16 units) or 'float32'.")
+        raise InvalidParameterError(FLOAT16_NEEDS_CUDA)
     return _AUTOCAST.get(precision)
 
 
@@ -278,9 +277,7 @@ def _probability_tensor(model: SegmentationModel | Backend, image: ArrayLike, *,
     torch_model = isinstance(model, SegmentationModel)
     dev = resolve_device(device) if torch_model else torch.device("cpu")
     if not torch_model and precision not in ("auto", "float32"):
-        raise InvalidParameterError(
-            f"precision: {precision!r} applies to PyTorch models; an ONNX model runs as exported (float32): "
-            "leave precision at 'auto' or use backend='torch'.")
+        raise onnx_precision_error(precision)
     dtype = resolve_precision(precision, dev)
     runner = _torch_runner(model, dev, dtype) if torch_model else nullcontext(model)
     with runner as run:
