@@ -6,7 +6,8 @@ Mask R-CNN's does, as its heads run per detection):
 
 - ms per 512x512 DSB2018 stage-1 test image (the centre crops of its 640x512
   images) through :func:`seglab.segment`, with the objects' diameter given
-  (one pass) and measured (two or three passes);
+  (one pass) and measured (two or three passes), and with the diameter given
+  and ``precision="bfloat16"`` (fast on CPUs with AMX or AVX-512 BF16 units);
 - our predict path (``seglab.segment`` with the diameter given so that the
   zoom is 1: the image in its own units is normalised, run, and turned into
   labels; seglab folds BatchNorm into the convolutions when it loads a model
@@ -86,13 +87,16 @@ def bench(method: str, weights: str, images, rounds: int) -> dict:
     model = load_instance_checkpoint(path, arch=method).model.eval()  # as a user loads it: no BatchNorm folding,
     model.to(memory_format=torch.channels_last)  # but in the faster memory layout that seglab also uses
     diameter = float(model.config["diameter"])  # zoom 1: the image as it is
-    per_image = {"given": [], "measured": []}
+    per_image = {"given": [], "measured": [], "bfloat16": []}
     for image, _ in images:
         seglab.segment(image, method, weights=weights, diameter=diameter)  # warm-up
         given = functools.partial(seglab.segment, image, method, weights=weights, diameter=diameter)
         measured = functools.partial(seglab.segment, image, method, weights=weights)
         per_image["given"].append(statistics.median(timed(given) for _ in range(rounds)))
         per_image["measured"].append(statistics.median(timed(measured) for _ in range(rounds)))
+        bf16 = functools.partial(given, precision="bfloat16")
+        bf16()
+        per_image["bfloat16"].append(statistics.median(timed(bf16) for _ in range(rounds)))
     image = images[0][0]
     x = torch.from_numpy(gray_input(image)[0])[None, None].contiguous(memory_format=torch.channels_last)
     bare = _bare(method, model, x)
@@ -136,6 +140,7 @@ def bench(method: str, weights: str, images, rounds: int) -> dict:
         "parameters": sum(p.numel() for p in model.parameters()),
         "ms_per_512_image_diameter_given": 1000 * statistics.median(per_image["given"]),
         "ms_per_512_image_diameter_measured": 1000 * statistics.median(per_image["measured"]),
+        "ms_per_512_image_bfloat16": 1000 * statistics.median(per_image["bfloat16"]),
         "ms_ours": 1000 * statistics.median(ours_t), "ms_bare_forward": 1000 * statistics.median(bare_t),
         "ratio_ours_to_bare": statistics.median(ratios),
         "training_crops_per_second": batch / statistics.median(steps), "training_crop": crop, "training_batch": batch,
@@ -173,18 +178,19 @@ def markdown(doc: dict) -> str:
         "# Instance methods: speed",
         "",
         "Made by `benchmarks/deep/bench_instances.py` (its docstring says what each column measures) on "
-        f"{doc['date']}: {doc['cpu_count']} CPU cores shared with other jobs (load average "
+        f"{doc['date']}: {doc['cpu_count']} CPU cores (load average "
         f"{', '.join(f'{v:.1f}' for v in doc['load_average'])} at the end), {doc['torch_threads']} PyTorch threads; "
         "medians. Images: 512x512 centre crops of the DSB2018 stage-1 test images of 640x512.",
         "",
         "| method | parameters | ms / 512² image, diameter given | ms / 512² image, diameter measured | "
-        "ours ms | bare forward ms | ours / bare | training crops / s |",
-        "|---|---|---|---|---|---|---|---|",
+        "ms / 512² image, diameter given, bfloat16 | ours ms | bare forward ms | ours / bare | training crops / s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in doc["rows"]:
         lines.append(
             f"| {r['method']} (`{Path(r['weights']).name}`) | {r['parameters'] / 1e6:.2f} M | "
             f"{r['ms_per_512_image_diameter_given']:.0f} | {r['ms_per_512_image_diameter_measured']:.0f} | "
+            f"{r['ms_per_512_image_bfloat16']:.0f} | "
             f"{r['ms_ours']:.0f} | {r['ms_bare_forward']:.0f} | {r['ratio_ours_to_bare']:.2f} | "
             f"{r['training_crops_per_second']:.2f} ({r['training_crop']}², batch {r['training_batch']}) |")
     return "\n".join(lines) + "\n"
