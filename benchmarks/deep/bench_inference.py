@@ -23,7 +23,6 @@ import argparse
 import copy
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ import torch
 from seglab.deep._torch.models import build_model
 from seglab.deep._torch.models.base import fuse_batchnorm
 from seglab.deep._torch.predict import predict
+from seglab.deep._torch.train import cpu_model_and_flags
 from seglab.deep._torch.preprocess import prepare
 
 GRAY = {"kind": "percentile", "low": 1.0, "high": 99.8}
@@ -90,6 +90,7 @@ def bench_model(name: str, rounds: int, onnx: bool) -> dict:
         "forward_ms": 1000 * statistics.median(f for _, f in pairs),
         "predict_over_forward": statistics.median(p / f for p, f in pairs),
     }
+
     def ours_bf16() -> None:
         predict(model, image, normalization=norm, device="cpu", precision="bfloat16")
 
@@ -150,13 +151,8 @@ def status_kib(field: str) -> int:
 
 
 def _cpu_name() -> str:
-    """The CPU's model name (Linux), else what platform knows; with AMX-BF16 / AVX-512 BF16 noted when present."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine()
-    name = next((x.split(":", 1)[1].strip() for x in info.splitlines() if x.startswith("model name")), "CPU")
-    flags = next((x.split(":", 1)[1].split() for x in info.splitlines() if x.startswith("flags")), [])
+    """The CPU's model name, with AMX-BF16 / AVX-512 BF16 noted when present (what makes bfloat16 fast)."""
+    name, flags = cpu_model_and_flags()
     units = [u for u, flag in (("AMX-BF16", "amx_bf16"), ("AVX-512 BF16", "avx512_bf16")) if flag in flags]
     return name + (f" ({', '.join(units)})" if units else " (no AMX or AVX-512 BF16)")
 
@@ -187,8 +183,7 @@ def main() -> None:
     tiled = json.loads(child.stdout.strip().splitlines()[-1])
     print(json.dumps(tiled))
     cols = ["model", "params_M", "predict_ms", "forward_ms", "predict_over_forward", "bf16_ms", "bf16_over_float32",
-            "onnxruntime_ms",
-            "onnxruntime_over_pytorch", "onnx_export_s", "train_images_per_s"]
+            "onnxruntime_ms", "onnxruntime_over_pytorch", "onnx_export_s", "train_images_per_s"]
     cols = [c for c in cols if any(c in r for r in rows)]
     lines = [
         "# Deep engine speed (CPU)",

@@ -75,7 +75,6 @@ def test_train_then_segment_then_export_on_the_command_line(trained, tmp_path, s
     assert (read_labels(out16 / f"{first.stem}.labels.png") == expected).mean() > 0.99
 
 
-
 def test_weights_of_another_architecture_are_refused(tmp_path):
     model = build_model("cnn", in_channels=1, num_classes=2, **TINY["cnn"][1])
     path = save_checkpoint(tmp_path / "cnn.pt", model, normalization={"kind": "percentile", "low": 1, "high": 99})

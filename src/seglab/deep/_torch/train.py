@@ -79,14 +79,20 @@ def lr_factor(step: int, *, total: int, warmup: int, schedule: str) -> float:
     return 1.0
 
 
-def _hardware(device: torch.device) -> dict[str, Any]:
-    cpu = platform.processor()
+def cpu_model_and_flags() -> tuple[str, list[str]]:
+    """The CPU's model name and feature flags from /proc/cpuinfo (Linux); elsewhere what platform knows and no flags."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+            lines = f.read().splitlines()
     except OSError:
-        pass
-    info = {"device": str(device), "cpu": cpu, "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        return platform.processor(), []
+    name = next((x.split(":", 1)[1].strip() for x in lines if x.startswith("model name")), platform.processor())
+    flags = next((x.split(":", 1)[1].split() for x in lines if x.startswith("flags")), [])
+    return name, flags
+
+
+def _hardware(device: torch.device) -> dict[str, Any]:
+    info = {"device": str(device), "cpu": cpu_model_and_flags()[0], "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "platform": platform.platform()}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)

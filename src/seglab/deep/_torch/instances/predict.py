@@ -280,7 +280,6 @@ def predict_instances(model: SegmentationModel, image: ArrayLike, *, diameter: f
     else:
         out = _mask_rcnn(model, x, diameter=diameter, tile_size=tile_size, overlap=overlap, batch_size=batch_size,
                          device=device, precision=precision, score_threshold=score_threshold,
-                         nms_threshold=nms_threshold,
-                         max_detections=max_detections, min_size=min_size)
+                         nms_threshold=nms_threshold, max_detections=max_detections, min_size=min_size)
     out.meta["inverted"] = inverted
     return out
