@@ -78,6 +78,25 @@ def test_uint8_selection_is_the_quantised_hue_rule(hsv_blocks):
     np.testing.assert_array_equal(got, want)
 
 
+def test_uint8_several_overlapping_ranges_first_match_wins(hsv_blocks):
+    """Four overlapping ranges (two hue arcs wrap) against the quantised rule applied range by range."""
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (90, 70, 3)).astype(np.uint8)
+    img[:10] = img[:10, :, :1]  # achromatic rows: hue 0, saturation 0
+    h8, s8, v8 = np.moveaxis(cv2.cvtColor(img, cv2.COLOR_RGB2HSV_FULL).astype(float), -1, 0)
+    q = h8 * 360 / 256
+    ranges = [(330, 30, 0.3, 1, 0.2, 1), (0, 180, 0, 0.6, 0, 0.7), (200, 10, 0, 1, 0.5, 1), (0, 360, 0, 0.05, 0, 1)]
+    want = np.zeros(img.shape[:2], np.int32)
+    for index in reversed(range(len(ranges))):
+        h0, h1, s0, s1, v0, v1 = ranges[index]
+        on_arc = (q >= h0) & (q <= h1) if h0 <= h1 else (q >= h0) | (q <= h1)
+        inside = on_arc & (s8 >= np.ceil(255 * s0)) & (s8 <= np.floor(255 * s1)) & (v8 >= np.ceil(255 * v0)) & (
+            v8 <= np.floor(255 * v1))
+        want[inside] = index + 1
+    assert set(np.unique(want)) == {0, 1, 2, 3, 4}
+    np.testing.assert_array_equal(hsv_range(img, ranges=ranges).labels, want)
+
+
 def test_uint8_hue_arc_between_two_steps_selects_nothing():
     rgb = np.array([colorsys.hsv_to_rgb(10.2 / 360, 1.0, 1.0)])[None]
     assert hsv_range(rgb, ranges=(10, 10.5)).labels.tolist() == [[1]]

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidImageError, InvalidParameterError, did_you_mean
+from ..core.jit import jit
 from ..core.params import JSON, Interval
 from ..core.registry import register
 from ..core.types import Segmentation
@@ -325,8 +326,13 @@ def _bounds_float(r: Mapping[str, Any], white: float) -> list[tuple[NDArray, NDA
     ]
 
 
+_SCALARS = frozenset({float, int, str, bool, type(None)})
+
+
 def _freeze(value: Any) -> Any:
     """A hashable copy of a JSON-like value (lists and arrays become tuples, dicts sorted item tuples)."""
+    if type(value) in _SCALARS:  # the common leaves first: the Mapping check below is an ABC check
+        return value
     if isinstance(value, Mapping):
         return ("__dict__", tuple(sorted((str(k), _freeze(v)) for k, v in value.items())))
     if isinstance(value, np.ndarray):
@@ -358,13 +364,55 @@ def _thaw(value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _compile_ranges(frozen: Any, dtype: str) -> tuple[list[dict[str, Any]], list[list[tuple[NDArray, NDArray]]]]:
-    """Parsed ranges and their inRange bounds for images of `dtype` (memoised: parsing costs ~50 us)."""
+def _compile_ranges(frozen: Any, dtype: str) -> tuple[list[dict[str, Any]], NDArray]:
+    """Parsed ranges and their bounds table for images of `dtype` (memoised: parsing costs ~50 us).
+
+    The table has one row per range, ``[h0, h1, h2, h3, s_lo, s_hi, v_lo,
+    v_hi]``: hue in ``[h0, h1]`` or ``[h2, h3]`` (two runs, for hue arcs that
+    wrap; an unused run is the empty ``(1, 0)``), in the HSV image's dtype
+    (8-bit full-range HSV for uint8 images, float32 otherwise), the values
+    ``cv2.inRange`` would compare with.
+    """
     parsed = _parse_ranges(_thaw(frozen))
     if np.dtype(dtype) == np.uint8:
-        return parsed, [_bounds_u8(r) for r in parsed]
-    white = white_level(np.dtype(dtype))
-    return parsed, [_bounds_float(r, white) for r in parsed]
+        runs, hsv_dtype = [_bounds_u8(r) for r in parsed], np.uint8
+    else:
+        white = white_level(np.dtype(dtype))
+        runs, hsv_dtype = [_bounds_float(r, white) for r in parsed], np.float32
+    table = np.zeros((len(parsed), 8), np.float64)
+    table[:, :4] = (1, 0, 1, 0)
+    for row, range_runs in zip(table, runs):
+        for k, (lo, hi) in enumerate(range_runs):  # at most two: an arc on the hue circle
+            row[2 * k : 2 * k + 2] = lo[0], hi[0]
+            row[4:] = lo[1], hi[1], lo[2], hi[2]
+    if hsv_dtype == np.uint8:
+        table = np.rint(table)  # as inRange converts its bounds (they are whole numbers already)
+    return parsed, table.astype(hsv_dtype)
+
+
+@jit
+def _classify_hsv(hsv, table, out):  # pragma: no cover - compiled
+    """``out`` = 1 + the first row of `table` whose box holds each HSV pixel, or 0; one pass per range.
+
+    Rows are applied last to first, each overwriting where it matches, so the
+    first matching range wins; each pass is branch-free, so it vectorises
+    (one range on 512² uint8: 0.13 ms against 0.22 ms for inRange, the 255 -> 1
+    step and the int32 copy).
+    """
+    flat = hsv.reshape(-1)
+    labels = out.reshape(-1)
+    last = table.shape[0] - 1
+    for r in range(last, -1, -1):
+        h0, h1, h2, h3 = table[r, 0], table[r, 1], table[r, 2], table[r, 3]
+        s0, s1, v0, v1 = table[r, 4], table[r, 5], table[r, 6], table[r, 7]
+        value = np.int32(r + 1)
+        for i in range(labels.size):
+            h, s, v = flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]
+            hit = (((h >= h0) & (h <= h1)) | ((h >= h2) & (h <= h3))) & (s >= s0) & (s <= s1) & (v >= v0) & (v <= v1)
+            if r == last:
+                labels[i] = value * np.int32(hit)
+            else:
+                labels[i] = value if hit else labels[i]
 
 
 @register(
@@ -426,40 +474,22 @@ def hsv_range(
     import cv2
 
     exact = image.dtype != np.uint8
-    parsed, bounds = _compile_ranges(_hashable_ranges(ranges), np.dtype(image.dtype).str)
+    parsed, table = _compile_ranges(_hashable_ranges(ranges), np.dtype(image.dtype).str)
     height, width = image.shape[:2]
     labels = np.empty((height, width), np.int32)
     block = height * width if height * width <= _HSV_WHOLE else min(height * width // 4, _HSV_BLOCK_MAX)
     step = next(_blocks(height, width, block)).stop
     hsv_buf = np.empty((step, width, 3), np.float32 if exact else np.uint8)
     rgb_buf = np.empty((step, width, 3), np.float32) if exact else None
-    # Scratch arrays only where needed: one 512² block with four of them measured 1.66x the floor, with two 1.25x.
-    hit_buf = np.empty((step, width), np.uint8)
-    tmp_buf = np.empty((step, width), np.uint8) if any(len(b) > 1 for b in bounds) else None
-    cls_buf = np.empty((step, width), np.uint8) if len(parsed) > 1 else hit_buf
     for rows in _blocks(height, width, block):
         n = rows.stop - rows.start
-        hsv, hit, cls = hsv_buf[:n], hit_buf[:n], cls_buf[:n]
+        hsv = hsv_buf[:n]
         if exact:  # float32 HSV: value stays in image units, the bounds were scaled instead
             np.copyto(rgb_buf[:n], image[rows], casting="unsafe")
             cv2.cvtColor(rgb_buf[:n], cv2.COLOR_RGB2HSV, dst=hsv)
         else:
             cv2.cvtColor(np.ascontiguousarray(image[rows]), cv2.COLOR_RGB2HSV_FULL, dst=hsv)
-        if len(parsed) > 1:
-            cls.fill(0)
-        for index in reversed(range(len(parsed))):  # the first matching range wins
-            if not bounds[index]:  # a hue arc between two 8-bit hue steps selects nothing
-                hit.fill(0)
-            for run, (lo, hi) in enumerate(bounds[index]):
-                if run == 0:
-                    cv2.inRange(hsv, lo, hi, dst=hit)
-                else:
-                    cv2.bitwise_or(hit, cv2.inRange(hsv, lo, hi, dst=tmp_buf[:n]), dst=hit)
-            if len(parsed) == 1:
-                np.bitwise_and(hit, 1, out=hit)  # 255 -> 1 (cls is hit)
-            else:
-                np.putmask(cls, hit, index + 1)
-        np.copyto(labels[rows], cls, casting="unsafe")
+        _classify_hsv(hsv, table, labels[rows])
     meta = {"ranges": [dict(r, hue=list(r["hue"]), saturation=list(r["saturation"]), value=list(r["value"]))
                        for r in parsed],
             "hue_step": 0.0 if exact else _HUE_STEP_U8}
