@@ -33,6 +33,7 @@ def in_red(h: np.ndarray) -> np.ndarray:
     return (h >= 340) | (h <= 20)
 
 
+@pytest.mark.usefixtures("hsv_path")
 def test_hue_wraps_around_exactly_for_float_images():
     rgb, hues = hue_wheel()
     seg = hsv_range(rgb, ranges=(340, 20))
@@ -40,6 +41,7 @@ def test_hue_wraps_around_exactly_for_float_images():
     assert seg.meta["hue_step"] == 0.0
 
 
+@pytest.mark.usefixtures("hsv_path")
 def test_hue_boundaries_are_inclusive_for_float_images():
     hues = np.array([339.9, 340.0, 20.0, 20.1, 0.0])
     rgb = np.array([colorsys.hsv_to_rgb(h / 360, 1.0, 1.0) for h in hues])[None]
@@ -59,6 +61,12 @@ def test_uint8_hue_agrees_with_colorsys_away_from_the_bounds():
     assert (got != want).sum() < 0.01 * got.size
 
 
+@pytest.fixture(params=["compiled", "opencv"])
+def hsv_path(request, monkeypatch):
+    """hsv_range through the compiled pass or through cv2.inRange (a process's first calls): the same labels."""
+    monkeypatch.setattr(color, "_compiled_pass_pays", lambda: request.param == "compiled")
+
+
 @pytest.fixture(params=["one block", "blocks of 700 px"])
 def hsv_blocks(request, monkeypatch):
     """hsv_range in one block, or in blocks of 700 pixels (rows of uneven count) and a shorter last one."""
@@ -67,6 +75,7 @@ def hsv_blocks(request, monkeypatch):
         monkeypatch.setattr(color, "_HSV_BLOCK_MAX", 700)
 
 
+@pytest.mark.usefixtures("hsv_path")
 def test_uint8_selection_is_the_quantised_hue_rule(hsv_blocks):
     """Selected iff OpenCV's 8-bit hue times 360/256 lies on the arc (the documented rule)."""
     rng = np.random.default_rng(1)
@@ -78,6 +87,7 @@ def test_uint8_selection_is_the_quantised_hue_rule(hsv_blocks):
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.usefixtures("hsv_path")
 def test_uint8_several_overlapping_ranges_first_match_wins(hsv_blocks):
     """Four overlapping ranges (two hue arcs wrap) against the quantised rule applied range by range."""
     rng = np.random.default_rng(3)
@@ -97,6 +107,7 @@ def test_uint8_several_overlapping_ranges_first_match_wins(hsv_blocks):
     np.testing.assert_array_equal(hsv_range(img, ranges=ranges).labels, want)
 
 
+@pytest.mark.usefixtures("hsv_path")
 def test_uint8_hue_arc_between_two_steps_selects_nothing():
     rgb = np.array([colorsys.hsv_to_rgb(10.2 / 360, 1.0, 1.0)])[None]
     assert hsv_range(rgb, ranges=(10, 10.5)).labels.tolist() == [[1]]
@@ -105,6 +116,7 @@ def test_uint8_hue_arc_between_two_steps_selects_nothing():
     assert hsv_range(img, ranges=[(10, 10.5), (9, 12)]).labels.tolist() == [[2]]
 
 
+@pytest.mark.usefixtures("hsv_path")
 @pytest.mark.parametrize("dtype", [np.uint16, np.float32])
 def test_saturation_and_value_bounds_exact(dtype, hsv_blocks):
     rng = np.random.default_rng(2)
@@ -119,6 +131,7 @@ def test_saturation_and_value_bounds_exact(dtype, hsv_blocks):
     assert seg.classes == ("background", "mid")
 
 
+@pytest.mark.usefixtures("hsv_path")
 def test_several_ranges_first_match_wins_and_presets():
     rgb = np.array([[[0.9, 0.1, 0.1], [0.1, 0.8, 0.2], [0.1, 0.2, 0.9], [0.95, 0.95, 0.95], [0.02, 0.02, 0.02]]])
     seg = hsv_range(rgb, ranges=["red", "green", "blue", "white", "black"])

@@ -22,6 +22,8 @@ Examples
 from __future__ import annotations
 
 import functools
+import itertools
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -390,6 +392,30 @@ def _compile_ranges(frozen: Any, dtype: str) -> tuple[list[dict[str, Any]], NDAr
     return parsed, table.astype(hsv_dtype)
 
 
+#: hsv_range calls a process makes through OpenCV before the compiled pass takes over (at once where numba is
+#: already loaded): a one-off call should not pay numba's start-up (~0.3 s) to save ~0.1 ms.
+_OPENCV_CALLS = 16
+_calls = itertools.count()
+
+
+def _compiled_pass_pays() -> bool:
+    return "numba" in sys.modules or next(_calls) >= _OPENCV_CALLS
+
+
+def _classify_hsv_opencv(hsv: NDArray, table: NDArray, out: NDArray[np.int32]) -> None:
+    """The labels of :func:`_classify_hsv` through ``cv2.inRange`` (no compiled code)."""
+    import cv2
+
+    out.fill(0)
+    for index in reversed(range(len(table))):
+        h0, h1, h2, h3, s0, s1, v0, v1 = table[index].tolist()
+        hit = cv2.inRange(hsv, np.array([h0, s0, v0], float), np.array([h1, s1, v1], float))
+        if h2 <= h3:  # the second hue run of an arc that wraps
+            cv2.bitwise_or(hit, cv2.inRange(hsv, np.array([h2, s0, v0], float), np.array([h3, s1, v1], float)),
+                           dst=hit)
+        np.putmask(out, hit, index + 1)
+
+
 @jit
 def _classify_hsv(hsv, table, out):  # pragma: no cover - compiled
     """``out`` = 1 + the first row of `table` whose box holds each HSV pixel, or 0; one pass per range.
@@ -460,7 +486,10 @@ def hsv_range(
     1/255 (within 0.53/255); a pixel is selected when that quantised hue and
     saturation lie in the range, so pixels within a degree of a hue bound
     may fall either side. uint16 and float images are exact to float32
-    precision. Achromatic pixels (R = G = B) have hue 0.
+    precision. Achromatic pixels (R = G = B) have hue 0. The ranges are
+    tested in one compiled pass per range (numba); a process's first 16 calls
+    use ``cv2.inRange`` instead (the same labels), unless numba is already
+    loaded, so that a single call does not wait for numba to start.
 
     Examples
     --------
@@ -481,6 +510,7 @@ def hsv_range(
     step = next(_blocks(height, width, block)).stop
     hsv_buf = np.empty((step, width, 3), np.float32 if exact else np.uint8)
     rgb_buf = np.empty((step, width, 3), np.float32) if exact else None
+    classify = _classify_hsv if _compiled_pass_pays() else _classify_hsv_opencv
     for rows in _blocks(height, width, block):
         n = rows.stop - rows.start
         hsv = hsv_buf[:n]
@@ -489,7 +519,7 @@ def hsv_range(
             cv2.cvtColor(rgb_buf[:n], cv2.COLOR_RGB2HSV, dst=hsv)
         else:
             cv2.cvtColor(np.ascontiguousarray(image[rows]), cv2.COLOR_RGB2HSV_FULL, dst=hsv)
-        _classify_hsv(hsv, table, labels[rows])
+        classify(hsv, table, labels[rows])
     meta = {"ranges": [dict(r, hue=list(r["hue"]), saturation=list(r["saturation"]), value=list(r["value"]))
                        for r in parsed],
             "hue_step": 0.0 if exact else _HUE_STEP_U8}
