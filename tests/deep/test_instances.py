@@ -5,6 +5,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import json
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -176,3 +177,31 @@ def test_init_fine_tunes_unet_instances_from_its_checkpoint(trained, tmp_path):
     assert read_checkpoint(result.best)["provenance"]["init"] == str(trained)
     with pytest.raises(CheckpointError, match="not 'mask_rcnn'"):
         seglab.train("mask_rcnn", root, tmp_path / "x.pt", init=trained, epochs=1, steps_per_epoch=1, progress=False)
+
+
+@pytest.mark.parametrize("share,low,high", [(None, 0.70, 0.80), (0.5, 0.45, 0.55), (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)])
+def test_light_share_sets_the_share_of_crops_from_light_background_images(share, low, high):
+    """Three light-background images and one dark: drawn by count (3/4 light) or at the share asked for."""
+    from seglab.deep._torch.instances.train import InstanceAugmentation, _Crops, _prepare
+    from seglab.deep._torch.instances.data import InstanceSample
+
+    samples = []
+    for i, light in enumerate([True, True, True, False]):
+        image, labels = touching_discs(48, seed=60 + i, dark=light)
+        samples.append(InstanceSample(stem=f"scene{i}", image_path=Path(f"scene{i}.png"), source="test", image=image,
+                                      labels=labels, class_ids=np.ones(labels.max() + 1, np.int64)))
+    prepared = _prepare(samples, diameter=14, boundary_width=2)
+    assert [p.light for p in prepared] == [True, True, True, False]  # dark objects on light: inverted at input
+    crops = _Crops(prepared, 32, InstanceAugmentation.from_mapping({"light_share": share}))
+    rng = np.random.default_rng(0)
+    drawn = np.mean([crops.one(rng)[0].light for _ in range(1500)])
+    assert low - 0.03 <= drawn <= high + 0.03
+
+
+@pytest.mark.parametrize("share", [1.5, -0.1, "half"])
+def test_light_share_out_of_range_is_refused(share):
+    from seglab.core.errors import InvalidParameterError
+    from seglab.deep._torch.instances.train import InstanceAugmentation
+
+    with pytest.raises(InvalidParameterError, match="light_share"):
+        InstanceAugmentation.from_mapping({"light_share": share})
