@@ -406,14 +406,18 @@ def _classify_hsv_opencv(hsv: NDArray, table: NDArray, out: NDArray[np.int32]) -
     """The labels of :func:`_classify_hsv` through ``cv2.inRange`` (no compiled code)."""
     import cv2
 
-    out.fill(0)
+    if len(table) > 1:
+        out.fill(0)
     for index in reversed(range(len(table))):
         h0, h1, h2, h3, s0, s1, v0, v1 = table[index].tolist()
         hit = cv2.inRange(hsv, np.array([h0, s0, v0], float), np.array([h1, s1, v1], float))
         if h2 <= h3:  # the second hue run of an arc that wraps
             cv2.bitwise_or(hit, cv2.inRange(hsv, np.array([h2, s0, v0], float), np.array([h3, s1, v1], float)),
                            dst=hit)
-        np.putmask(out, hit, index + 1)
+        if len(table) == 1:
+            np.copyto(out, np.bitwise_and(hit, 1, out=hit), casting="unsafe")
+        else:
+            np.putmask(out, hit, index + 1)
 
 
 @jit
