@@ -205,3 +205,15 @@ def test_light_share_out_of_range_is_refused(share):
 
     with pytest.raises(InvalidParameterError, match="light_share"):
         InstanceAugmentation.from_mapping({"light_share": share})
+
+
+def test_light_share_without_light_images_says_it_has_no_effect():
+    from seglab.deep._torch.instances.data import InstanceSample
+    from seglab.deep._torch.instances.train import InstanceAugmentation, _Crops, _prepare
+
+    image, labels = touching_discs(48, seed=70)
+    sample = InstanceSample(stem="s", image_path=Path("s.png"), source="test", image=image, labels=labels,
+                            class_ids=np.ones(labels.max() + 1, np.int64))
+    prepared = _prepare([sample], diameter=14, boundary_width=2)
+    with pytest.warns(UserWarning, match="light_share=0.4 has no effect.*dark background"):
+        _Crops(prepared, 32, InstanceAugmentation.from_mapping({"light_share": 0.4}))

@@ -27,6 +27,7 @@ import os
 import shlex
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -157,6 +158,9 @@ class _Crops:
         light = [p for p in prepared if p.light]
         dark = [p for p in prepared if not p.light]
         self.groups = (light, dark) if aug.light_share is not None and light and dark else None
+        if aug.light_share is not None and self.groups is None:
+            warnings.warn(f"light_share={aug.light_share} has no effect: the training images all have a "
+                          f"{'light' if light else 'dark'} background, so they are drawn equally.", stacklevel=2)
 
     def _pick(self, rng: np.random.Generator) -> _Prepared:
         if self.groups is None:
