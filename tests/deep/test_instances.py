@@ -198,7 +198,7 @@ def test_light_share_sets_the_share_of_crops_from_light_background_images(share,
     assert low - 0.03 <= drawn <= high + 0.03
 
 
-@pytest.mark.parametrize("share", [1.5, -0.1, "half"])
+@pytest.mark.parametrize("share", [1.5, -0.1, "half", True])
 def test_light_share_out_of_range_is_refused(share):
     from seglab.core.errors import InvalidParameterError
     from seglab.deep._torch.instances.train import InstanceAugmentation
