@@ -309,23 +309,24 @@ def _float_hue_runs(lo: float, hi: float) -> list[tuple[float, float]]:
     return runs
 
 
-def _bounds_u8(r: Mapping[str, Any]) -> list[tuple[NDArray, NDArray]]:
-    """inRange bounds on OpenCV's 8-bit full-range HSV (hue step 360/256, S and V 0-255)."""
+def _table_row(hue_runs: Sequence[tuple[float, float]], s: tuple[float, float], v: tuple[float, float]) -> list[float]:
+    """``[h0, h1, h2, h3, s_lo, s_hi, v_lo, v_hi]``: at most two hue runs, an unused one the empty ``(1, 0)``."""
+    hues = [h for run in hue_runs for h in run] + [1, 0, 1, 0]
+    return [*hues[:4], *s, *v]
+
+
+def _bounds_u8(r: Mapping[str, Any]) -> list[float]:
+    """The table row on OpenCV's 8-bit full-range HSV (hue step 360/256, S and V 0-255): whole numbers."""
     q = np.arange(256) * _HUE_STEP_U8
     s_lo, s_hi = int(np.ceil(255 * r["saturation"][0] - 1e-9)), int(np.floor(255 * r["saturation"][1] + 1e-9))
     v_lo, v_hi = int(np.ceil(255 * r["value"][0] - 1e-9)), int(np.floor(255 * r["value"][1] + 1e-9))
-    return [
-        (np.array([h0, s_lo, v_lo], np.float64), np.array([h1, s_hi, v_hi], np.float64))
-        for h0, h1 in _runs(_in_arc(q, *r["hue"]))
-    ]
+    return _table_row(_runs(_in_arc(q, *r["hue"])), (s_lo, s_hi), (v_lo, v_hi))
 
 
-def _bounds_float(r: Mapping[str, Any], white: float) -> list[tuple[NDArray, NDArray]]:
+def _bounds_float(r: Mapping[str, Any], white: float) -> list[float]:
+    """The table row on float HSV (hue in degrees, S in [0, 1], V in image units)."""
     (s_lo, s_hi), (v_lo, v_hi) = r["saturation"], r["value"]
-    return [
-        (np.array([h0, s_lo, v_lo * white]), np.array([h1, s_hi, v_hi * white]))
-        for h0, h1 in _float_hue_runs(*r["hue"])
-    ]
+    return _table_row(_float_hue_runs(*r["hue"]), (s_lo, s_hi), (v_lo * white, v_hi * white))
 
 
 _SCALARS = frozenset({float, int, str, bool, type(None)})
@@ -377,19 +378,9 @@ def _compile_ranges(frozen: Any, dtype: str) -> tuple[list[dict[str, Any]], NDAr
     """
     parsed = _parse_ranges(_thaw(frozen))
     if np.dtype(dtype) == np.uint8:
-        runs, hsv_dtype = [_bounds_u8(r) for r in parsed], np.uint8
-    else:
-        white = white_level(np.dtype(dtype))
-        runs, hsv_dtype = [_bounds_float(r, white) for r in parsed], np.float32
-    table = np.zeros((len(parsed), 8), np.float64)
-    table[:, :4] = (1, 0, 1, 0)
-    for row, range_runs in zip(table, runs):
-        for k, (lo, hi) in enumerate(range_runs):  # at most two: an arc on the hue circle
-            row[2 * k : 2 * k + 2] = lo[0], hi[0]
-            row[4:] = lo[1], hi[1], lo[2], hi[2]
-    if hsv_dtype == np.uint8:
-        table = np.rint(table)  # as inRange converts its bounds (they are whole numbers already)
-    return parsed, table.astype(hsv_dtype)
+        return parsed, np.array([_bounds_u8(r) for r in parsed], np.uint8)
+    white = white_level(np.dtype(dtype))
+    return parsed, np.array([_bounds_float(r, white) for r in parsed], np.float32)
 
 
 #: hsv_range calls a process makes through OpenCV before the compiled pass takes over (at once where numba is

@@ -118,7 +118,8 @@ class InstanceAugmentation:
         if not 0 < merged["zoom"][0] <= merged["zoom"][1]:
             raise InvalidParameterError(f"augment: zoom must be (low, high) with 0 < low <= high; got {merged['zoom']}.")
         share = merged["light_share"]
-        if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1):
+        number = isinstance(share, (int, float)) and not isinstance(share, bool)
+        if share is not None and not (number and 0 <= share <= 1):
             raise InvalidParameterError(f"augment: light_share must be a number in [0, 1] or null; got {share!r}.")
         return cls(**merged)
 
