@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--no-tta", action="store_true", help="score without test-time augmentation only")
     parser.add_argument("--trained-on-all", action="store_true",
                         help="the model trained on 00-24: no choosing, test-time augmentation as the 00-21 run chose")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="score 22-24 only (to apply a rule set before the run), never reading 25-29")
     parser.add_argument("-o", "--output", required=True)
     args = parser.parse_args()
     ckpt = load_checkpoint(args.weights)
@@ -53,7 +55,8 @@ def main() -> None:
         if not args.no_tta:
             on_val["tta"] = score(ckpt, val, True)
         use_tta = "tta" in on_val and on_val["tta"]["cell_iou"] > on_val["plain"]["cell_iou"]
-    test = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_test.txt"), label_map={255: 1})
+    if args.validation_only and on_val is None:
+        parser.error("--validation-only needs the validation slices: not with --trained-on-all")
     chosen = "tta" if use_tta else "plain"
     report = {
         "weights": args.weights,
@@ -61,9 +64,11 @@ def main() -> None:
         "parameters": sum(p.numel() for p in ckpt.model.parameters()),
         "validation_22_24": on_val,
         "chosen_on_validation": chosen,
-        "test_25_29": {chosen: score(ckpt, test, use_tta)},
         "provenance": {k: ckpt.provenance.get(k) for k in ("seconds", "steps", "best_epoch", "command", "hardware")},
     }
+    if not args.validation_only:
+        test = load_samples(args.data, stems=read_stems(SPLITS / "isbi2012_test.txt"), label_map={255: 1})
+        report["test_25_29"] = {chosen: score(ckpt, test, use_tta)}
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

@@ -22,6 +22,8 @@ from pathlib import Path
 from seglab.deep._torch.train import train
 
 SPLITS = Path(__file__).parent / "splits"
+#: The augmentation of the shipped weights' recipe (``--augment`` overrides keys of it).
+RECIPE_AUGMENT = {"scale": (0.9, 1.1), "elastic": 6.0, "elastic_grid": 3, "jitter": 0.1}
 
 
 def main() -> None:
@@ -37,6 +39,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     parser.add_argument("--all-slices", action="store_true", help="train on 00-24, no validation: the last epoch")
     parser.add_argument("--amp", action="store_true", help="bfloat16 mixed precision on a CPU")
+    parser.add_argument("--augment", type=json.loads, default=None,
+                        help='JSON overrides of the recipe\'s augmentation, e.g. \'{"elastic": 10.0}\'')
     args = parser.parse_args()
     result = train(
         args.arch, args.data, args.out, model_config=args.config or ({"base_width": 16} if args.arch == "unet" else {}),
@@ -46,7 +50,7 @@ def main() -> None:
         normalization={"kind": "percentile", "low": 1.0, "high": 99.8},
         crop_size=256, batch_size=4, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         lr=1e-3, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
-        augment={"scale": (0.9, 1.1), "elastic": 6.0, "elastic_grid": 3, "jitter": 0.1},
+        augment={**RECIPE_AUGMENT, **(args.augment or {})},
         precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True, num_threads=args.threads,
         amp=args.amp,
     )
