@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     parser.add_argument("--all-slices", action="store_true", help="train on 00-24, no validation: the last epoch")
     parser.add_argument("--amp", action="store_true", help="bfloat16 mixed precision on a CPU")
+    parser.add_argument("--ema", type=float, help="validate and save the moving average of the weights (decay)")
     parser.add_argument("--augment", type=json.loads, default=None,
                         help='JSON overrides of the recipe\'s augmentation, e.g. \'{"elastic": 10.0}\'')
     args = parser.parse_args()
@@ -52,7 +53,7 @@ def main() -> None:
         lr=1e-3, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
         augment={**RECIPE_AUGMENT, **(args.augment or {})},
         precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True, num_threads=args.threads,
-        amp=args.amp,
+        amp=args.amp, ema=args.ema,
     )
     print(f"best epoch {result.best_epoch}: {result.figures}  ({result.seconds:.0f} s) -> {result.best}")
 

@@ -46,8 +46,10 @@ def test_training_writes_the_best_and_last_checkpoints_a_log_and_curves(shapes_d
     assert "train_state" in read_checkpoint(result.last) and "train_state" not in raw
 
 
-def test_resuming_an_interrupted_run_gives_the_uninterrupted_weights(shapes_dir, tmp_path, monkeypatch):
-    whole = train("cnn", shapes_dir, tmp_path / "a" / "m.pt", split="train", epochs=3, **FAST)
+@pytest.mark.parametrize("ema", [None, 0.8])
+def test_resuming_an_interrupted_run_gives_the_uninterrupted_weights(shapes_dir, tmp_path, monkeypatch, ema):
+    """Live weights, and with `ema` the moving average that the best checkpoint holds, as if never interrupted."""
+    whole = train("cnn", shapes_dir, tmp_path / "a" / "m.pt", split="train", epochs=3, ema=ema, **FAST)
     calls = []
     original = train_module._write_log
 
@@ -59,11 +61,11 @@ def test_resuming_an_interrupted_run_gives_the_uninterrupted_weights(shapes_dir,
 
     monkeypatch.setattr(train_module, "_write_log", interrupt_after_first_epoch)
     with pytest.raises(KeyboardInterrupt):
-        train("cnn", shapes_dir, tmp_path / "b" / "m.pt", split="train", epochs=3, **FAST)
-    resumed = train("cnn", shapes_dir, tmp_path / "b" / "m.pt", split="train", epochs=3, resume=True, **FAST)
-    a = read_checkpoint(whole.last)["state_dict"]
-    b = read_checkpoint(resumed.last)["state_dict"]
-    assert all(torch.equal(a[k], b[k]) for k in a)
+        train("cnn", shapes_dir, tmp_path / "b" / "m.pt", split="train", epochs=3, ema=ema, **FAST)
+    resumed = train("cnn", shapes_dir, tmp_path / "b" / "m.pt", split="train", epochs=3, resume=True, ema=ema, **FAST)
+    for path_a, path_b in ((whole.last, resumed.last), (whole.best, resumed.best)):
+        a, b = read_checkpoint(path_a)["state_dict"], read_checkpoint(path_b)["state_dict"]
+        assert all(torch.equal(a[k], b[k]) for k in a)
     assert [r["epoch"] for r in csv.DictReader(resumed.log.read_text().splitlines())] == ["1", "2", "3"]
 
 

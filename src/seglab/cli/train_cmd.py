@@ -75,6 +75,9 @@ def train_parser() -> Parser:
     model.add_argument("--class-weights", metavar="W", help="median_frequency or comma-separated numbers")
     model.add_argument("--augment", metavar="JSON", help='e.g. \'{"elastic": 6.0, "jitter": 0.1}\'')
     model.add_argument("--precise-bn", type=int, default=0, metavar="N", help="BatchNorm re-estimated on N batches")
+    model.add_argument("--ema", type=float, metavar="DECAY",
+                       help="validate and save the moving average of the weights, e.g. 0.999 (about the last 1000 "
+                            "steps)")
     model.add_argument("--monitor", default="mean_iou", help="validation figure that picks the best checkpoint")
     model.add_argument("--val-tile-size", type=int, metavar="N", help="validate with sliding windows of N")
     model.add_argument("--amp", action="store_true",
@@ -137,7 +140,8 @@ def _instance_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
         "split": ns.split, "val_split": ns.val_split, "train_list": ns.train_list, "val_list": ns.val_list,
         "annotations": ns.annotations, "crop_size": ns.crop_size, "batch_size": ns.batch_size, "epochs": ns.epochs,
         "steps_per_epoch": ns.steps_per_epoch, "lr": ns.lr, "weight_decay": ns.weight_decay,
-        "schedule": ns.schedule, "amp": ns.amp, "tune": not ns.no_tune, "device": ns.device, "seed": ns.seed,
+        "schedule": ns.schedule, "amp": ns.amp, "ema": ns.ema, "tune": not ns.no_tune, "device": ns.device,
+        "seed": ns.seed,
         "resume": ns.resume, "init": ns.init, "num_threads": ns.threads, "half": ns.half, "progress": not ns.quiet,
         "command": "seglab train " + shlex.join(argv),
         "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
@@ -159,7 +163,7 @@ def _semantic_options(ns: Any, argv: Sequence[str]) -> dict[str, Any]:
         "schedule": ns.schedule, "loss": ns.loss, "class_weights": _class_weights(ns.class_weights),
         "precise_bn": ns.precise_bn, "monitor": ns.monitor, "val_tile_size": ns.val_tile_size,
         "device": ns.device, "seed": ns.seed, "resume": ns.resume, "init": ns.init, "num_threads": ns.threads,
-        "amp": ns.amp, "half": ns.half,
+        "amp": ns.amp, "ema": ns.ema, "half": ns.half,
         "progress": not ns.quiet, "command": "seglab train " + shlex.join(argv),
         "classes": [c.strip() for c in ns.classes.split(",")] if ns.classes else None,
         "model_config": parse_json_option("--config", ns.config) if ns.config else None,

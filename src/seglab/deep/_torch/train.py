@@ -33,6 +33,7 @@ from ... import __version__ as seglab_version
 from ...core.errors import InvalidParameterError
 from .augment import Augmentation, training_transform
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
+from .ema import WeightAverage, check_decay
 from .data import Sample, TrainSet, check_samples, infer_num_classes, load_samples, median_frequency_weights, read_stems
 from .losses import build_loss
 from .models import SegmentationModel, build_model
@@ -175,7 +176,8 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
           epochs: int = 50, steps_per_epoch: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4,
           schedule: Literal["cosine", "poly", "constant"] = "cosine", warmup_steps: int | None = None,
           loss: str = "ce+dice", class_weights: Sequence[float] | Literal["median_frequency"] | None = None,
-          augment: Mapping[str, Any] | None = None, precise_bn: int = 0, monitor: str = "mean_iou",
+          augment: Mapping[str, Any] | None = None, precise_bn: int = 0, ema: float | None = None,
+          monitor: str = "mean_iou",
           val_tile_size: int | None = None,
           device: str = "auto", seed: int = 0, resume: bool = False, num_threads: int | None = None,
           half: bool = False, progress: bool = True, command: str | None = None,
@@ -226,6 +228,10 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
         Before each validation, re-estimate the BatchNorm statistics on this many
         training batches with the epoch's final weights (:func:`recompute_batchnorm`);
         helps short or fast-changing trainings. 0 = off.
+    ema : float, optional
+        Validate and save the exponential moving average of the weights with
+        this decay (e.g. 0.999, about the last 1000 steps; :mod:`.ema`)
+        instead of the last step's weights. None = off.
     monitor : {"mean_iou", "pixel_accuracy", "pixel_error", "rand_error_fg"}
         Validation figure that picks the best checkpoint.
     val_tile_size : int, optional
@@ -269,6 +275,7 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
         raise InvalidParameterError(f"monitor: must be one of {', '.join(MONITORS)}; got {monitor!r}.")
     if schedule not in ("cosine", "poly", "constant"):
         raise InvalidParameterError(f"schedule: must be 'cosine', 'poly' or 'constant'; got {schedule!r}.")
+    ema = check_decay(ema)
     for name, value in (("crop_size", crop_size), ("batch_size", batch_size), ("epochs", epochs)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
@@ -329,6 +336,7 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
                        transform=training_transform(aug, crop_size=crop_size, base_size=base_size))
 
     start_epoch, rows, best_value, best_epoch, best_figures, elapsed = 0, [], None, 0, {}, 0.0
+    state: dict[str, Any] = {}  # the training state of a resumed run
     if resume and last_path.is_file():
         raw = read_checkpoint(last_path)
         load_checkpoint(last_path, arch=model.arch, model=model)
@@ -339,6 +347,10 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
         scaler.load_state_dict(state["scaler"])
         start_epoch, rows, elapsed = state["epoch"], list(state["rows"]), state["seconds"]
         best_value, best_epoch, best_figures = state["best_value"], state["best_epoch"], dict(state["best_figures"])
+    average = None if ema is None else WeightAverage(model, ema)
+    if average is not None and "ema" in state:
+        average.load_state_dict(state["ema"])
+    judged = model if average is None else average.model  # the weights validated and saved as the best
 
     def provenance() -> dict[str, Any]:
         return {
@@ -350,7 +362,7 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
             "init": None if init is None else str(init), "amp": amp,
             "seed": seed, "epochs": epochs, "steps_per_epoch": steps_per_epoch, "steps": len(rows) and rows[-1]["step"],
             "batch_size": batch_size, "crop_size": crop_size, "lr": lr, "weight_decay": weight_decay,
-            "schedule": schedule, "warmup_steps": warmup, "loss": loss, "precise_bn": precise_bn,
+            "schedule": schedule, "warmup_steps": warmup, "loss": loss, "precise_bn": precise_bn, "ema": ema,
             "class_weights": None if class_weights is None else [float(w) for w in class_weights],
             "augment": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(aug).items()},
             "model_config": {k: str(v) if isinstance(v, os.PathLike) else v for k, v in (model_config or {}).items()},
@@ -387,6 +399,8 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
                 scaler.step(optimizer)
                 scaler.update()
                 scheduler.step()
+                if average is not None:
+                    average.update(model)
                 losses.append(float(value.detach()))
                 bar.update(task, advance=1, epoch=epoch + 1, loss=losses[-1])
             row: dict[str, Any] = {"epoch": epoch + 1, "step": (epoch + 1) * steps_per_epoch,
@@ -394,11 +408,11 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
             if precise_bn:
                 calibration = RandomSampler(dataset, replacement=True, num_samples=precise_bn * batch_size,
                                             generator=torch.Generator().manual_seed(seed - epoch - 1))
-                recompute_batchnorm(model, (x.to(dev, memory_format=torch.channels_last) for x, _ in
+                recompute_batchnorm(judged, (x.to(dev, memory_format=torch.channels_last) for x, _ in
                                             DataLoader(dataset, batch_size=batch_size, sampler=calibration)))
             figures = {}
             if val_samples:
-                figures = _scalars(evaluate(model, val_samples, normalization=norm, ignore_index=ignore_index,
+                figures = _scalars(evaluate(judged, val_samples, normalization=norm, ignore_index=ignore_index,
                                             tile_size=val_tile_size, device=str(dev)), names)
             elapsed += time.perf_counter() - t0
             row.update(figures, seconds=round(elapsed, 1))
@@ -408,12 +422,13 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
                         or (value_now > best_value if MONITORS[monitor] else value_now < best_value))
             if improved:
                 best_value, best_epoch, best_figures = value_now, epoch + 1, figures
-                save_checkpoint(out, model, normalization=norm, classes=names, provenance=provenance(), half=half)
+                save_checkpoint(out, judged, normalization=norm, classes=names, provenance=provenance(), half=half)
             save_checkpoint(last_path, model, normalization=norm, classes=names, provenance=provenance(),
                             train_state={"epoch": epoch + 1, "optimizer": optimizer.state_dict(),
                                          "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
                                          "rows": rows, "seconds": elapsed, "best_value": best_value,
-                                         "best_epoch": best_epoch, "best_figures": best_figures})
+                                         "best_epoch": best_epoch, "best_figures": best_figures,
+                                         **({} if average is None else {"ema": average.state_dict()})})
             _write_log(log_path, rows)
             shown = f"{monitor} {value_now:.4f}" if value_now is not None else ""
             bar.update(task, val=shown)

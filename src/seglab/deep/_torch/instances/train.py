@@ -47,6 +47,7 @@ from ....evaluation.scores import make_evaluator
 from ....metrics import dsb_score
 from ..checkpoint import read_checkpoint, save_checkpoint
 from ..data import read_stems
+from ..ema import WeightAverage, check_decay
 from ..losses import IGNORE, build_loss
 from ..models.base import SegmentationModel
 from ..predict import resolve_device
@@ -384,6 +385,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
                     epochs: int = 50, steps_per_epoch: int | None = None, lr: float | None = None,
                     weight_decay: float = 1e-4, schedule: Literal["cosine", "poly", "constant"] = "cosine",
                     warmup_steps: int | None = None, augment: Mapping[str, Any] | None = None, amp: bool = False,
+                    ema: float | None = None,
                     tune: bool = True, device: str = "auto", seed: int = 0, resume: bool = False,
                     num_threads: int | None = None, half: bool = False, progress: bool = True,
                     command: str | None = None, init: str | os.PathLike[str] | None = None) -> TrainResult:
@@ -421,6 +423,9 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         Overrides of :class:`InstanceAugmentation`.
     amp : bool
         Mixed precision (bfloat16 autocast; no loss scaling needed).
+    ema : float, optional
+        Validate and save the exponential moving average of the weights with
+        this decay (e.g. 0.999; :mod:`..ema`) instead of the last step's. None = off.
     tune : bool
         Choose the thresholds on the validation images at the end (:func:`tune_thresholds`).
     device : {"auto", "cpu", "cuda"}
@@ -459,6 +464,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
             raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
     if schedule not in ("cosine", "poly", "constant"):
         raise InvalidParameterError(f"schedule: must be 'cosine', 'poly' or 'constant'; got {schedule!r}.")
+    ema = check_decay(ema)
     aug = InstanceAugmentation.from_mapping(augment)
     unet = method == "unet_instances"
     out = Path(out)
@@ -507,6 +513,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(s, total=total, warmup=warmup, schedule=schedule))
     start_epoch, rows, best_value, best_epoch, best_figures, elapsed = 0, [], None, 0, {}, 0.0
+    state: dict[str, Any] = {}  # the training state of a resumed run
     if resume and last_path.is_file():
         state = read_checkpoint(last_path)["train_state"]
         model.load_state_dict(load_instance_checkpoint(last_path, arch=method).model.state_dict())
@@ -514,6 +521,10 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         scheduler.load_state_dict(state["scheduler"])
         start_epoch, rows, elapsed = state["epoch"], list(state["rows"]), state["seconds"]
         best_value, best_epoch, best_figures = state["best_value"], state["best_epoch"], dict(state["best_figures"])
+    average = None if ema is None else WeightAverage(model, ema)
+    if average is not None and "ema" in state:
+        average.load_state_dict(state["ema"])
+    judged = model if average is None else average.model  # the weights validated and saved as the best
 
     def provenance(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return {
@@ -525,7 +536,7 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
             "init": None if init is None else str(init),
             "seed": seed, "epochs": epochs, "steps_per_epoch": steps_per_epoch,
             "steps": len(rows) and rows[-1]["step"], "batch_size": batch_size, "crop_size": crop_size, "lr": rate,
-            "weight_decay": weight_decay, "schedule": schedule, "warmup_steps": warmup, "amp": amp,
+            "weight_decay": weight_decay, "schedule": schedule, "warmup_steps": warmup, "amp": amp, "ema": ema,
             "augment": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(aug).items()},
             "best_epoch": best_epoch, "figures": best_figures, "seconds": round(elapsed, 1),
             "hardware": _hardware(dev), "command": command or " ".join(shlex.quote(a) for a in sys.argv),
@@ -559,10 +570,12 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             optimizer.step()
             scheduler.step()
+            if average is not None:
+                average.update(model)
             losses.append(float(loss.detach()))
         row: dict[str, Any] = {"epoch": epoch + 1, "step": (epoch + 1) * steps_per_epoch,
                                "lr": optimizer.param_groups[0]["lr"], "loss": float(np.mean(losses))}
-        figures = _scalars(validate(model, val_samples, device=str(dev))) if val_samples else {}
+        figures = _scalars(validate(judged, val_samples, device=str(dev))) if val_samples else {}
         elapsed += time.perf_counter() - t0
         row.update(figures, seconds=round(elapsed, 1))
         rows.append(row)
@@ -570,13 +583,14 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         improved = not val_samples or best_value is None or value > best_value
         if improved:
             best_value, best_epoch, best_figures = value, epoch + 1, figures
-            save_checkpoint(out, model, normalization=NORMALIZATION, classes=classes_out, provenance=provenance(),
+            save_checkpoint(out, judged, normalization=NORMALIZATION, classes=classes_out, provenance=provenance(),
                             half=half)
         save_checkpoint(last_path, model, normalization=NORMALIZATION, classes=classes_out, provenance=provenance(),
                         train_state={"epoch": epoch + 1, "optimizer": optimizer.state_dict(),
                                      "scheduler": scheduler.state_dict(), "rows": rows, "seconds": elapsed,
                                      "best_value": best_value, "best_epoch": best_epoch,
-                                     "best_figures": best_figures})
+                                     "best_figures": best_figures,
+                                     **({} if average is None else {"ema": average.state_dict()})})
         _write_log(log_path, rows)
         if progress:
             shown = f"  dsb_score {value:.4f}{' (best)' if improved else ''}" if value is not None else ""
