@@ -70,7 +70,8 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
         ``num_classes``, ``classes``, ``crop_size``, ``batch_size``, ``epochs``,
         ``lr``, ``schedule``, ``loss``, ``class_weights``, ``augment``,
         ``device``, ``seed``, ``resume``, ``init`` (fine-tune: start from
-        shipped weights by name, or a checkpoint file, instead of random weights)...
+        shipped weights by name, or a checkpoint file, instead of random weights),
+        ``amp``, ``ema`` (validate and save the moving average of the weights)...
 
     Returns
     -------
