@@ -29,6 +29,12 @@ def _row(name: str, figures: dict[str, Any]) -> str:
     return f"| {name} | " + " | ".join(f"{figures[k]:.4f}" for k, _ in COLUMNS) + f" | {figures['seconds_per_image']:.2f} |"
 
 
+def _augment(p: dict[str, Any]) -> str:
+    a = p["augment"]
+    return (f"flips, turns, scale {a['scale'][0]:g}-{a['scale'][1]:g}, elastic deformation of {a['elastic']:g} px on "
+            f"a {a['elastic_grid']}x{a['elastic_grid']} grid, intensity jitter {a['jitter']:g}")
+
+
 def card(raw: dict[str, Any], report: dict[str, Any]) -> str:
     p = raw["provenance"]
     hw = p["hardware"]
@@ -64,9 +70,10 @@ def card(raw: dict[str, Any], report: dict[str, Any]) -> str:
         "",
         "## Training",
         "",
-        f"{p['steps']} steps of {p['batch_size']} random {p['crop_size']}x{p['crop_size']} crops (flips, turns, "
-        f"scale, elastic deformation, intensity jitter), loss {p['loss']}, AdamW lr {p['lr']:g}, {p['schedule']} "
-        f"schedule, BatchNorm re-estimated on {p['precise_bn']} batches; {p['seconds'] / 60:.0f} min on "
+        f"{p['steps']} steps of {p['batch_size']} random {p['crop_size']}x{p['crop_size']} crops ({_augment(p)}), "
+        f"loss {p['loss']}, AdamW lr {p['lr']:g}, {p['schedule']} schedule"
+        + (f", validated and saved as the moving average of the weights (decay {p['ema']:g})" if p.get("ema") else "")
+        + f", BatchNorm re-estimated on {p['precise_bn']} batches; {p['seconds'] / 60:.0f} min on "
         f"{hw.get('cpu', hw.get('device'))} ({hw.get('cpu_count')} cores shared with another training, "
         f"{hw.get('torch_threads')} PyTorch thread), torch {p['torch_version']}, {p['date'][:10]}. "
         + (f"The last of {p['epochs']} epochs." if on_all else
