@@ -84,19 +84,21 @@ def test_the_trainer_saves_the_average(shapes_dir, tmp_path):
     assert any(not torch.equal(live[k], averaged[k]) for k in live if live[k].is_floating_point())
 
 
-def test_the_instance_trainer_validates_and_saves_the_average(tmp_path):
+@pytest.mark.parametrize("method", ["unet_instances", "mask_rcnn"])
+def test_the_instance_trainers_save_the_average(tmp_path, method):
     import seglab
 
-    from .instances_scenes import write_label_set
+    from .instances_scenes import write_coco_set, write_label_set
 
-    root = write_label_set(tmp_path / "discs", 2)
-    result = seglab.train("unet_instances", root, tmp_path / "m.pt",
-                          model_config={"base_width": 4, "depth": 2, "diameter": 14}, classes=["nucleus"],
-                          crop_size=32, batch_size=2, epochs=1, steps_per_epoch=3, ema=0.5, progress=False,
-                          num_threads=1, seed=0)
+    if method == "unet_instances":
+        root, config = write_label_set(tmp_path / "discs", 2), {"base_width": 4, "depth": 2, "diameter": 14}
+    else:
+        root, config = write_coco_set(tmp_path / "coco", 2), {"fpn_channels": 32, "box_features": 64, "diameter": 14}
+    result = seglab.train(method, root, tmp_path / "m.pt", model_config=config, crop_size=64, batch_size=2, epochs=1,
+                          steps_per_epoch=3, lr=1e-3, ema=0.5, progress=False, num_threads=1, seed=0)
     last = read_checkpoint(result.last)
     averaged, live = last["train_state"]["ema"]["weights"], last["state_dict"]
-    best = read_checkpoint(result.best)
+    best = read_checkpoint(result.best)  # no validation images: the best is the last epoch's
     assert best["provenance"]["ema"] == 0.5 and last["train_state"]["ema"]["updates"] == 3
     assert all(torch.equal(best["state_dict"][k], averaged[k]) for k in averaged)
     assert any(not torch.equal(live[k], averaged[k]) for k in live if live[k].is_floating_point())
