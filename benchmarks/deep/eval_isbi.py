@@ -46,6 +46,8 @@ def main() -> None:
                         help="score 22-24 only (to apply a rule set before the run), never reading 25-29")
     parser.add_argument("-o", "--output", required=True)
     args = parser.parse_args()
+    if args.validation_only and args.trained_on_all:
+        parser.error("--validation-only needs the validation slices: not with --trained-on-all")
     ckpt = load_checkpoint(args.weights)
     if args.trained_on_all:
         on_val, use_tta = None, not args.no_tta
@@ -55,8 +57,6 @@ def main() -> None:
         if not args.no_tta:
             on_val["tta"] = score(ckpt, val, True)
         use_tta = "tta" in on_val and on_val["tta"]["cell_iou"] > on_val["plain"]["cell_iou"]
-    if args.validation_only and on_val is None:
-        parser.error("--validation-only needs the validation slices: not with --trained-on-all")
     chosen = "tta" if use_tta else "plain"
     report = {
         "weights": args.weights,

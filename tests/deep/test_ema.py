@@ -7,15 +7,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-
 from seglab.cli import main  # noqa: E402
 from seglab.core.errors import InvalidParameterError  # noqa: E402
 from seglab.deep._torch.checkpoint import read_checkpoint  # noqa: E402
 from seglab.deep._torch.ema import WeightAverage, check_decay  # noqa: E402
 from seglab.deep._torch.train import train  # noqa: E402
 
-FAST = {"crop_size": 32, "batch_size": 2, "steps_per_epoch": 2, "progress": False, "num_threads": 1,
-        "model_config": {"width": 4, "depth": 2}}
+from .synthetic import FAST_TRAINING as FAST  # noqa: E402
+
 
 
 class _Tiny(torch.nn.Module):
@@ -74,14 +73,20 @@ def test_decays_outside_the_open_unit_interval_are_refused(decay):
         check_decay(decay)
 
 
-def test_the_trainer_saves_the_average(shapes_dir, tmp_path):
-    result = train("cnn", shapes_dir, tmp_path / "m.pt", split="train", epochs=2, ema=0.9, seed=1, **FAST)
+def _assert_the_best_is_the_average(result, *, decay, updates):
+    """The best checkpoint (no validation images: the last epoch's) holds the average kept in last.pt, which differs
+    from the live weights there."""
     last = read_checkpoint(result.last)
     averaged, live = last["train_state"]["ema"]["weights"], last["state_dict"]
-    best = read_checkpoint(result.best)  # no validation images: the best is the last epoch's
-    assert best["provenance"]["ema"] == 0.9 and last["train_state"]["ema"]["updates"] == 4
+    best = read_checkpoint(result.best)
+    assert best["provenance"]["ema"] == decay and last["train_state"]["ema"]["updates"] == updates
     assert all(torch.equal(best["state_dict"][k], averaged[k]) for k in averaged)
     assert any(not torch.equal(live[k], averaged[k]) for k in live if live[k].is_floating_point())
+
+
+def test_the_trainer_saves_the_average(shapes_dir, tmp_path):
+    result = train("cnn", shapes_dir, tmp_path / "m.pt", split="train", epochs=2, ema=0.9, seed=1, **FAST)
+    _assert_the_best_is_the_average(result, decay=0.9, updates=4)
 
 
 @pytest.mark.parametrize("method", ["unet_instances", "mask_rcnn"])
@@ -96,12 +101,7 @@ def test_the_instance_trainers_save_the_average(tmp_path, method):
         root, config = write_coco_set(tmp_path / "coco", 2), {"fpn_channels": 32, "box_features": 64, "diameter": 14}
     result = seglab.train(method, root, tmp_path / "m.pt", model_config=config, crop_size=64, batch_size=2, epochs=1,
                           steps_per_epoch=3, lr=1e-3, ema=0.5, progress=False, num_threads=1, seed=0)
-    last = read_checkpoint(result.last)
-    averaged, live = last["train_state"]["ema"]["weights"], last["state_dict"]
-    best = read_checkpoint(result.best)  # no validation images: the best is the last epoch's
-    assert best["provenance"]["ema"] == 0.5 and last["train_state"]["ema"]["updates"] == 3
-    assert all(torch.equal(best["state_dict"][k], averaged[k]) for k in averaged)
-    assert any(not torch.equal(live[k], averaged[k]) for k in live if live[k].is_floating_point())
+    _assert_the_best_is_the_average(result, decay=0.5, updates=3)
 
 
 def test_the_command_line_passes_the_decay_and_refuses_a_bad_one(shapes_dir, tmp_path, capsys):

@@ -17,9 +17,7 @@ from seglab.deep._torch.losses import IGNORE, build_loss, dice_loss, focal_loss 
 from seglab.deep._torch.train import train  # noqa: E402
 
 from .synthetic import TINY  # noqa: E402
-
-FAST = {"crop_size": 32, "batch_size": 2, "steps_per_epoch": 2, "progress": False, "num_threads": 1,
-        "model_config": {"width": 4, "depth": 2}}
+from .synthetic import FAST_TRAINING as FAST  # noqa: E402
 
 
 def write_set(root, pairs):
