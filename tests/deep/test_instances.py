@@ -12,7 +12,7 @@ import numpy as np
 
 import seglab
 from seglab.cli import main
-from seglab.core.errors import CheckpointError
+from seglab.core.errors import CheckpointError, InvalidParameterError
 from seglab.deep._torch.checkpoint import read_checkpoint
 from seglab.deep._torch.instances.targets import boundary_targets, median_diameter
 from seglab.metrics import match_instances
@@ -179,6 +179,26 @@ def test_init_fine_tunes_unet_instances_from_its_checkpoint(trained, tmp_path):
         seglab.train("mask_rcnn", root, tmp_path / "x.pt", init=trained, epochs=1, steps_per_epoch=1, progress=False)
 
 
+def test_init_with_a_larger_base_width_widens_unet_instances(trained, tmp_path):
+    """The widened run starts from the init's weights, copied: its first conv begins with the init's, and the head's
+    weights summed over its inputs are the init's (each copied channel's shares sum to one)."""
+    from seglab.deep._torch.instances.checkpoint import load_instance_checkpoint
+
+    root = write_label_set(tmp_path / "discs", 2)
+    result = seglab.train("unet_instances", root, tmp_path / "wide.pt", init=trained, model_config={"base_width": 12},
+                          crop_size=64, batch_size=2, epochs=1, steps_per_epoch=1, lr=0.0, schedule="constant",
+                          progress=False, num_threads=1, seed=3)
+    start = load_instance_checkpoint(trained, arch="unet_instances").model
+    after = load_instance_checkpoint(result.best, arch="unet_instances").model
+    assert after.config["base_width"] == 12 and after.config["diameter"] == CONFIG["diameter"]
+    first = [m.net.encoder.blocks[0][0][0].weight for m in (start, after)]
+    torch.testing.assert_close(first[1][:CONFIG["base_width"]], first[0], atol=0, rtol=0)
+    torch.testing.assert_close(after.net.head.weight.sum(1), start.net.head.weight.sum(1), atol=1e-6, rtol=1e-5)
+    with pytest.raises(InvalidParameterError, match="except a larger base_width"):
+        seglab.train("unet_instances", root, tmp_path / "x.pt", init=trained, model_config={"diameter": 20},
+                     epochs=1, steps_per_epoch=1, progress=False)
+
+
 @pytest.mark.parametrize("share,low,high", [(None, 0.70, 0.80), (0.5, 0.45, 0.55), (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)])
 def test_light_share_sets_the_share_of_crops_from_light_background_images(share, low, high):
     """Three light-background images and one dark: drawn by count (3/4 light) or at the share asked for."""
@@ -200,7 +220,6 @@ def test_light_share_sets_the_share_of_crops_from_light_background_images(share,
 
 @pytest.mark.parametrize("share", [1.5, -0.1, "half", True])
 def test_light_share_out_of_range_is_refused(share):
-    from seglab.core.errors import InvalidParameterError
     from seglab.deep._torch.instances.train import InstanceAugmentation
 
     with pytest.raises(InvalidParameterError, match="light_share"):

@@ -90,7 +90,8 @@ def train_parser() -> Parser:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--resume", action="store_true", help="continue from <out stem>.last.pt")
     run.add_argument("--init", metavar="WEIGHTS",
-                     help="fine-tune: start from these weights (a shipped name or a checkpoint of METHOD), not random")
+                     help="fine-tune: start from these weights (a shipped name or a checkpoint of METHOD), not random; "
+                          'with --config \'{"base_width": N}\' a U-Net is first widened to N (same function)')
     run.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
     run.add_argument("--half", action="store_true", help="store the best checkpoint in float16 (half the size)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or per-epoch lines")

@@ -37,6 +37,7 @@ from .ema import WeightAverage, check_decay
 from .data import Sample, TrainSet, check_samples, infer_num_classes, load_samples, median_frequency_weights, read_stems
 from .losses import build_loss
 from .models import SegmentationModel, build_model
+from .models.widen import init_width, widen_unet
 from .predict import resolve_device
 from .preprocess import check_normalization, default_normalization
 from .scoring import evaluate
@@ -254,7 +255,10 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
         Start from the weights of this checkpoint of `arch_or_model` instead of
         random ones (fine-tuning): its architecture config, and its class names
         and normalisation unless given, are kept; the data must have its
-        channels and classes.
+        channels and classes. With `model_config` ``{"base_width": N}``, a
+        ``unet`` checkpoint is widened to base width N so that it starts out
+        computing what the checkpoint computes
+        (:func:`~.models.widen.widen_unet`).
     amp : bool
         On a CPU, run the forward pass in bfloat16 autocast (weights, loss and
         optimiser stay float32). CPUs with AMX or AVX-512 BF16 units train
@@ -280,11 +284,15 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
     if init is not None:
-        if not isinstance(arch_or_model, str) or model_config:
+        if not isinstance(arch_or_model, str):
             raise InvalidParameterError("init: the architecture comes from the init checkpoint; give an "
-                                        "architecture name and no model_config with it.")
+                                        "architecture name with it, not a model.")
+        width = init_width(model_config, arch_or_model)
         start = load_checkpoint(init, arch=arch_or_model)
-        arch_or_model = start.model
+        model_config, arch_or_model = None, start.model
+        if width is not None:
+            wider = {k: v for k, v in start.model.config.items() if k != "arch"} | {"base_width": width}
+            arch_or_model = widen_unet(start.model, build_model(start.model.arch, **wider), seed=seed)
         normalization = normalization or start.normalization
         classes = classes or start.classes
     aug = Augmentation.from_mapping(augment)

@@ -50,6 +50,7 @@ from ..data import read_stems
 from ..ema import WeightAverage, check_decay
 from ..losses import IGNORE, build_loss
 from ..models.base import SegmentationModel
+from ..models.widen import init_width, widen_unet
 from ..predict import resolve_device
 from ..train import TrainResult, _hardware, _write_log, lr_factor
 from .checkpoint import NORMALIZATION, load_instance_checkpoint
@@ -446,6 +447,9 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         ones (fine-tuning). Its architecture config (diameter, thresholds
         included) is kept, and its object class names unless the data or
         `classes` name them; mask_rcnn needs as many object classes as it has.
+        With `model_config` ``{"base_width": N}``, a ``unet_instances``
+        checkpoint is widened to base width N so that it starts out computing
+        what the checkpoint computes (:func:`~..models.widen.widen_unet`).
 
     Returns
     -------
@@ -480,14 +484,14 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
     if val_split is not None or val_list is not None:
         val_samples = load_instance_samples(data_dir, split=val_split, stems=_stems(val_list),
                                             annotations=annotations, what="validation")[0]
-    start = None
+    start, width = None, None
     if init is not None:
-        if model_config:
-            raise InvalidParameterError("init: the architecture comes from the init checkpoint; give no "
-                                        "model_config with it.")
+        width = init_width(model_config, method)
         start = load_instance_checkpoint(init, arch=method)
     names = list(coco_classes or classes or _init_classes(start) or ["object"])
     config = dict(model_config or {}) if start is None else _init_config(start, names, unet, init)
+    if width is not None:
+        config["base_width"] = width
     if unet:
         if len(names) != 1:
             raise InvalidParameterError(f"unet_instances finds objects of one class; the data have {len(names)} "
@@ -497,7 +501,9 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
         config.setdefault("object_classes", names)
     torch.manual_seed(seed)
     model = build_instance_model(method, **config)
-    if start is not None:
+    if width is not None:
+        widen_unet(start.model, model, seed=seed)
+    elif start is not None:
         model.load_state_dict(start.model.state_dict())
     config = model.config
     prepared = _prepare(train_samples, diameter=float(config["diameter"]),
