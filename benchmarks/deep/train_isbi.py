@@ -10,6 +10,7 @@ validation chose), and the last checkpoint is the result.
 ``--arch`` and ``--config`` train the other architectures on the same recipe (the shorter comparison runs
 of docs/quality.md), e.g. ``--arch segnet --config '{"base_width": 16, "depth": 4}' --epochs 5``.
 
+``--init CKPT`` fine-tunes a membrane checkpoint (``--config '{"base_width": 24}'`` widens it first).
 Re-running with ``--resume`` continues from ``<out stem>.last.pt``.
 """
 
@@ -40,17 +41,21 @@ def main() -> None:
     parser.add_argument("--all-slices", action="store_true", help="train on 00-24, no validation: the last epoch")
     parser.add_argument("--amp", action="store_true", help="bfloat16 mixed precision on a CPU")
     parser.add_argument("--ema", type=float, help="validate and save the moving average of the weights (decay)")
+    parser.add_argument("--init", help="start from this membrane checkpoint (with --config '{\"base_width\": N}': "
+                                       "widened to N first)")
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--augment", type=json.loads, default=None,
                         help='JSON overrides of the recipe\'s augmentation, e.g. \'{"elastic": 10.0}\'')
     args = parser.parse_args()
     result = train(
-        args.arch, args.data, args.out, model_config=args.config or ({"base_width": 16} if args.arch == "unet" else {}),
+        args.arch, args.data, args.out, init=args.init,
+        model_config=args.config or ({"base_width": 16} if args.arch == "unet" and not args.init else {}),
         train_list=SPLITS / ("isbi2012_trainval.txt" if args.all_slices else "isbi2012_train.txt"),
         val_list=None if args.all_slices else SPLITS / "isbi2012_val.txt",
         label_map={255: 1}, num_classes=2, in_channels=1, classes=["membrane", "cell"],
         normalization={"kind": "percentile", "low": 1.0, "high": 99.8},
         crop_size=256, batch_size=4, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
-        lr=1e-3, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
+        lr=args.lr, weight_decay=1e-4, schedule="cosine", loss="ce+dice",
         augment={**RECIPE_AUGMENT, **(args.augment or {})},
         precise_bn=10, monitor="mean_iou", seed=args.seed, resume=args.resume, half=True, num_threads=args.threads,
         amp=args.amp, ema=args.ema,
