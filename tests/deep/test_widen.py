@@ -92,3 +92,18 @@ def test_training_from_init_with_a_larger_base_width_starts_from_the_same_functi
         train("unet", shapes_dir, tmp_path / "c.pt", init=first.best, model_config={"depth": 3}, **still)
     with pytest.raises(InvalidParameterError, match="base_width can only grow"):
         train("unet", shapes_dir, tmp_path / "d.pt", init=first.best, model_config={"base_width": 2}, **still)
+
+
+def test_the_command_line_widens_with_init_and_config(shapes_dir, tmp_path, capsys):
+    from seglab.cli import main
+
+    common = ["--data", str(shapes_dir), "--split", "train", "--epochs", "1", "--steps-per-epoch", "1",
+              "--crop-size", "32", "--batch-size", "2", "--threads", "1", "-q"]
+    first, wide = tmp_path / "a.pt", tmp_path / "b.pt"
+    assert main(["train", "unet", *common, "--out", str(first), "--config", '{"base_width": 4, "depth": 2}']) == 0
+    assert main(["train", "unet", *common, "--out", str(wide), "--init", str(first), "--lr", "0",
+                 "--config", '{"base_width": 8}']) == 0
+    assert load_checkpoint(wide).model.config["base_width"] == 8
+    assert main(["train", "unet", *common, "--out", str(tmp_path / "c.pt"), "--init", str(first),
+                 "--config", '{"base_width": 2}']) == 2
+    assert "base_width can only grow (4 -> 2 asked)" in capsys.readouterr().err
