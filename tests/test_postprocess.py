@@ -109,10 +109,38 @@ def test_connected_components_equal_skimage_label_ids_and_sources(labels, connec
     assert np.array_equal(c.source[c.ids[inside]], labels[inside])
 
 
+@settings(max_examples=150, deadline=None)
+@given(labels=arrays(np.int32, st.tuples(st.integers(1, 40), st.integers(1, 40)), elements=st.integers(-1, 1)),
+       connectivity=st.sampled_from([4, 8]), background=st.sampled_from([0, 1, None]))
+def test_the_run_length_path_equals_skimage_on_binary_inputs(labels, connectivity, background):
+    """Binary images below 1 MP take OpenCV; forced onto the run-length kernels they must give the same ids."""
+    from unittest import mock
+
+    import seglab.postprocess as pp
+
+    with mock.patch.object(pp, "_RUNS_FROM", 0):
+        c = connected_components(labels, connectivity=connectivity, background=background)
+    assert np.array_equal(c.ids, _skimage_components(labels, connectivity, background))
+    inside = c.ids > 0
+    assert np.array_equal(c.source[c.ids[inside]], labels[inside])
+
+
+@pytest.mark.parametrize("long_runs", [8, 9, 17])
+def test_long_runs_are_labelled_like_skimage(long_runs):
+    """Runs longer than the eight-pixel steps of the scan, ending at every offset, with touching runs above."""
+    rng = np.random.default_rng(long_runs)
+    labels = np.repeat(rng.integers(0, 3, (60, 7)), long_runs, axis=1).astype(np.int32)
+    for row in labels:  # each row shifted by its own amount: runs end at every offset of the eight-pixel steps
+        row[:] = np.roll(row, int(rng.integers(0, long_runs)))
+    for connectivity in (4, 8):
+        c = connected_components(labels, connectivity=connectivity)
+        assert np.array_equal(c.ids, _skimage_components(labels, connectivity, 0))
+
+
 @pytest.mark.parametrize("connectivity", [4, 8])
 @pytest.mark.parametrize("kind", ["coins", "noise", "classes"])
 def test_connected_components_of_large_images_equal_skimage(kind, connectivity):
-    """Large inputs take OpenCV's SAUF (binary) or the compiled path (several classes), in raster order."""
+    """Large inputs take the run-length kernels (binary from 1 MP on, several classes always), in raster order."""
     import cv2
     from skimage import data
 

@@ -143,14 +143,18 @@ def connected_components(labels: ArrayLike, *, connectivity: int = 8, background
 
     Notes
     -----
-    When the foreground holds a single value (a binary mask, a two-class
-    result) the components are OpenCV's SAUF algorithm (int32 output), which
-    numbers them in raster order of their first pixel. (OpenCV's default,
-    the block-based Spaghetti, numbers in raster order of 2x2 blocks; even
-    on its parallel stripes, it plus the renumbering pass it needs measured
-    1.3x SAUF's time at 4096² on this project's 2-core machine.) Any other input is labelled in one
-    raster scan by a compiled union-find over equal neighbours (the root of
-    a component is its first pixel), whatever the number of classes.
+    Below 1 MP, when the foreground holds a single value (a binary mask, a
+    two-class result), the components are OpenCV's SAUF algorithm (int32
+    output) on a 0/1 mask, which numbers them in raster order of their first
+    pixel. (OpenCV's default, the block-based Spaghetti, numbers in raster
+    order of 2x2 blocks; even on its parallel stripes, it plus the
+    renumbering pass it needs measured 1.3x SAUF's time at 4096² on this
+    project's 2-core machine.) Any other input is labelled straight from the
+    labels by a compiled run-length union-find (runs of equal labels united
+    with the touching runs of the row above; the root of a component is its
+    first run), whatever the number of classes: at 4096² 1.5x faster than
+    the mask and SAUF for a binary image and 3x faster than the per-pixel
+    union-find it replaced for four classes.
 
     Examples
     --------
@@ -164,12 +168,12 @@ def connected_components(labels: ArrayLike, *, connectivity: int = 8, background
     eight = _is_eight(connectivity)
     if lab.size == 0:
         return Components(lab.copy(), np.zeros(1, np.int32))
-    if background is not None:
+    if background is not None and lab.size < _RUNS_FROM:
         mask, fg_min, fg_max, lowest = _foreground(lab, int(background))
         _check_lowest(lowest)
         if fg_min >= fg_max:  # one foreground value, or none
             return _binary_components(mask, eight, int(fg_min), void=lab if lowest < 0 else None)
-    ids, source, lowest = _label_equal(lab, eight, 0 if background is None else int(background), background is not None)
+    ids, source, lowest = _label_runs(lab, eight, 0 if background is None else int(background), background is not None)
     _check_lowest(lowest)
     return Components(ids, source)
 
@@ -256,82 +260,130 @@ def _scan_foreground(lab, background):  # pragma: no cover - compiled
     return mask, fg_min, fg_max, lowest
 
 
-@jit
-def _label_equal(lab, eight, background, has_background):  # pragma: no cover - compiled
-    """Union-find labelling of equal 4/8-neighbours in one raster scan; ids, source, minimum value.
+#: Pixels from which a binary image is labelled by the run-length kernels rather than OpenCV's SAUF on a 0/1 mask
+#: (coins upscales, 8-connected, alternating: 512² 0.33 against 0.38 ms, 1024² 1.20 against 1.05, 4096² 43 against 31).
+_RUNS_FROM = 1 << 20
 
-    A new provisional id is made for a pixel with no equal earlier neighbour,
-    which is the first pixel of its component; unions keep the smaller id as
-    the root, so roots in increasing order are components in raster order of
-    their first pixel.
+
+def _label_runs(lab: NDArray[np.int32], eight: bool, background: int, has_background: bool
+                ) -> tuple[NDArray[np.int32], NDArray[np.int32], int]:
+    """Components of equal labels by run-length union-find: ids, source, the smallest value.
+
+    One raster scan finds the runs of equal labels of each row (eight pixels
+    at a time while they last) and unites each run with the runs of the row
+    above that touch it and hold the same label; unions keep the earlier run
+    as the root, so roots in order are components in raster order of their
+    first pixel. A second pass writes the ids run by run. The run arrays
+    grow outside the compiled loop (arrays replaced inside it would cost
+    reference counting on every pixel); ``ids`` is allocated by numpy, whose
+    large arrays get transparent huge pages (4 KiB page faults took half of
+    the time of a 4096² fill in a numba-allocated array).
     """
     h, w = lab.shape
-    ids = np.zeros((h, w), np.int32)
-    parent = np.empty(h * w + 1, np.int32)
-    value = np.empty(h * w + 1, np.int32)
-    n = 0
-    lowest = 0
-    for r in range(h):
-        for c in range(w):
-            v = lab[r, c]
-            if v < lowest:
-                lowest = v
+    cap = max(4 * w, lab.size // 32)
+    runs = [np.empty(cap, np.int32) for _ in range(4)]  # start, end, value, parent
+    row_first = np.empty(h + 1, np.int64)
+    row, n, lowest = 0, 0, 0
+    while True:
+        row, n, lowest = _scan_runs(lab, eight, background, has_background, *runs, row_first, row, n, lowest)
+        if row == h:
+            break
+        cap *= 2
+        grown = [np.empty(cap, np.int32) for _ in range(4)]
+        for new, old in zip(grown, runs, strict=True):
+            new[:n] = old[:n]
+        runs = grown
+    ids = np.empty((h, w), np.int32)
+    source = _write_runs(lab, has_background and lowest < 0, *runs, row_first, n, ids)
+    return ids, source, int(lowest)
+
+
+@jit
+def _scan_runs(lab, eight, background, has_background, start, end, value, parent, row_first, row, n,
+               lowest):  # pragma: no cover - compiled
+    """Runs and unions of rows `row`.. while a whole row fits the arrays; (next row, runs, smallest value)."""
+    h, w = lab.shape
+    cap = start.size
+    while row < h and n + w <= cap:
+        row_first[row] = n
+        above_end = n
+        p = row_first[row - 1] if row > 0 else n  # the first run above that may touch the next run here
+        c = 0
+        while c < w:
+            v = lab[row, c]
+            lowest = min(lowest, v)
             if has_background and (v == background or v < 0):
-                if v < 0:
-                    ids[r, c] = -1
+                c += 1
+                if v == background:
+                    while c + 8 <= w and ((lab[row, c] ^ v) | (lab[row, c + 1] ^ v) | (lab[row, c + 2] ^ v)
+                                          | (lab[row, c + 3] ^ v) | (lab[row, c + 4] ^ v) | (lab[row, c + 5] ^ v)
+                                          | (lab[row, c + 6] ^ v) | (lab[row, c + 7] ^ v)) == 0:
+                        c += 8
                 continue
-            best = 0
-            for k in range(4):
-                if k == 0:
-                    rr, cc = r, c - 1
-                elif k == 1:
-                    rr, cc = r - 1, c
-                elif not eight:
-                    break
-                elif k == 2:
-                    rr, cc = r - 1, c - 1
-                else:
-                    rr, cc = r - 1, c + 1
-                if rr < 0 or cc < 0 or cc >= w or lab[rr, cc] != v:
-                    continue
-                other = ids[rr, cc]
-                while parent[other] != other:  # root, halving the path
-                    parent[other] = parent[parent[other]]
-                    other = parent[other]
-                if best == 0:
-                    best = other
-                elif other != best:
-                    if other < best:
-                        parent[best] = other
-                        best = other
-                    else:
-                        parent[other] = best
-            if best == 0:
-                n += 1
-                parent[n] = n
-                value[n] = v
-                best = n
-            ids[r, c] = best
-    final = np.zeros(n + 1, np.int32)
+            first = c
+            c += 1
+            while c + 8 <= w and ((lab[row, c] ^ v) | (lab[row, c + 1] ^ v) | (lab[row, c + 2] ^ v)
+                                  | (lab[row, c + 3] ^ v) | (lab[row, c + 4] ^ v) | (lab[row, c + 5] ^ v)
+                                  | (lab[row, c + 6] ^ v) | (lab[row, c + 7] ^ v)) == 0:
+                c += 8
+            while c < w and lab[row, c] == v:
+                c += 1
+            start[n], end[n], value[n], parent[n] = first, c, v, n
+            root = n
+            lo, hi = (first - 1, c + 1) if eight else (first, c)  # columns above that touch the run
+            while p < above_end and end[p] <= lo:
+                p += 1
+            q = p
+            while q < above_end and start[q] < hi:
+                if value[q] == v:
+                    other = q
+                    while parent[other] != other:  # its root, halving the path
+                        parent[other] = parent[parent[other]]
+                        other = parent[other]
+                    if other < root:
+                        parent[root] = other
+                        root = other
+                    elif other > root:
+                        parent[other] = root
+                q += 1
+            n += 1
+        row += 1
+    return row, n, lowest
+
+
+@jit
+def _write_runs(lab, has_void, start, end, value, parent, row_first, n, ids):  # pragma: no cover - compiled
+    """Number the roots 1..N in order, write every run's id into `ids` (0 between runs, -1 on void); the sources."""
+    h, w = ids.shape
+    row_first[h] = n
+    final = np.empty(n, np.int32)
     count = 0
-    for i in range(1, n + 1):
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        if root == i:
+    for i in range(n):
+        if parent[i] == i:
             count += 1
             final[i] = count
         else:
+            root = parent[i]
+            while parent[root] != root:
+                root = parent[root]
             final[i] = final[root]
     source = np.zeros(count + 1, np.int32)
-    for i in range(1, n + 1):
+    for i in range(n):
         if parent[i] == i:
             source[final[i]] = value[i]
     for r in range(h):
-        for c in range(w):
-            if ids[r, c] > 0:
-                ids[r, c] = final[ids[r, c]]
-    return ids, source, lowest
+        c = 0
+        for i in range(row_first[r], row_first[r + 1]):
+            ids[r, c:start[i]] = 0
+            ids[r, start[i]:end[i]] = final[i]
+            c = end[i]
+        ids[r, c:] = 0
+    if has_void:
+        for r in range(h):
+            for c in range(w):
+                if lab[r, c] < 0:
+                    ids[r, c] = -1
+    return source
 
 
 def semantic_to_instance(labels: ArrayLike, *, connectivity: int = 8, background: int = 0) -> NDArray[np.int32]:
