@@ -293,6 +293,7 @@ def _label_runs(lab: NDArray[np.int32], eight: bool, background: int, has_backgr
         for new, old in zip(grown, runs, strict=True):
             new[:n] = old[:n]
         runs = grown
+    row_first[h] = n
     ids = np.empty((h, w), np.int32)
     source = _write_runs(lab, has_background and lowest < 0, *runs, row_first, n, ids)
     return ids, source, int(lowest)
@@ -309,17 +310,8 @@ def _scan_runs(lab, eight, background, has_background, start, end, value, parent
         above_end = n
         p = row_first[row - 1] if row > 0 else n  # the first run above that may touch the next run here
         c = 0
-        while c < w:
+        while c < w:  # one run of equal labels per pass (background and void ones are not kept)
             v = lab[row, c]
-            lowest = min(lowest, v)
-            if has_background and (v == background or v < 0):
-                c += 1
-                if v == background:
-                    while c + 8 <= w and ((lab[row, c] ^ v) | (lab[row, c + 1] ^ v) | (lab[row, c + 2] ^ v)
-                                          | (lab[row, c + 3] ^ v) | (lab[row, c + 4] ^ v) | (lab[row, c + 5] ^ v)
-                                          | (lab[row, c + 6] ^ v) | (lab[row, c + 7] ^ v)) == 0:
-                        c += 8
-                continue
             first = c
             c += 1
             while c + 8 <= w and ((lab[row, c] ^ v) | (lab[row, c + 1] ^ v) | (lab[row, c + 2] ^ v)
@@ -328,6 +320,9 @@ def _scan_runs(lab, eight, background, has_background, start, end, value, parent
                 c += 8
             while c < w and lab[row, c] == v:
                 c += 1
+            lowest = min(lowest, v)
+            if has_background and (v == background or v < 0):
+                continue
             start[n], end[n], value[n], parent[n] = first, c, v, n
             root = n
             lo, hi = (first - 1, c + 1) if eight else (first, c)  # columns above that touch the run
@@ -355,7 +350,6 @@ def _scan_runs(lab, eight, background, has_background, start, end, value, parent
 def _write_runs(lab, has_void, start, end, value, parent, row_first, n, ids):  # pragma: no cover - compiled
     """Number the roots 1..N in order, write every run's id into `ids` (0 between runs, -1 on void); the sources."""
     h, w = ids.shape
-    row_first[h] = n
     final = np.empty(n, np.int32)
     count = 0
     for i in range(n):

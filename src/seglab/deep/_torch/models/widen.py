@@ -22,6 +22,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
@@ -92,7 +95,7 @@ def _check(narrow: SegmentationModel, wide: SegmentationModel) -> None:
                                     f"{b['base_width']} asked); train the narrower network from scratch instead.")
 
 
-def init_width(model_config: dict | None, arch: str) -> int | None:
+def init_width(model_config: Mapping[str, Any] | None, arch: str) -> int | None:
     """The base width asked with an init checkpoint: None for no config; refuses any other option.
 
     >>> init_width({"base_width": 24}, "unet"), init_width(None, "unet")
