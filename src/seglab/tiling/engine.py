@@ -298,7 +298,9 @@ def _check_declaration(spec: MethodSpec, as_task: str | None) -> None:
 
 def _result(store: LabelStore, spec: MethodSpec) -> TiledSegmentation:
     rec = store.record
-    segments = {i: Segment(class_id=int(c)) for i, c in enumerate(rec.get("segment_classes", []), start=1)}
+    classes = rec.get("segment_classes", [])
+    shared = {c: Segment(class_id=int(c)) for c in set(classes)}  # frozen: one per class serves every id
+    segments = {i: shared[c] for i, c in enumerate(classes, start=1)}
     return TiledSegmentation(labels=store.labels(), task=rec["task"], classes=tuple(rec.get("classes", ())),
                              segments=segments, method=spec.name, params=rec["params"], meta=rec.get("meta", {}),
                              store=store.out)
