@@ -301,6 +301,17 @@ def test_options_must_be_spelled_out_and_typos_get_a_suggestion(tmp_path, images
     assert "give a method and the images: seglab segment METHOD INPUT... -o OUTDIR" in capsys.readouterr().err
 
 
+def test_bench_style_params_given_to_segment_are_spelled_as_its_options(tmp_path, images, capsys):
+    """``seglab bench`` takes ``--param NAME=VALUE``; ``seglab segment`` one option per parameter: the error says which."""
+    out = str(tmp_path / "o")
+    assert main(["segment", "kmeans", str(images), "-o", out, "--param", "n_clusters=3", "--param=rng=1"]) == 2
+    err = capsys.readouterr().err
+    assert "not --param NAME=VALUE: --n-clusters 3 --rng 1." in err
+    assert main(["segment", "kmeans", str(images), "-o", out, "--num-class", "3", "--num-class", "4"]) == 2
+    assert capsys.readouterr().err.count("Did you mean") == 1  # one suggestion per misspelt option
+    assert main(["segment", "kmeans", str(images), "-o", out, "--n-clusters", "3", "--rng", "1"]) == 0  # as spelled
+
+
 def test_quiet_recursive_and_instance_cleaning(tmp_path, images, capsys, blobs):
     """Issue 14 #11: --quiet, --recursive, and --min-size/--fill-holes for --as instance."""
     nested = images / "deeper" / "still"

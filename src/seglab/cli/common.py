@@ -54,10 +54,36 @@ class Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments: "):
             options = [o for action in self._actions if action.help != argparse.SUPPRESS
                        for o in action.option_strings if o.startswith("--")]
-            unknown = [w for w in message.removeprefix("unrecognized arguments: ").split() if w.startswith("-")]
-            hints = "".join(did_you_mean(w.split("=")[0], options) for w in unknown)
+            words = message.removeprefix("unrecognized arguments: ").split()
+            unknown = [w for w in words if w.startswith("-") and w.split("=")[0] != "--param"]
+            hints = "".join(dict.fromkeys(did_you_mean(w.split("=")[0], options) for w in unknown))
+            if "--param" not in options:  # seglab bench's form given to a command that takes each as an option
+                hints += _param_hint(words, options)
             message += "." + hints if hints else ""
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _param_hint(words: Sequence[str], options: Sequence[str]) -> str:
+    """The options that spell ``--param NAME=VALUE`` (``seglab bench``'s form) in a command that takes them one by one.
+
+    Examples
+    --------
+    >>> _param_hint(["--param", "tile_size=256", "--param=weights=x"], ["--weights", "--param-tile-size"])
+    ' Method parameters are options here, not --param NAME=VALUE: --param-tile-size 256 --weights x.'
+    """
+    spelled = []
+    for i, word in enumerate(words):
+        if word == "--param" and i + 1 < len(words):
+            pair = words[i + 1]
+        elif word.startswith("--param="):
+            pair = word.removeprefix("--param=")
+        else:
+            continue
+        name, sep, value = pair.partition("=")
+        flag = name.replace("_", "-")  # a parameter whose name a runner option takes is --param-NAME
+        flag = next((f for f in ("--param-" + flag, "--" + flag) if f in options), "--" + flag)
+        spelled.append(f"{flag} {value}" if sep else flag)
+    return f" Method parameters are options here, not --param NAME=VALUE: {' '.join(spelled)}." if spelled else ""
 
 
 def parse_label_map(text: str) -> dict[int, int]:
