@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 torch = pytest.importorskip("torch")
 
@@ -35,6 +36,23 @@ def trained(shapes_dir, tmp_path_factory):
 def test_a_model_method_without_weights_says_how_to_get_them():
     with pytest.raises(InvalidParameterError, match="no trained weights .* `seglab train unet --data DIR"):
         seglab.segment(np.zeros((16, 16), np.uint8), "unet")
+
+
+@pytest.mark.parametrize(("method", "flags", "message"), [
+    ("unet", [], "error: unet has no trained weights to run with: pass weights=NAME ('membrane')"),
+    ("unet_instances", ["--weights", "membrane"], "weights='membrane' is neither a shipped name nor a file. Shipped: "
+                                                  "'nuclei'."),
+    ("fcn", ["--weights", "no/such.pt"], "weights='no/such.pt' is neither a shipped name nor a file."),
+])
+def test_missing_or_unknown_weights_stop_a_batch_once_before_any_image(tmp_path, capsys, method, flags, message):
+    """A parameter error (exit 2) said once, not one failure per image (exit 1) after reading each of them."""
+    for i in range(3):
+        Image.fromarray(np.full((12, 12), 40 * i, np.uint8)).save(tmp_path / f"im{i}.png")
+    out = tmp_path / "out"
+    assert main(["segment", method, str(tmp_path), "-o", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.count(message) == 1 and "inputs segmented" not in err
+    assert not out.exists()
 
 
 def test_segment_through_the_registry_equals_the_engine(trained):

@@ -235,7 +235,7 @@ class MethodSpec:
             try:
                 self.check(effective)
             except InvalidParameterError as exc:
-                if str(exc).startswith(f"{self.name}:"):
+                if str(exc).split(" ", 1)[0].rstrip(":") == self.name:  # the message names the method already
                     raise
                 raise InvalidParameterError(f"{self.name}: {exc}") from None
         return effective if complete else given

@@ -41,7 +41,7 @@ from ..core.registry import register
 from ..core.types import Segment, Segmentation, present_ids
 from ..core.weights import Weights
 from .inference import weights_path
-from .runtime import check_runtime
+from .runtime import model_check
 from .weights import shipped
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ _RCNN_WEIGHTS = _spec_weights("mask_rcnn")
 
 
 @register("unet_instances", family="deep", task="instance", input="any", tiling="instance", halo=_halo,
-          requires=("torch",), weights=tuple(_UNET_WEIGHTS.values()), check=check_runtime,
+          requires=("torch",), weights=tuple(_UNET_WEIGHTS.values()), check=model_check("unet_instances", _UNET_WEIGHTS),
           example_params={"weights": next(iter(_UNET_WEIGHTS))} if _UNET_WEIGHTS else {})
 def unet_instances(
     image: ArrayLike,
@@ -214,7 +214,7 @@ def unet_instances(
 
 
 @register("mask_rcnn", family="deep", task="instance", input="any", tiling="instance", halo=_halo,
-          requires=("torch",), weights=tuple(_RCNN_WEIGHTS.values()), check=check_runtime,
+          requires=("torch",), weights=tuple(_RCNN_WEIGHTS.values()), check=model_check("mask_rcnn", _RCNN_WEIGHTS),
           example_params={"weights": next(iter(_RCNN_WEIGHTS))} if _RCNN_WEIGHTS else {})
 def mask_rcnn(
     image: ArrayLike,

@@ -1,21 +1,23 @@
-"""What a network may ask of this machine: a device and a precision, checked before any image is read.
+"""What a network may ask of this machine: weights, a device and a precision, checked before any image is read.
 
-Torch-free: a method's ``check`` (:func:`check_runtime`) refuses a CUDA device
-or float16 precision on a machine without a CUDA GPU, and a precision an ONNX
-model cannot run in, when the parameters are validated (so a batch fails once,
-up front); the engine (:mod:`seglab.deep._torch.predict`) raises the same
-errors for direct calls.
+Torch-free: a model method's ``check`` (:func:`model_check`) refuses missing
+or unknown weights, a CUDA device or float16 precision on a machine without a
+CUDA GPU, and a precision an ONNX model cannot run in, when the parameters are
+validated (so a batch fails once, up front); the engine
+(:mod:`seglab.deep._torch.predict`) and the loaders raise the same errors for
+direct calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..core.errors import InvalidParameterError
 from ..core.optional import is_installed
+from ..core.weights import Weights, resolve_weights
 
-__all__ = ["check_runtime", "onnx_precision_error", "NO_CUDA", "FLOAT16_NEEDS_CUDA"]
+__all__ = ["check_runtime", "model_check", "onnx_precision_error", "NO_CUDA", "FLOAT16_NEEDS_CUDA"]
 
 #: The errors of a device or precision this machine cannot give (here and in the engine, which checks calls too).
 NO_CUDA = "device: 'cuda' was asked for but PyTorch sees no CUDA GPU; use 'cpu' or 'auto'."
@@ -54,6 +56,26 @@ def check_runtime(params: Mapping[str, Any]) -> None:
         raise InvalidParameterError(NO_CUDA)
     if precision == "float16" and not cuda:
         raise InvalidParameterError(FLOAT16_NEEDS_CUDA)
+
+
+def model_check(method: str, known: Mapping[str, Weights]) -> Callable[[Mapping[str, Any]], None]:
+    """The ``check`` of a model method: :func:`check_runtime`, then its `weights` (a name among `known` or a file).
+
+    A shipped file's sha256 is computed once per process.
+
+    Examples
+    --------
+    >>> model_check("unet", {})({"weights": "no/such.pt"})
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: unet: weights='no/such.pt' is neither a shipped name nor a file. ...
+    """
+
+    def check(params: Mapping[str, Any]) -> None:
+        check_runtime(params)
+        resolve_weights(method, params.get("weights"), known)
+
+    return check
 
 
 def _cuda_available() -> bool:

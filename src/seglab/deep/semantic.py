@@ -26,7 +26,7 @@ from ..core.params import BatchSize, Device, Overlap, Precision, TileSize, Weigh
 from ..core.registry import register
 from ..core.types import Segmentation
 from .inference import fit_input_range, run_semantic
-from .runtime import check_runtime
+from .runtime import model_check
 from .weights import shipped
 
 __all__ = ["ARCHITECTURES"]
@@ -152,7 +152,7 @@ def _front(name: str) -> Callable[..., Segmentation]:
     spec_weights = {w.name: w for w in shipped(name)}
     example = {"weights": next(iter(spec_weights))} if spec_weights else {}
     return register(name, family="deep", task="semantic", input="any", tiling="model", requires=("torch",),
-                    fit=fit, weights=tuple(spec_weights.values()), example_params=example, check=check_runtime)(front)
+                    fit=fit, weights=tuple(spec_weights.values()), example_params=example, check=model_check(name, spec_weights))(front)
 
 
 for _name in ARCHITECTURES:
