@@ -247,18 +247,18 @@ def test_decompression_bomb_png_names_the_limit_and_the_fix(tmp_path):
 
 @pytest.mark.parametrize("name", ["small.png", "small.tif"])
 def test_an_image_larger_than_free_memory_is_refused_before_decoding(tmp_path, monkeypatch, name):
-    from seglab.io import read
+    from seglab.io import guards
 
     arr = np.zeros((100, 200), np.uint16)
     if name.endswith(".png"):
         raw_png(tmp_path / name, arr, color_type=0)  # Pillow: 2 bytes a sample, twice (its buffer and ours)
     else:
         tifffile.imwrite(tmp_path / name, arr)
-    monkeypatch.setattr(read, "available_memory", lambda: 100 * 200 * 2 - 1)
+    monkeypatch.setattr(guards, "available_memory", lambda: 100 * 200 * 2 - 1)
     with pytest.raises(InvalidImageError, match=rf"{name}: decoding this 100 x 200.* image needs 0\.0 GiB but only "
                                                 r"0\.0 GiB of memory is available; crop or tile it"):
         read_image(tmp_path / name)
-    monkeypatch.setattr(read, "available_memory", lambda: 4 * 100 * 200 * 2)
+    monkeypatch.setattr(guards, "available_memory", lambda: 4 * 100 * 200 * 2)
     assert read_image(tmp_path / name).shape == (100, 200)
 
 

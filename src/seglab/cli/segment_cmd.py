@@ -77,7 +77,9 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
     parser.add_argument("--outputs", default="labels,json", metavar="KINDS",
                         help=f"comma-separated, from {kinds} (default: labels,json)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs (inputs never)")
-    parser.add_argument("--page", type=_page, metavar="N", help="page of multi-page TIFFs to read (0 first)")
+    parser.add_argument("--page", type=_page, metavar="N",
+                        help="page to read (0 first): of a multi-page TIFF, a multi-frame DICOM, a video (its frame) "
+                             "or a NIfTI volume (its slice along the third axis)")
     parser.add_argument("--as", dest="as_task", choices=TASKS, metavar="TASK",
                         help="convert each result to semantic, instance or panoptic (see seglab.modes)")
     parser.add_argument("--things", type=_names, metavar="NAMES",

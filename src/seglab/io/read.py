@@ -1,11 +1,16 @@
 """Reading images and label images from files, in the file's own units.
 
 TIFF goes through tifffile; PNG, JPEG, BMP, GIF and WebP through Pillow
-(OpenCV decodes 16-bit colour PNGs, which Pillow would cut to 8 bits). The
-format is recognised from the file's first bytes, not its name, so a text
-file named ``.png`` gets a clear error rather than a decoder traceback.
+(OpenCV decodes 16-bit colour PNGs, which Pillow would cut to 8 bits); DICOM
+and NIfTI through pydicom and nibabel (extra ``seglab[medical]``,
+:mod:`seglab.io.medical`); video frames through OpenCV
+(:mod:`seglab.io.video`). The format is recognised from the file's first
+bytes, not its name, so a text file named ``.png`` gets a clear error rather
+than a decoder traceback.
 
-Nothing is rescaled: a 16-bit file gives uint16, a float TIFF gives float32.
+Nothing is rescaled: a 16-bit file gives uint16, a float TIFF gives float32
+(DICOM and NIfTI come in the units their headers define: Hounsfield units for
+CT, the NIfTI scaling applied).
 
 Examples
 --------
@@ -28,41 +33,40 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidImageError, InvalidParameterError
-from ..core.memory import available_memory
 from ..core.validate import as_labels
+from .guards import check_fits_in_memory, check_pixels, choose_page, fail
+from .medical import HEAD_BYTES, is_dicom, is_nifti, read_dicom, read_nifti
+from .video import VIDEO_SUFFIXES, is_video, read_video_frame
 
 __all__ = ["read_image", "read_labels", "ImageConversionWarning", "IMAGE_SUFFIXES"]
 
 #: File name suffixes that the command line picks up when it expands a folder.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".dcm", ".nii", ".nii.gz",
+                  *VIDEO_SUFFIXES)
 
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_READABLE = "PNG, JPEG, BMP, TIFF, GIF or WebP"
+_READABLE = "PNG, JPEG, BMP, TIFF, GIF, WebP, DICOM, NIfTI or a video"
 
 
 class ImageConversionWarning(UserWarning):
     """The file's pixels were converted on reading (alpha dropped, CMYK to RGB, ...)."""
 
 
-def _fail(path: Path, message: str) -> InvalidImageError:
-    return InvalidImageError(f"{path}: {message}")
-
-
 def _check_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     """Return the path and its first bytes, or raise naming what is wrong with it."""
     p = Path(path)
     if not p.exists():
-        raise _fail(p, "no such file; check the path.")
+        raise fail(p, "no such file; check the path.")
     if p.is_dir():
-        raise _fail(p, "is a folder; give an image file (the command line expands folders itself).")
+        raise fail(p, "is a folder; give an image file (the command line expands folders itself).")
     try:
         with open(p, "rb") as fh:
-            head = fh.read(32)
+            head = fh.read(HEAD_BYTES)
     except OSError as exc:
-        raise _fail(p, f"cannot be opened ({exc.strerror or exc}); check its permissions.") from None
+        raise fail(p, f"cannot be opened ({exc.strerror or exc}); check its permissions.") from None
     if not head:
-        raise _fail(p, "the file is empty (0 bytes); re-export or re-download it.")
+        raise fail(p, "the file is empty (0 bytes); re-export or re-download it.")
     return p, head
 
 
@@ -73,44 +77,6 @@ def _describe_head(head: bytes) -> str:
     return f"it starts with bytes {text[:8].hex(' ')}"
 
 
-def _check_fits_in_memory(p: Path, shape: tuple[int, ...], need: float) -> None:
-    """Refuse to decode an image of `shape` that needs `need` bytes when less memory than that is available."""
-    free = available_memory()
-    if free is not None and need > free:
-        size = " x ".join(str(n) for n in shape)
-        raise _fail(
-            p,
-            f"decoding this {size} image needs {need / 2**30:.1f} GiB but only {free / 2**30:.1f} GiB of memory "
-            "is available; crop or tile it first (e.g. with tifffile's aszarr or pyvips) or use a machine with "
-            "more memory.",
-        )
-
-
-def _check_pixels(p: Path, height: int, width: int, max_pixels: int | None) -> None:
-    """Refuse an image of more than `max_pixels` pixels before decoding it (a guard against decompression bombs)."""
-    if max_pixels is not None and height * width > max_pixels:
-        raise _fail(
-            p,
-            f"is {width} x {height} = {height * width:.3g} pixels, more than the limit of {max_pixels:.3g} "
-            "pixels; downscale or crop it first.",
-        )
-
-
-def _choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> int:
-    if page is None:
-        if n_pages > 1:
-            raise _fail(
-                p,
-                f"the file has {n_pages} pages{stack}; seglab reads one 2-D image at a time: choose a page "
-                f"with page=N (command line: --page N), N from 0 to {n_pages - 1}.",
-            )
-        return 0
-    if not 0 <= page < n_pages:
-        pages = "1 page (page=0)" if n_pages == 1 else f"{n_pages} pages (0 to {n_pages - 1})"
-        raise _fail(p, f"page {page} does not exist; the file has {pages}.")
-    return page
-
-
 def _read_tiff(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     import tifffile
 
@@ -118,25 +84,25 @@ def _read_tiff(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
         with tifffile.TiffFile(p) as tif:
             n_pages = len(tif.pages)
             if n_pages == 0:
-                raise _fail(p, "the TIFF holds no image; re-export it.")
+                raise fail(p, "the TIFF holds no image; re-export it.")
             series = tif.series[0] if tif.series else None
             stack = f" (a {series.axes} stack of shape {series.shape})" if series is not None and series.ndim > 2 else ""
-            index = _choose_page(p, page, n_pages, stack)
+            index = choose_page(p, page, n_pages, stack)
             tiff_page = tif.pages[index]
             photometric = getattr(tiff_page, "photometric", None)
             axes = getattr(tiff_page, "axes", "")
             shape = tuple(tiff_page.shape)
-            _check_pixels(p, tiff_page.imagelength * tiff_page.imagedepth, tiff_page.imagewidth, max_pixels)
-            _check_fits_in_memory(p, shape, np.prod(shape, dtype=np.float64) * np.dtype(tiff_page.dtype).itemsize)
+            check_pixels(p, tiff_page.imagelength * tiff_page.imagedepth, tiff_page.imagewidth, max_pixels)
+            check_fits_in_memory(p, shape, np.prod(shape, dtype=np.float64) * np.dtype(tiff_page.dtype).itemsize)
             arr = tiff_page.asarray()
     except InvalidImageError:
         raise
     except Exception as exc:  # tifffile raises ValueError, struct.error, KeyError... on bad bytes
-        raise _fail(p, f"the TIFF is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
+        raise fail(p, f"the TIFF is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
     if "S" in axes and axes.index("S") != len(axes) - 1 and arr.ndim == len(axes):
         arr = np.moveaxis(arr, axes.index("S"), -1)  # planar (S, H, W) -> (H, W, S)
     if photometric is not None and int(photometric) == 5:  # SEPARATED (CMYK)
-        raise _fail(p, "is a CMYK TIFF; convert it to RGB first.")
+        raise fail(p, "is a CMYK TIFF; convert it to RGB first.")
     if arr.dtype.byteorder not in ("=", "|"):
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
@@ -152,21 +118,21 @@ def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool, max_pi
 
     try:
         with Image.open(p) as im:
-            index = _choose_page(p, page, getattr(im, "n_frames", 1))
+            index = choose_page(p, page, getattr(im, "n_frames", 1))
             if index:
                 im.seek(index)
             width, height = im.size
             bands = len(im.getbands())
-            _check_pixels(p, height, width, max_pixels)
+            check_pixels(p, height, width, max_pixels)
             # Pillow's own buffer plus the array copy; 8-bit modes take 1 byte a sample, "I;16" 2, "I" and "F" 4
             sample = 2 if im.mode.startswith("I;16") else 4 if im.mode in ("I", "F") else 1
-            _check_fits_in_memory(p, (height, width, bands), 2.0 * width * height * bands * sample)
+            check_fits_in_memory(p, (height, width, bands), 2.0 * width * height * bands * sample)
             im.load()  # decodes everything: truncation shows up here
             arr = _from_pil(im, p, labels=labels)
     except UnidentifiedImageError:
         if _format_name(head) != "image":  # the signature is right, the rest is not
-            raise _fail(p, f"the {_format_name(head)} data is truncated or corrupt; re-export or re-download it.") from None
-        raise _fail(
+            raise fail(p, f"the {_format_name(head)} data is truncated or corrupt; re-export or re-download it.") from None
+        raise fail(
             p, f"is not an image seglab can read ({_READABLE}); {_describe_head(head)}. Check the file or re-export it."
         ) from None
     except InvalidImageError:
@@ -174,14 +140,14 @@ def _read_pillow(p: Path, page: int | None, head: bytes, *, labels: bool, max_pi
     except Image.DecompressionBombError as exc:
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
         size = f" ({int(pixels[1]):.3g} pixels)" if pixels else ""
-        raise _fail(
+        raise fail(
             p,
             f"is larger{size} than Pillow's limit of {2 * (Image.MAX_IMAGE_PIXELS or 0):.3g} pixels, a guard "
             "against decompression bombs. If you trust the file, convert it to TIFF (read without this limit) or, "
             "in Python, set PIL.Image.MAX_IMAGE_PIXELS = None before reading.",
         ) from None
     except Exception as exc:  # OSError "truncated", SyntaxError...
-        raise _fail(p, f"the {_format_name(head)} data is truncated or corrupt ({exc}); re-export or re-download it.") from None
+        raise fail(p, f"the {_format_name(head)} data is truncated or corrupt ({exc}); re-export or re-download it.") from None
     if head.startswith(_PNG_MAGIC):
         depth, colour = _png_depth_and_colour(head)
         if depth == 16 and colour in (2, 4, 6):  # Pillow reduces these to 8 bits: decode with OpenCV
@@ -203,7 +169,7 @@ def _read_png16(p: Path, colour: int) -> NDArray:
 
     arr = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None:  # Pillow decoded the file already, so this is unexpected
-        raise _fail(p, "OpenCV could not decode this 16-bit PNG; re-export it.")
+        raise fail(p, "OpenCV could not decode this 16-bit PNG; re-export it.")
     arr = arr[..., [2, 1, 0, 3]] if arr.shape[2] == 4 else arr[..., ::-1]  # BGR(A) -> RGB(A)
     if colour == 4:  # gray + alpha: OpenCV expands gray to three equal channels
         arr = arr[..., [0, 3]]
@@ -239,7 +205,7 @@ def _from_pil(im: Any, p: Path, *, labels: bool) -> NDArray:
 def _finish(p: Path, arr: NDArray) -> NDArray:
     """Check the decoded array and drop an alpha channel, with a warning."""
     if arr.size == 0:
-        raise _fail(p, f"the image is empty (shape {arr.shape}); it needs at least one pixel.")
+        raise fail(p, f"the image is empty (shape {arr.shape}); it needs at least one pixel.")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim == 3 and arr.shape[2] in (2, 4):
@@ -252,7 +218,7 @@ def _finish(p: Path, arr: NDArray) -> NDArray:
         )
         arr = arr[..., 0] if arr.shape[2] == 2 else arr[..., :3]
     if arr.ndim > 3 or arr.ndim < 2 or (arr.ndim == 3 and arr.shape[2] != 3):
-        raise _fail(
+        raise fail(
             p,
             f"holds an array of shape {arr.shape}; seglab reads 2-D gray (H, W) or colour (H, W, 3) "
             "images. Save one 2-D plane or frame per file, or one per TIFF page.",
@@ -267,10 +233,17 @@ def _read_array(path: str | os.PathLike[str], page: int | None, *, labels: bool,
     if page is not None and (isinstance(page, bool) or not isinstance(page, (int, np.integer)) or page < 0):
         raise InvalidParameterError(f"page must be a non-negative integer (0 is the first page); got {page!r}.")
     p, head = _check_file(path)
-    if head[:4] in _TIFF_MAGIC:
-        arr = _read_tiff(p, None if page is None else int(page), max_pixels)
+    index = None if page is None else int(page)
+    if is_dicom(head):  # first: a DICOM preamble may start like a TIFF (dual-personality files)
+        arr = read_dicom(p, index, max_pixels)
+    elif head[:4] in _TIFF_MAGIC:
+        arr = _read_tiff(p, index, max_pixels)
+    elif is_nifti(p, head):
+        arr = read_nifti(p, index, max_pixels)
+    elif is_video(head):
+        arr = read_video_frame(p, index, max_pixels)
     else:
-        arr = _read_pillow(p, None if page is None else int(page), head, labels=labels, max_pixels=max_pixels)
+        arr = _read_pillow(p, index, head, labels=labels, max_pixels=max_pixels)
     return p, arr
 
 
@@ -280,11 +253,13 @@ def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pix
     Parameters
     ----------
     path : str or path-like
-        A PNG, JPEG, BMP, TIFF, GIF or WebP file; the format is recognised from
-        its content, not its name.
+        A PNG, JPEG, BMP, TIFF, GIF, WebP, DICOM or NIfTI file, or a video
+        (AVI, MP4, MOV, MKV, WebM); the format is recognised from its content,
+        not its name.
     page : int, optional
-        Page (frame) to read from a multi-page TIFF or animated image, 0 first.
-        Required when the file has more than one page.
+        Page to read, 0 first: of a multi-page TIFF, an animated image, a
+        multi-frame DICOM, a video (its frame) or a NIfTI volume (slice k
+        along the third axis). Required when the file has more than one.
     max_pixels : int, optional
         Refuse images of more pixels (height x width) than this, from the
         header, before decoding (servers set it against decompression bombs).
@@ -308,7 +283,11 @@ def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pix
     InvalidImageError
         Naming the file: missing, empty, not an image, truncated or corrupt, a
         missing or out-of-range `page`, an empty image, a shape that is not
-        2-D gray or RGB (e.g. a 4-D stack), or more pixels than `max_pixels`.
+        2-D gray or RGB (e.g. a 4-D stack), or more pixels than `max_pixels`;
+        a DICOM without pixel data or compressed beyond the installed decoders.
+    MissingDependencyError
+        A DICOM or NIfTI file without pydicom or nibabel installed:
+        ``pip install "seglab[medical]"``.
 
     Examples
     --------
@@ -357,7 +336,7 @@ def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDA
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim != 2:
-        raise _fail(
+        raise fail(
             p,
             f"a label image must have one channel; got shape {arr.shape}. Colour-coded label images "
             "must be mapped to integer ids first.",
@@ -365,4 +344,4 @@ def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDA
     try:
         return as_labels(arr, name=str(p))
     except InvalidImageError as exc:
-        raise _fail(p, str(exc).removeprefix(f"{p} ")) from None
+        raise fail(p, str(exc).removeprefix(f"{p} ")) from None

@@ -41,7 +41,7 @@ def expand_inputs(patterns: Sequence[str], *, recursive: bool = False) -> tuple[
     from ..io import IMAGE_SUFFIXES
 
     def images(paths: list[Path]) -> list[Path]:
-        return sorted(p for p in paths if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        return sorted(p for p in paths if p.is_file() and p.name.lower().endswith(IMAGE_SUFFIXES)
                       and not is_output_file(p))
 
     files: list[Path] = []

@@ -61,7 +61,7 @@ class Job:
     things : tuple or None
         With `as_task` instance/panoptic: the classes to split into objects.
     page : int or None
-        Page of multi-page TIFF inputs.
+        Page of multi-page inputs (TIFF pages, DICOM and video frames, NIfTI slices).
     mask : (H, W) ndarray of bool or None
         Pixels outside it get label 0.
     min_size, fill_holes : int, bool

@@ -67,7 +67,8 @@ _STATIC = files("seglab.web") / "static"
 Wait = Annotated[float | None, Form(ge=0, description="seconds to wait before answering 202 (at most the server's)")]
 Delivery = Annotated[Literal["url", "base64"], Form(description="output files as download URLs or inline base64")]
 Preview = Annotated[int, Form(ge=0, description="also send display PNGs at most this many pixels a side (0: none)")]
-Page = Annotated[int | None, Form(ge=0, description="page of a multi-page TIFF (0 first)")]
+Page = Annotated[int | None, Form(ge=0, description="page of a multi-page file (0 first): TIFF page, DICOM or video "
+                                                    "frame, NIfTI slice")]
 Outputs = Annotated[str, Form(description=f"comma-separated, from {','.join(OUTPUT_KINDS)}")]
 
 

@@ -1,0 +1,172 @@
+"""DICOM and NIfTI files read as 2-D images, one frame or slice a page (extra ``seglab[medical]``: pydicom, nibabel).
+
+DICOM (Part 10 files: ``DICM`` at byte 128, whatever the name): the pixels of
+one frame, decoded by pydicom (compressed transfer syntaxes other than JPEG
+baseline need the decoder pydicom names, e.g. ``pip install pylibjpeg
+pylibjpeg-libjpeg pylibjpeg-openjpeg``), in the modality's units: the rescale
+slope and intercept (top level, or the frame's functional groups in enhanced
+multi-frame files), the Modality LUT or an RT Dose's grid scaling are applied,
+so CT reads in Hounsfield units and RT Dose in Gy (int32 when slope and
+intercept are integers, float32 otherwise).
+YBR colour is converted to RGB, PALETTE COLOR expanded to RGB; MONOCHROME1
+stays as stored (there low values display bright: choose ``polarity``
+accordingly). Each frame of a multi-frame file is a page.
+
+NIfTI-1 and NIfTI-2 (``.nii``, ``.nii.gz``): one 2-D slice of the volume as
+stored, rows along the first voxel axis and columns along the second, with
+the header's scaling (scl_slope, scl_inter) applied. Nothing is reoriented,
+so labels go back into the volume as ``volume[:, :, k] = labels`` (viewers
+show such a slice turned by 90 degrees). Page k is slice k along the third
+axis; in 4-D data the pages run through the third axis first, then the
+fourth.
+
+Examples
+--------
+>>> import tempfile, pathlib, numpy as np, nibabel
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "vol.nii.gz"
+>>> volume = np.arange(2 * 3 * 4, dtype=np.int16).reshape(2, 3, 4)
+>>> nibabel.save(nibabel.Nifti1Image(volume, np.eye(4)), path)
+>>> from seglab.io import read_image
+>>> read_image(path, page=1).tolist() == volume[:, :, 1].tolist()
+True
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..core.optional import require
+from .guards import check_fits_in_memory, check_pixels, choose_page, fail
+
+__all__ = ["is_dicom", "is_nifti", "read_dicom", "read_nifti", "HEAD_BYTES"]
+
+#: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
+HEAD_BYTES = 352
+_NIFTI1_MAGIC = (b"n+1\x00", b"ni1\x00")  # at byte 344: a single .nii file, or the .hdr of a pair
+_NIFTI2_MAGIC = b"n+2\x00"  # at byte 4
+_PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
+def is_dicom(head: bytes) -> bool:
+    """Whether a file starting with `head` is a DICOM Part 10 file (``DICM`` after the 128-byte preamble)."""
+    return head[128:132] == b"DICM"
+
+
+def is_nifti(p: Path, head: bytes) -> bool:
+    """Whether `p` (starting with `head`) is a NIfTI-1/2 file, gzipped (``.nii.gz``) or not."""
+    if head[:2] == b"\x1f\x8b":
+        if not p.name.lower().endswith(".nii.gz"):
+            return False
+        try:
+            with gzip.open(p, "rb") as fh:
+                head = fh.read(HEAD_BYTES)
+        except (OSError, EOFError):
+            return True  # named .nii.gz and broken: the reader says what is wrong with it
+    return head[344:348] in _NIFTI1_MAGIC or head[4:8] == _NIFTI2_MAGIC
+
+
+def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
+    """One frame of a DICOM file in the modality's units (see the module notes)."""
+    pydicom = require("pydicom")
+    from pydicom.pixels import apply_color_lut, pixel_array
+
+    try:
+        ds = pydicom.dcmread(p)
+    except Exception as exc:  # InvalidDicomError, EOFError, struct.error... on bad bytes
+        raise fail(p, f"the DICOM data is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
+    if not any(tag in ds for tag in _PIXEL_TAGS):
+        meta = getattr(ds, "file_meta", None)
+        uid = ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta is not None else None)
+        kind = getattr(uid, "name", "unknown SOP class")
+        raise fail(p, f"is a DICOM file without pixel data ({kind}); give the image files of the series.")
+    rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    index = choose_page(p, page, frames, f" (a multi-frame DICOM of {frames} frames of {cols} x {rows})")
+    check_pixels(p, rows, cols, max_pixels)
+    check_fits_in_memory(p, (rows, cols, samples), 8.0 * rows * cols * samples)  # float64 rescaling at most
+    try:
+        arr = pixel_array(ds, index=index if frames > 1 else None)
+    except Exception as exc:
+        meta = getattr(ds, "file_meta", None)
+        syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+        if syntax is not None and syntax.is_compressed and isinstance(exc, (RuntimeError, NotImplementedError)):
+            raise fail(p, f"its pixels are compressed ({syntax.name}) and no installed decoder reads them; install "
+                          "one, e.g. pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (see pydicom's "
+                          "pixel data handlers).") from None
+        raise fail(p, f"the DICOM pixel data is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                      "re-export it.") from None
+    if str(ds.get("PhotometricInterpretation", "")).upper() == "PALETTE COLOR":
+        arr = apply_color_lut(arr, ds)
+    elif samples == 1:
+        arr = _modality_units(arr, ds, index)
+    if arr.dtype.byteorder not in ("=", "|"):
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return np.ascontiguousarray(arr)
+
+
+def _modality_units(arr: NDArray, ds: Any, index: int) -> NDArray:
+    """Stored values to the modality's units: the Modality LUT, or the rescale slope and intercept of frame `index`."""
+    if "ModalityLUTSequence" in ds:
+        from pydicom.pixels import apply_modality_lut
+
+        return np.asarray(apply_modality_lut(arr, ds))
+    found = _rescale(ds, index)
+    if found is None and "DoseGridScaling" in ds:  # RT Dose: stored values times the scaling are Gy
+        found = (float(ds.DoseGridScaling), 0.0)
+    if found is None or found == (1.0, 0.0):
+        return arr
+    slope, intercept = found
+    if slope.is_integer() and intercept.is_integer():
+        exact = arr.astype(np.int64) * int(slope) + int(intercept)
+        if exact.size == 0 or (exact.min() >= np.iinfo(np.int32).min and exact.max() <= np.iinfo(np.int32).max):
+            return exact.astype(np.int32)
+    return (arr.astype(np.float64) * slope + intercept).astype(np.float32)
+
+
+def _rescale(ds: Any, index: int) -> tuple[float, float] | None:
+    """(slope, intercept) of frame `index`: top level, else its per-frame functional group, else the shared one."""
+    holders = [ds]
+    for groups, item in (("PerFrameFunctionalGroupsSequence", index), ("SharedFunctionalGroupsSequence", 0)):
+        seq = ds.get(groups)
+        if seq is not None and item < len(seq) and seq[item].get("PixelValueTransformationSequence"):
+            holders.append(seq[item].PixelValueTransformationSequence[0])
+    for holder in holders:
+        if "RescaleSlope" in holder or "RescaleIntercept" in holder:
+            return float(holder.get("RescaleSlope", 1) or 1), float(holder.get("RescaleIntercept", 0) or 0)
+    return None
+
+
+def read_nifti(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
+    """One 2-D slice of a NIfTI volume, as stored, with the header's scaling (see the module notes)."""
+    nibabel = require("nibabel")
+    try:
+        img = nibabel.load(p)
+        shape = tuple(int(n) for n in img.shape)
+        dtype = img.get_data_dtype()
+    except Exception as exc:  # ImageFileError, OSError, EOFError... on bad bytes
+        raise fail(p, f"the NIfTI header is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                      "re-export it.") from None
+    if len(shape) < 2:
+        raise fail(p, f"holds a {len(shape)}-D array of shape {shape}; seglab reads 2-D slices of volumes.")
+    trailing = shape[2:]
+    index = choose_page(p, page, math.prod(trailing),
+                        f" (a volume of shape {shape}; page k is slice k along the third axis)")
+    check_pixels(p, shape[0], shape[1], max_pixels)
+    check_fits_in_memory(p, shape[:2], 8.0 * shape[0] * shape[1] * max(1, len(dtype.names or ())))
+    where = tuple(int(i) for i in np.unravel_index(index, trailing, order="F")) if trailing else ()
+    try:
+        arr = np.asanyarray(img.dataobj[(slice(None), slice(None), *where)])
+    except Exception as exc:  # a gzip stream or data block that ends early
+        raise fail(p, f"the NIfTI data is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
+    if arr.dtype.names:  # RGB24 / RGBA32 voxels: colour channels last
+        arr = np.stack([arr[name] for name in arr.dtype.names[:3]], axis=-1)
+    if arr.dtype.byteorder not in ("=", "|"):
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return np.ascontiguousarray(arr)

@@ -1,0 +1,70 @@
+"""Frames of a video file read as images, one frame a page (OpenCV's FFmpeg backend: AVI, MP4, MOV, MKV, WebM).
+
+A video is recognised by its container's signature, not its name. Frames
+come as RGB ``(H, W, 3)`` uint8, or gray ``(H, W)`` when the three channels
+are equal (a gray video); frame N is read by seeking to it. Lossy codecs
+change pixel values, so a video suits images to segment, not label images.
+
+Examples
+--------
+>>> is_video(b"RIFF\\x00\\x00\\x00\\x00AVI LIST"), is_video(b"\\x00\\x00\\x00\\x1cftypavif")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .guards import check_fits_in_memory, check_pixels, choose_page, fail
+
+__all__ = ["is_video", "read_video_frame", "VIDEO_SUFFIXES"]
+
+#: File name suffixes of the video containers (the command line picks them up when it expands a folder).
+VIDEO_SUFFIXES = (".avi", ".mp4", ".m4v", ".mov", ".mkv", ".webm")
+#: ISO base media brands of still images (HEIF, AVIF), which share MP4's ``ftyp`` box.
+_STILL_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def is_video(head: bytes) -> bool:
+    """Whether a file starting with `head` is an AVI, an ISO media file (MP4, MOV) or a Matroska/WebM video."""
+    if head[:4] == b"RIFF":
+        return head[8:12] == b"AVI "
+    if head[4:8] == b"ftyp":
+        return head[8:12] not in _STILL_BRANDS
+    return head[:4] == b"\x1a\x45\xdf\xa3"
+
+
+def read_video_frame(p: Path, page: int | None, max_pixels: int | None) -> NDArray[np.uint8]:
+    """Frame `page` of the video `p` (required when it has more than one), RGB or gray."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(p))
+    try:
+        if not capture.isOpened():
+            raise fail(p, "OpenCV cannot decode this video (its container or codec); convert it, e.g. "
+                          "`ffmpeg -i IN -c:v ffv1 OUT.avi` (lossless), or extract its frames as PNG.")
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if frames <= 0:
+            raise fail(p, "the video does not tell how many frames it holds; extract its frames as PNG "
+                          "(e.g. `ffmpeg -i IN frame%05d.png`).")
+        index = choose_page(p, page, frames, f" (a video of {frames} frames of {width} x {height})")
+        check_pixels(p, height, width, max_pixels)
+        check_fits_in_memory(p, (height, width, 3), 2.0 * height * width * 3)
+        if index:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok or frame is None:
+        raise fail(p, f"frame {index} could not be decoded: the video is truncated or corrupt, or holds fewer "
+                      f"frames than the {frames} it announces; re-encode it.")
+    if frame.ndim == 2:
+        return frame
+    rgb = frame[..., 2::-1]  # BGR(A) -> RGB
+    if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
+        return np.ascontiguousarray(rgb[..., 0])
+    return np.ascontiguousarray(rgb)

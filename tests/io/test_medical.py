@@ -1,0 +1,156 @@
+"""DICOM and NIfTI read as 2-D images: values against hand-computed ones and pydicom's own decoding, pages, errors."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+
+import numpy as np
+import pytest
+
+from seglab.core.errors import InvalidImageError, MissingDependencyError
+from seglab.io import read_image, read_labels
+
+pydicom = pytest.importorskip("pydicom")
+nibabel = pytest.importorskip("nibabel")
+
+from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid  # noqa: E402
+
+
+def write_ct(path, stored, *, slope=1, intercept=-1024, per_frame=None):
+    """A CT file of uint16 `stored` values ((H, W) or (frames, H, W)); `per_frame` (slope, intercept) pairs go
+    into the functional groups of an enhanced multi-frame file instead of the top level."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+    ds.Rows, ds.Columns = stored.shape[-2:]
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    if per_frame is None:
+        ds.RescaleSlope, ds.RescaleIntercept = slope, intercept
+    else:
+        groups = []
+        for s, i in per_frame:
+            transform, group = Dataset(), Dataset()
+            transform.RescaleSlope, transform.RescaleIntercept = s, i
+            group.PixelValueTransformationSequence = [transform]
+            groups.append(group)
+        ds.PerFrameFunctionalGroupsSequence = groups
+    if stored.ndim == 3:
+        ds.NumberOfFrames = stored.shape[0]
+    ds.PixelData = stored.astype(np.uint16).tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_dicom_reads_in_hounsfield_units_exact_integers_when_the_rescale_is(tmp_path):
+    stored = np.array([[0, 1000, 1024], [2000, 3071, 65535]], np.uint16)
+    hu = read_image(write_ct(tmp_path / "a.dcm", stored))
+    assert hu.dtype == np.int32
+    assert hu.tolist() == [[-1024, -24, 0], [976, 2047, 64511]]  # stored - 1024, by hand
+    half = read_image(write_ct(tmp_path / "b.dcm", stored, slope=0.5, intercept=-1000.5))
+    assert half.dtype == np.float32
+    np.testing.assert_array_equal(half, [[-1000.5, -500.5, -488.5], [-0.5, 535.0, 31767.0]])
+    plain = read_image(write_ct(tmp_path / "c.dcm", stored, slope=1, intercept=0))
+    assert plain.dtype == np.uint16 and np.array_equal(plain, stored)  # no rescale: the stored values as they are
+
+
+def test_dicom_frames_are_pages_each_with_its_own_rescale(tmp_path):
+    stored = np.arange(3 * 2 * 3, dtype=np.uint16).reshape(3, 2, 3) * 10
+    path = write_ct(tmp_path / "multi.dcm", stored, per_frame=[(1, -5), (2, 0), (1, 100)])
+    with pytest.raises(InvalidImageError, match=r"multi.dcm: the file has 3 pages \(a multi-frame DICOM of 3 frames "
+                                                r"of 3 x 2\).*--page N"):
+        read_image(path)
+    assert read_image(path, page=0).tolist() == (stored[0].astype(int) - 5).tolist()
+    assert read_image(path, page=1).tolist() == (stored[1].astype(int) * 2).tolist()
+    assert read_image(path, page=2).tolist() == (stored[2].astype(int) + 100).tolist()
+    with pytest.raises(InvalidImageError, match="page 3 does not exist; the file has 3 pages"):
+        read_image(path, page=3)
+
+
+def test_dicom_files_of_every_colour_kind_equal_pydicom_decoding():
+    from pydicom import examples
+    from pydicom.pixels import apply_color_lut
+
+    ct = examples.ct  # its preamble starts like a TIFF: recognised by DICM at byte 128 all the same
+    np.testing.assert_array_equal(read_image(ct.filename), ct.pixel_array.astype(np.int32) * int(ct.RescaleSlope)
+                                  + int(ct.RescaleIntercept))
+    rgb = examples.rgb_color
+    assert np.array_equal(read_image(rgb.filename), rgb.pixel_array) and rgb.pixel_array.shape[2] == 3
+    palette = examples.palette_color
+    np.testing.assert_array_equal(read_image(palette.filename), apply_color_lut(palette.pixel_array, palette))
+    ybr = examples.ybr_color  # 30 JPEG frames in YBR_FULL_422: RGB out
+    frame = read_image(ybr.filename, page=5)
+    np.testing.assert_array_equal(frame, ybr.pixel_array[5])
+    assert frame.shape == (240, 320, 3)
+
+
+def test_dicom_without_pixels_truncated_or_undecodable_gets_one_clear_error(tmp_path, monkeypatch):
+    from pydicom import examples
+    from pydicom.data import get_testdata_file
+
+    with pytest.raises(InvalidImageError, match=r"DICOMDIR: is a DICOM file without pixel data \(Media Storage "
+                                                r"Directory Storage\); give the image files of the series"):
+        read_image(get_testdata_file("DICOMDIR"))
+    whole = write_ct(tmp_path / "whole.dcm", np.zeros((64, 64), np.uint16)).read_bytes()
+    (tmp_path / "cut.dcm").write_bytes(whole[: len(whole) - 3000])
+    with pytest.raises(InvalidImageError, match=r"cut.dcm: the DICOM pixel data is truncated or corrupt"):
+        read_image(tmp_path / "cut.dcm")
+
+    def no_decoder(*args, **kwargs):
+        raise RuntimeError("Unable to decompress 'JPEG 2000' pixel data because all plugins are missing dependencies")
+
+    monkeypatch.setattr("pydicom.pixels.pixel_array", no_decoder)
+    with pytest.raises(InvalidImageError, match=r"its pixels are compressed \(JPEG 2000 Image Compression \(Lossless "
+                                                r"Only\)\) and no installed decoder reads them; install one, e.g. pip "
+                                                r"install pylibjpeg"):
+        read_image(examples.jpeg2k.filename)
+
+
+def test_medical_files_without_the_extra_name_it(tmp_path, monkeypatch):
+    path = write_ct(tmp_path / "a.dcm", np.zeros((2, 2), np.uint16))
+    nibabel.save(nibabel.Nifti1Image(np.zeros((2, 2), np.uint8), np.eye(4)), tmp_path / "a.nii")
+    monkeypatch.setitem(sys.modules, "pydicom", None)
+    monkeypatch.setitem(sys.modules, "nibabel", None)
+    for name in (path, tmp_path / "a.nii"):
+        with pytest.raises(MissingDependencyError, match=r'pip install "seglab\[medical\]"'):
+            read_image(name)
+
+
+def test_nifti_slices_are_pages_as_stored_with_the_header_scaling(tmp_path):
+    volume = np.random.default_rng(0).integers(0, 1000, (7, 5, 4, 2)).astype(np.int16)
+    image = nibabel.Nifti1Image(volume, np.eye(4))
+    image.header.set_slope_inter(2.0, -10.0)
+    nibabel.save(image, tmp_path / "v.nii.gz")
+    with pytest.raises(InvalidImageError, match=r"the file has 8 pages \(a volume of shape \(7, 5, 4, 2\); page k is "
+                                                r"slice k along the third axis\)"):
+        read_image(tmp_path / "v.nii.gz")
+    for page, (z, t) in [(0, (0, 0)), (3, (3, 0)), (6, (2, 1))]:  # the third axis first, then the fourth
+        np.testing.assert_array_equal(read_image(tmp_path / "v.nii.gz", page=page), volume[:, :, z, t] * 2.0 - 10)
+    flat = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    nibabel.save(nibabel.Nifti2Image(flat, np.eye(4)), tmp_path / "flat.nii")
+    assert read_image(tmp_path / "flat.nii").tolist() == flat.tolist()  # 2-D: no page needed
+
+
+def test_nifti_label_volumes_read_as_labels_and_broken_files_are_named(tmp_path):
+    masks = np.zeros((6, 6, 3), np.uint8)
+    masks[1:3, 1:3, 1], masks[4:, 4:, 1] = 1, 7
+    nibabel.save(nibabel.Nifti1Image(masks, np.eye(4)), tmp_path / "seg.nii")
+    labels = read_labels(tmp_path / "seg.nii", page=1)
+    assert labels.dtype == np.int32 and labels.tolist() == masks[:, :, 1].tolist()
+    whole = (tmp_path / "seg.nii").read_bytes()
+    (tmp_path / "cut.nii").write_bytes(whole[:360])  # the header, and 8 of the first slice's 36 bytes
+    with pytest.raises(InvalidImageError, match=r"cut.nii: the NIfTI data is truncated or corrupt"):
+        read_image(tmp_path / "cut.nii", page=0)
+    packed = gzip.compress(whole)
+    (tmp_path / "cut.nii.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(InvalidImageError, match=r"cut.nii.gz: the NIfTI .* truncated or corrupt"):
+        read_image(tmp_path / "cut.nii.gz", page=0)
+    (tmp_path / "other.gz").write_bytes(gzip.compress(whole))  # gzip, but not named .nii.gz: not taken as NIfTI
+    with pytest.raises(InvalidImageError, match="is not an image seglab can read"):
+        read_image(tmp_path / "other.gz")
