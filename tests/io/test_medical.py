@@ -154,3 +154,15 @@ def test_nifti_label_volumes_read_as_labels_and_broken_files_are_named(tmp_path)
     (tmp_path / "other.gz").write_bytes(gzip.compress(whole))  # gzip, but not named .nii.gz: not taken as NIfTI
     with pytest.raises(InvalidImageError, match="is not an image seglab can read"):
         read_image(tmp_path / "other.gz")
+
+
+def test_page_counts_of_medical_files_match_what_reads(tmp_path):
+    from seglab.io import count_pages
+
+    dicom = write_ct(tmp_path / "m.dcm", np.zeros((6, 2, 3), np.uint16))
+    nibabel.save(nibabel.Nifti1Image(np.zeros((4, 3, 5, 2), np.int16), np.eye(4)), tmp_path / "v.nii.gz")
+    assert count_pages(dicom) == 6 and count_pages(tmp_path / "v.nii.gz") == 10
+    read_image(dicom, page=5), read_image(tmp_path / "v.nii.gz", page=9)  # the last page of each reads
+    (tmp_path / "bad.nii").write_bytes((tmp_path / "v.nii.gz").read_bytes()[:200])  # gzip bytes, .nii name
+    with pytest.raises(InvalidImageError, match="bad.nii: is not an image seglab can read"):
+        count_pages(tmp_path / "bad.nii")

@@ -273,3 +273,17 @@ def test_max_pixels_refuses_an_image_from_its_header(tmp_path, name):
                                                 r"1\.2e\+03 pixels; downscale or crop it first"):
         read_image(tmp_path / name, max_pixels=1199)
     assert read_image(tmp_path / name, max_pixels=1200).shape == (30, 40)
+
+
+def test_page_counts_of_tiff_stacks_animations_and_plain_images(tmp_path):
+    from seglab.io import count_pages
+
+    tifffile.imwrite(tmp_path / "stack.tif", np.zeros((7, 4, 5), np.uint8), photometric="minisblack")
+    frames = [Image.fromarray(np.full((4, 4), v, np.uint8)) for v in (0, 80, 160)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    Image.fromarray(np.zeros((3, 3), np.uint8)).save(tmp_path / "one.png")
+    assert [count_pages(tmp_path / n) for n in ("stack.tif", "anim.gif", "one.png")] == [7, 3, 1]
+    assert read_image(tmp_path / "anim.gif", page=2)[0, 0] == 160  # the last page counted reads
+    (tmp_path / "text.png").write_text("not an image")
+    with pytest.raises(InvalidImageError, match=r"text.png: is not an image seglab can read"):
+        count_pages(tmp_path / "text.png")

@@ -72,3 +72,26 @@ def test_the_command_line_segments_a_frame_and_expands_folders_to_medical_and_vi
     assert main(["segment", "otsu", str(many), "-o", str(tmp_path / "o2"), "--page", "3", "--quiet"]) == 0
     assert main(["segment", "otsu", str(many), "-o", str(tmp_path / "o3"), "--quiet"]) == 1
     assert "choose a page with page=N (command line: --page N)" in capsys.readouterr().err
+
+
+def test_several_pages_are_inputs_of_their_own(tmp_path, capsys):
+    """--page all / 0,2-3: one set of outputs per frame, each equal to segmenting that frame; missing pages named."""
+    import seglab
+
+    ramp = (np.indices((24, 32)).sum(0) * 4).astype(np.uint8)  # a different Otsu split in every frame
+    path = write_video(tmp_path / "clip.avi", [np.dstack([ramp + np.uint8(10 * k)] * 3) for k in range(4)])
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(path), "-o", str(out), "--page", "all", "--quiet"]) == 0
+    for k in range(4):
+        expected = seglab.segment(read_image(path, page=k), "otsu").labels
+        np.testing.assert_array_equal(read_labels(out / f"clip.p{k:04d}.labels.png"), expected)
+    assert main(["segment", "otsu", str(path), "-o", str(out), "--page", "all", "--skip-existing"]) == 0
+    assert "clip.avi page 3: outputs complete, skipped" in capsys.readouterr().out
+    assert main(["segment", "otsu", str(path), "-o", str(tmp_path / "o2"), "--page", "3,5-7,1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "clip.avi: pages 5-7 do not exist; the file has 4 pages, 0 to 3." in err and "2 of 3 inputs" in err
+    assert sorted(p.name for p in (tmp_path / "o2").glob("*.labels.png")) == ["clip.p0001.labels.png",
+                                                                              "clip.p0003.labels.png"]
+    assert main(["segment", "otsu", str(path), "-o", str(tmp_path / "o3"), "--page", "all", "--tile-size", "64"]) == 2
+    assert main(["segment", "otsu", str(path), "-o", str(tmp_path / "o3"), "--page", "2-1"]) == 2
+    assert "numbers and ranges such as 0,4,10-19, or all; got '2-1'" in capsys.readouterr().err

@@ -6,7 +6,10 @@ patterns (:mod:`seglab.run.inputs`). Each input gets ``OUTDIR/<stem>.labels.png`
 ``<stem>.overlay.png``, ``<stem>.json``, ``<stem>.coco.json``,
 ``<stem>.regions.csv`` and ``<stem>.panoptic.png`` + ``<stem>.panoptic.json``,
 as chosen with ``--outputs`` (:mod:`seglab.run.outputs`); an input's files
-appear together or not at all.
+appear together or not at all. ``--page`` picks one page of multi-page files
+(TIFF pages, DICOM and video frames, NIfTI slices), or several
+(``--page 0,4,10-19``, ``--page all``): then each page is an input of its
+own, named ``<stem>.p0004`` (four digits at least).
 
 Everything that holds for every image (parameters and the method's rules,
 outputs, ``--as``, the mask) is checked before any file is read: a problem
@@ -26,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +37,7 @@ from pathlib import Path
 from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import MethodSpec
 from ..core.types import TASKS
+from ..io import count_pages
 from ..run import (
     OUTPUT_KINDS,
     Job,
@@ -58,10 +63,61 @@ def _names(text: str) -> tuple[str | int, ...]:
     return names
 
 
-def _page(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a page number 0, 1, 2, ...; got {text!r}")
-    return int(text)
+#: What ``--page`` gives: one page, ``"all"``, or several (in the order given, each once).
+Pages = int | str | tuple[int, ...]
+
+
+def _page(text: str) -> Pages:
+    """``--page``: N, ``all``, or numbers and ranges such as ``0,4,10-19``.
+
+    Examples
+    --------
+    >>> _page("3"), _page("all"), _page("2,0-1,2")
+    (3, 'all', (2, 0, 1))
+    """
+    if text.isdigit():
+        return int(text)
+    if text == "all":
+        return text
+    pages: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        if not (first.isdigit() and (not dash or (last.isdigit() and int(first) <= int(last)))):
+            raise argparse.ArgumentTypeError(f"expected a page number 0, 1, 2, ..., numbers and ranges such as "
+                                             f"0,4,10-19, or all; got {text!r}")
+        pages.extend(range(int(first), int(last) + 1) if dash else [int(first)])
+    return tuple(dict.fromkeys(pages))
+
+
+def _pages_of(files: Sequence[Path], stems: Sequence[str], pages: str | tuple[int, ...],
+              failures: list[tuple[str, str]]) -> list[tuple[Path, int, str]]:
+    """(file, page, stem) for every page asked of every file; a file's missing pages are one failure."""
+    items = []
+    for source, stem in zip(files, stems):
+        try:
+            n = count_pages(source)
+        except (ValueError, OSError) as exc:
+            failures.append(_failure(source, exc))
+            continue
+        wanted = range(n) if pages == "all" else pages
+        missing = [p for p in wanted if p >= n]
+        if missing:
+            these = f"page {missing[0]} does not" if len(missing) == 1 else f"pages {_ranges(missing)} do not"
+            failures.append((str(source), f"{these} exist; the file has {n} page{'' if n == 1 else 's'}, 0 to "
+                                          f"{n - 1}."))
+        items += [(source, p, f"{stem}.p{p:04d}") for p in wanted if p < n]
+    return items
+
+
+def _ranges(pages: Sequence[int]) -> str:
+    """``[3, 4, 5, 9]`` -> ``"3-5, 9"``."""
+    runs: list[list[int]] = []
+    for p in pages:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
@@ -78,8 +134,9 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help=f"comma-separated, from {kinds} (default: labels,json)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs (inputs never)")
     parser.add_argument("--page", type=_page, metavar="N",
-                        help="page to read (0 first): of a multi-page TIFF, a multi-frame DICOM, a video (its frame) "
-                             "or a NIfTI volume (its slice along the third axis)")
+                        help="page to read (0 first) of a multi-page TIFF, a multi-frame DICOM, a video (its frame) "
+                             "or a NIfTI volume (its slice along the third axis); several (0,4,10-19) or all: each "
+                             "page is an input of its own, <stem>.p0004")
     parser.add_argument("--as", dest="as_task", choices=TASKS, metavar="TASK",
                         help="convert each result to semantic, instance or panoptic (see seglab.modes)")
     parser.add_argument("--things", type=_names, metavar="NAMES",
@@ -114,8 +171,8 @@ def _prepare(method: MethodSpec, ns: argparse.Namespace, flags: Sequence[Flag]) 
     mask = getattr(ns, "mask", None)
     try:
         return prepare(method, text=collect(ns, flags), outputs=ns.outputs, as_task=ns.as_task, things=ns.things,
-                       page=ns.page, mask=mask, min_size=getattr(ns, "as_min_size", 0),
-                       fill_holes=getattr(ns, "as_fill_holes", False), overlay_alpha=ns.overlay_alpha,
+                       page=ns.page if isinstance(ns.page, int) else None, mask=mask,
+                       min_size=getattr(ns, "as_min_size", 0), fill_holes=getattr(ns, "as_fill_holes", False), overlay_alpha=ns.overlay_alpha,
                        overlay_style=ns.overlay_style, name_of=flag_name)
     except InvalidParameterError:
         raise
@@ -146,21 +203,32 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         stems = output_stems(files)
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
-    _check_outputs_safe(files, stems, outdir, job)
-    scaled = run_scaled(method, ns, job, files, stems, outdir, failures, progress_bar=progress_bar)
-    if scaled is not None:
-        return scaled
+    several = not (ns.page is None or isinstance(ns.page, int))
+    if several and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
+        raise UsageError("--page with several pages runs in this process, a page at a time: drop --tile-size, "
+                         "--workers and --scheduler, or give one --page N.")
+    if several:
+        items = _pages_of(files, stems, ns.page, failures)
+        _check_outputs_safe(files, [stem for _, _, stem in items], outdir, job)
+    else:
+        _check_outputs_safe(files, stems, outdir, job)
+        scaled = run_scaled(method, ns, job, files, stems, outdir, failures, progress_bar=progress_bar)
+        if scaled is not None:
+            return scaled
+        items = [(source, ns.page, stem) for source, stem in zip(files, stems)]
     for pattern, reason in failures:
         print(f"error: {pattern}: {reason}", file=sys.stderr)
-    total = len(files) + len(failures)
-    if files:
+    total = len(items) + len(failures)
+    if items:
         outdir.mkdir(parents=True, exist_ok=True)
     done = skipped = 0
-    with progress_bar(len(files), method.name, quiet=ns.quiet) as progress:
-        for source, stem in zip(files, stems):
+    with progress_bar(len(items), method.name, quiet=ns.quiet) as progress:
+        for source, page, stem in items:
+            name = f"{source} page {page}" if several else str(source)
+            job = dataclasses.replace(job, page=page) if page != job.page else job
             if ns.skip_existing and outputs_complete(job, outdir, stem):
                 skipped += 1
-                progress.out(f"{source}: outputs complete, skipped")
+                progress.out(f"{name}: outputs complete, skipped")
                 progress()
                 continue
             try:
@@ -168,13 +236,13 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
             except MissingDependencyError:
                 raise
             except Exception as exc:  # a bad file must not stop the batch
-                failures.append(_failure(source, exc))
-                progress.err(f"error: {source}: {failures[-1][1]}")
+                failures.append((name, _failure(source, exc)[1]))
+                progress.err(f"error: {name}: {failures[-1][1]}")
             else:
                 done += 1
                 for note in outcome.notes:
-                    progress.err(f"warning: {source}: {note}")
-                progress.out(f"{source} -> {', '.join(str(p) for p in written)}")
+                    progress.err(f"warning: {name}: {note}")
+                progress.out(f"{name} -> {', '.join(str(p) for p in written)}")
             progress()
     kept = f" ({skipped} skipped: already done)" if skipped else ""
     if not failures:

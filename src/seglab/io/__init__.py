@@ -34,13 +34,14 @@ from .coco import coco_document, json_kind, read_json, write_coco
 from .labels import encode_jpeg, encode_label_file, encode_labels, encode_png, label_suffix, write_labels
 from .overlay import overlay, write_overlay
 from .panoptic import panoptic_document, panoptic_files, panoptic_ids, panoptic_png, write_panoptic
-from .read import IMAGE_SUFFIXES, ImageConversionWarning, read_image, read_labels
+from .read import IMAGE_SUFFIXES, ImageConversionWarning, count_pages, read_image, read_labels
 from .regions import regions_csv, write_regions_csv
 from .rle import annotation_mask, polygon_mask, rle_decode, rle_encode
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
 
 __all__ = [
     "read_image",
+    "count_pages",
     "read_labels",
     "ImageConversionWarning",
     "IMAGE_SUFFIXES",

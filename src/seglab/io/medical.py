@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from ..core.optional import require
 from .guards import check_fits_in_memory, check_pixels, choose_page, fail
 
-__all__ = ["is_dicom", "is_nifti", "read_dicom", "read_nifti", "HEAD_BYTES"]
+__all__ = ["is_dicom", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices", "HEAD_BYTES"]
 
 #: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
 HEAD_BYTES = 352
@@ -111,6 +111,16 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     return np.ascontiguousarray(arr)
 
 
+def dicom_frames(p: Path) -> int:
+    """The number of frames of a DICOM file (its pages), from its header alone."""
+    pydicom = require("pydicom")
+    try:
+        ds = pydicom.dcmread(p, stop_before_pixels=True)
+    except Exception as exc:
+        raise fail(p, f"the DICOM data is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
+    return int(ds.get("NumberOfFrames", 1) or 1)
+
+
 def _modality_units(arr: NDArray, ds: Any, index: int) -> NDArray:
     """Stored values to the modality's units: the Modality LUT, or the rescale slope and intercept of frame `index`."""
     if "ModalityLUTSequence" in ds:
@@ -170,3 +180,14 @@ def read_nifti(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     if arr.dtype.byteorder not in ("=", "|"):
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return np.ascontiguousarray(arr)
+
+
+def nifti_slices(p: Path) -> int:
+    """The number of 2-D slices of a NIfTI file (its pages), from its header alone."""
+    nibabel = require("nibabel")
+    try:
+        shape = nibabel.load(p).shape
+    except Exception as exc:
+        raise fail(p, f"the NIfTI header is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                      "re-export it.") from None
+    return math.prod(shape[2:])

@@ -35,10 +35,10 @@ from numpy.typing import NDArray
 from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.validate import as_labels
 from .guards import check_fits_in_memory, check_pixels, choose_page, fail
-from .medical import HEAD_BYTES, is_dicom, is_nifti, read_dicom, read_nifti
-from .video import VIDEO_SUFFIXES, is_video, read_video_frame
+from .medical import HEAD_BYTES, dicom_frames, is_dicom, is_nifti, nifti_slices, read_dicom, read_nifti
+from .video import VIDEO_SUFFIXES, is_video, read_video_frame, video_frames
 
-__all__ = ["read_image", "read_labels", "ImageConversionWarning", "IMAGE_SUFFIXES"]
+__all__ = ["read_image", "read_labels", "count_pages", "ImageConversionWarning", "IMAGE_SUFFIXES"]
 
 #: File name suffixes that the command line picks up when it expands a folder.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".dcm", ".nii", ".nii.gz",
@@ -245,6 +245,48 @@ def _read_array(path: str | os.PathLike[str], page: int | None, *, labels: bool,
     else:
         arr = _read_pillow(p, index, head, labels=labels, max_pixels=max_pixels)
     return p, arr
+
+
+def count_pages(path: str | os.PathLike[str]) -> int:
+    """How many pages :func:`read_image` can read from `path` (``page=0`` to ``page=n - 1``), from its header.
+
+    Pages are a TIFF's pages, an animated image's frames, a DICOM's frames, a
+    NIfTI volume's slices along its third axis (times its fourth), a video's
+    frames (as the video announces them); a plain image has one.
+
+    Raises
+    ------
+    InvalidImageError
+        As :func:`read_image`, for a file that cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np, tifffile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "stack.tif"
+    >>> tifffile.imwrite(path, np.zeros((3, 4, 5), np.uint8), photometric="minisblack")
+    >>> count_pages(path)
+    3
+    """
+    p, head = _check_file(path)
+    if is_dicom(head):
+        return dicom_frames(p)
+    if is_nifti(p, head):
+        return nifti_slices(p)
+    if is_video(head):
+        return video_frames(p)
+    try:
+        if head[:4] in _TIFF_MAGIC:
+            import tifffile
+
+            with tifffile.TiffFile(p) as tif:
+                return len(tif.pages)
+        from PIL import Image
+
+        with Image.open(p) as im:
+            return int(getattr(im, "n_frames", 1))
+    except Exception as exc:  # tifffile's and Pillow's errors on bad bytes
+        raise fail(p, f"is not an image seglab can read ({_READABLE}) or is corrupt ({type(exc).__name__}: {exc}); "
+                      "check the file or re-export it.") from None
 
 
 def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pixels: int | None = None) -> NDArray:

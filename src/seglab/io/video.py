@@ -20,12 +20,14 @@ from numpy.typing import NDArray
 
 from .guards import check_fits_in_memory, check_pixels, choose_page, fail
 
-__all__ = ["is_video", "read_video_frame", "VIDEO_SUFFIXES"]
+__all__ = ["is_video", "read_video_frame", "video_frames", "VIDEO_SUFFIXES"]
 
 #: File name suffixes of the video containers (the command line picks them up when it expands a folder).
 VIDEO_SUFFIXES = (".avi", ".mp4", ".m4v", ".mov", ".mkv", ".webm")
 #: ISO base media brands of still images (HEIF, AVIF), which share MP4's ``ftyp`` box.
 _STILL_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+_UNDECODABLE = ("OpenCV cannot decode this video (its container or codec); convert it, e.g. "
+                "`ffmpeg -i IN -c:v ffv1 OUT.avi` (lossless), or extract its frames as PNG.")
 
 
 def is_video(head: bytes) -> bool:
@@ -37,6 +39,19 @@ def is_video(head: bytes) -> bool:
     return head[:4] == b"\x1a\x45\xdf\xa3"
 
 
+def video_frames(p: Path) -> int:
+    """The number of frames a video announces (its pages)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(p))
+    try:
+        if not capture.isOpened():
+            raise fail(p, _UNDECODABLE)
+        return max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+    finally:
+        capture.release()
+
+
 def read_video_frame(p: Path, page: int | None, max_pixels: int | None) -> NDArray[np.uint8]:
     """Frame `page` of the video `p` (required when it has more than one), RGB or gray."""
     import cv2
@@ -44,8 +59,7 @@ def read_video_frame(p: Path, page: int | None, max_pixels: int | None) -> NDArr
     capture = cv2.VideoCapture(str(p))
     try:
         if not capture.isOpened():
-            raise fail(p, "OpenCV cannot decode this video (its container or codec); convert it, e.g. "
-                          "`ffmpeg -i IN -c:v ffv1 OUT.avi` (lossless), or extract its frames as PNG.")
+            raise fail(p, _UNDECODABLE)
         frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if frames <= 0:
