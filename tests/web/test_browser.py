@@ -135,3 +135,26 @@ def test_click_a_seed_for_region_growing(page, tmp_path):
     expected = seglab.segment(coins, "region_growing", seeds=[(row, col)]).labels
     labels = _download_labels(page, tmp_path)
     assert np.array_equal(labels, expected) and labels[row, col] == 1
+
+
+def test_a_page_of_a_multi_page_file(page, tmp_path):
+    """A 3-page TIFF: without a page the page says which to choose; page 2 is shown, segmented and downloaded."""
+    import tifffile
+
+    stack = np.stack([np.full((40, 50), 30 * k, np.uint8) for k in range(3)])
+    stack[:, 10:30, 5:25] += 100  # a bright square on every page, over a different ground
+    stack[2, :, 40:] = 250  # page 2 alone has a third level
+    tifffile.imwrite(tmp_path / "stack.tif", stack, photometric="minisblack")
+    page.fill("#page", "")
+    page.set_input_files("#file", str(tmp_path / "stack.tif"))
+    page.wait_for_function("!document.getElementById('error').hidden", timeout=15_000)
+    assert "choose a page with page=N" in page.text_content("#error")
+    page.fill("#page", "2")
+    page.dispatch_event("#page", "change")
+    page.wait_for_function("document.getElementById('canvas').width === 50", timeout=15_000)
+    assert "stack.tif: 50 x 40, gray, uint8" in page.text_content("#image-info")
+    page.select_option("#method", "otsu")
+    _run(page, "otsu")
+    labels = _download_labels(page, tmp_path)
+    page.fill("#page", "")  # the next test starts from no page
+    assert np.array_equal(labels, seglab.segment(stack[2], "otsu").labels)

@@ -7,7 +7,7 @@ import { enlarge, grayPng } from "./png.js";
 const $ = (id) => document.getElementById(id);
 const state = {
   methods: [], outputs: {}, spec: null, controls: null, previewSide: 1600,
-  file: null, image: null, base: null, labels: null, last: null,
+  file: null, upload: null, image: null, base: null, labels: null, last: null,
   points: new Map(), strokes: new Map(), uploads: new Map(), watchers: new Map(),
   target: null, targetKind: null, drawLabel: () => 1, painting: false, cards: [],
 };
@@ -43,12 +43,20 @@ async function call(path, form) {
 
 // ---- image -------------------------------------------------------------------------------------------------------
 
+// The page field, on every request that reads the image (left empty: a file of one page).
+function appendPage(form) {
+  const page = $("page").value.trim();
+  if (page !== "") form.append("page", page);
+}
+
 async function loadImage(blob, name) {
   showError("");
   status("reading the image…");
+  state.upload = { blob, name };  // read again when the page changes, even if this page fails
   const form = new FormData();
   form.append("image", blob, name);
   form.append("size", String(state.previewSide));
+  appendPage(form);
   try {
     const body = await call("/preview", form);
     state.file = { blob, name };
@@ -219,6 +227,7 @@ async function segment() {
     const { text, arrays } = await requestParams();
     const form = new FormData();
     form.append("image", state.file.blob, state.file.name);
+    appendPage(form);
     form.append("method", state.spec.name);
     form.append("params", JSON.stringify(text));
     form.append("outputs", chosenOutputs());
@@ -299,6 +308,7 @@ async function compare() {
     }
     const form = new FormData();
     form.append("image", state.file.blob, state.file.name);
+    appendPage(form);
     form.append("methods", methods.join(","));
     form.append("params", JSON.stringify(params));
     form.append("preview", String(Math.min(768, Math.max(state.base.width, state.base.height))));
@@ -392,6 +402,9 @@ async function start() {
   $("sample").addEventListener("change", async () => {
     const name = $("sample").value;
     if (name) loadImage(await (await fetch(`/samples/${encodeURIComponent(name)}`)).blob(), name);
+  });
+  $("page").addEventListener("change", () => {
+    if (state.upload) loadImage(state.upload.blob, state.upload.name);
   });
   $("method").addEventListener("change", () => selectMethod($("method").value));
   $("reset").addEventListener("click", () => state.controls.reset());
