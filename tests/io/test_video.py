@@ -95,3 +95,15 @@ def test_several_pages_are_inputs_of_their_own(tmp_path, capsys):
     assert main(["segment", "otsu", str(path), "-o", str(tmp_path / "o3"), "--page", "all", "--tile-size", "64"]) == 2
     assert main(["segment", "otsu", str(path), "-o", str(tmp_path / "o3"), "--page", "2-1"]) == 2
     assert "numbers and ranges such as 0,4,10-19, or all; got '2-1'" in capsys.readouterr().err
+
+
+def test_frames_read_in_order_equal_frames_read_each_on_its_own_and_a_rewritten_file_is_read_again(tmp_path):
+    """Reading on from the last frame skips the seek (a kept capture); the frames must not change for it."""
+    path = write_video(tmp_path / "clip.avi", coloured_frames(6))
+    in_order = [read_image(path, page=k) for k in range(6)]
+    alone = [read_image(path, page=k) for k in (5, 2, 0, 4, 1, 3)]  # a seek before each
+    for k, frame in zip((5, 2, 0, 4, 1, 3), alone):
+        np.testing.assert_array_equal(frame, in_order[k])
+        assert frame[0, 0].tolist() == [40 * k, 7, 200 - k]
+    write_video(path, [np.full((8, 8, 3), 99, np.uint8)] * 2)  # the same name, other frames
+    assert read_image(path, page=1).tolist() == np.full((8, 8), 99).tolist()
