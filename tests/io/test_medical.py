@@ -166,3 +166,15 @@ def test_page_counts_of_medical_files_match_what_reads(tmp_path):
     (tmp_path / "bad.nii").write_bytes((tmp_path / "v.nii.gz").read_bytes()[:200])  # gzip bytes, .nii name
     with pytest.raises(InvalidImageError, match="bad.nii: is not an image seglab can read"):
         count_pages(tmp_path / "bad.nii")
+
+
+def test_slices_read_in_order_from_a_kept_volume_equal_the_volume_and_a_rewritten_file_is_read_again(tmp_path):
+    volume = np.random.default_rng(1).integers(-100, 100, (9, 7, 6)).astype(np.int16)
+    path = tmp_path / "v.nii.gz"
+    nibabel.save(nibabel.Nifti1Image(volume, np.eye(4)), path)
+    for k in (0, 1, 2, 5, 3, 4, 0):  # on, back, on
+        np.testing.assert_array_equal(read_image(path, page=k), volume[:, :, k])
+    nibabel.save(nibabel.Nifti1Image(volume[:, :, :2] + 1, np.eye(4)), path)  # the same name, another volume
+    np.testing.assert_array_equal(read_image(path, page=1), volume[:, :, 1] + 1)
+    with pytest.raises(InvalidImageError, match="page 4 does not exist; the file has 2 pages"):
+        read_image(path, page=4)

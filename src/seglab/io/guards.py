@@ -13,14 +13,18 @@ seglab.core.errors.InvalidImageError: stack.tif: page 3 does not exist; the file
 
 from __future__ import annotations
 
+import atexit
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidImageError
 from ..core.memory import available_memory
 
-__all__ = ["fail", "choose_page", "check_pixels", "check_fits_in_memory"]
+__all__ = ["fail", "choose_page", "check_pixels", "check_fits_in_memory", "KeptOpen"]
 
 
 def fail(path: Path, message: str) -> InvalidImageError:
@@ -68,3 +72,36 @@ def choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> int
         pages = "1 page (page=0)" if n_pages == 1 else f"{n_pages} pages (0 to {n_pages - 1})"
         raise fail(p, f"page {page} does not exist; the file has {pages}.")
     return page
+
+
+class KeptOpen:
+    """One opened file kept for the next read of the same file, as it was (path, size, modification time).
+
+    Reading the pages of a video or a gzipped volume in order is linear only
+    if the decoder goes on from where it stopped: reopening for every page
+    decodes everything before that page again. `lock` serialises the use of
+    the kept handle between threads; `close` releases it (also at exit).
+    """
+
+    def __init__(self, close: Callable[[Any], None]) -> None:
+        self.lock = threading.Lock()
+        self._close = close
+        self._key: tuple[str, int, int] | None = None
+        self._handle: Any = None
+        atexit.register(self.drop)
+
+    def get(self, p: Path, open_: Callable[[Path], Any]) -> Any:
+        """The handle of `p` (call with `lock` held): the kept one, or a new one from `open_`, kept in its place."""
+        stat = p.stat()
+        key = (str(p.resolve()), stat.st_size, stat.st_mtime_ns)
+        if key != self._key or self._handle is None:
+            self.drop()
+            self._handle = open_(p)
+            self._key = key
+        return self._handle
+
+    def drop(self) -> None:
+        """Release the kept handle, if any."""
+        if self._handle is not None:
+            self._close(self._handle)
+        self._key, self._handle = None, None

@@ -13,15 +13,12 @@ Examples
 
 from __future__ import annotations
 
-import atexit
-import threading
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .guards import check_fits_in_memory, check_pixels, choose_page, fail
+from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
 __all__ = ["is_video", "read_video_frame", "video_frames", "VIDEO_SUFFIXES"]
 
@@ -55,48 +52,24 @@ def video_frames(p: Path) -> int:
         capture.release()
 
 
-class _Open:
-    """The capture of the last frame read, kept open so that reading the next frame needs no seek.
+class _Capture:
+    """An open video, where it stands (the frame its next read gives), and its frames, width and height."""
 
-    Seeking decodes from the previous key frame: reading every frame of a
-    300-frame MPEG-4 video one seek at a time took 30 times as long as reading
-    it through (11.7 against 0.39 s). One capture is kept, for the file as it
-    was (path, size, modification time); a lock keeps threads from sharing it.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.key: tuple[str, int, int] | None = None
-        self.capture: Any = None
-        self.next = -1
-        self.info = (0, 0, 0)  # frames, width, height
-
-    def take(self, p: Path, index: int | None) -> tuple[Any, bool, tuple[int, int, int]]:
-        """A capture of `p` (lock held), whether it stands at `index`, and the video's frames, width, height."""
+    def __init__(self, p: Path) -> None:
         import cv2
 
-        stat = p.stat()
-        key = (str(p.resolve()), stat.st_size, stat.st_mtime_ns)
-        if key == self.key and self.capture is not None:
-            return self.capture, index == self.next, self.info
-        self.drop()
-        capture = cv2.VideoCapture(str(p))
-        if not capture.isOpened():
-            capture.release()
-            raise fail(p, _UNDECODABLE)
-        self.key, self.capture, self.next = key, capture, 0
-        self.info = (int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
-                     int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        return capture, index in (None, 0), self.info
-
-    def drop(self) -> None:
-        if self.capture is not None:
+        self.capture = cv2.VideoCapture(str(p))
+        if not self.capture.isOpened():
             self.capture.release()
-        self.key, self.capture, self.next = None, None, -1
+            raise fail(p, _UNDECODABLE)
+        self.next = 0
+        self.info = (int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT)), int(self.capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                     int(self.capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
 
 
-_OPEN = _Open()
-atexit.register(_OPEN.drop)
+#: The video of the last frame read, kept open: reading every frame of a 300-frame MPEG-4 video one page at a time
+#: took 30 times as long with a seek before each (11.7 against 0.39 s).
+_KEPT = KeptOpen(close=lambda kept: kept.capture.release())
 
 
 def read_video_frame(p: Path, page: int | None, max_pixels: int | None) -> NDArray[np.uint8]:
@@ -107,21 +80,22 @@ def read_video_frame(p: Path, page: int | None, max_pixels: int | None) -> NDArr
     """
     import cv2
 
-    with _OPEN.lock:
-        capture, in_place, (frames, width, height) = _OPEN.take(p, page)
+    with _KEPT.lock:
+        video = _KEPT.get(p, _Capture)
+        frames, width, height = video.info
         if frames <= 0:
             raise fail(p, "the video does not tell how many frames it holds; extract its frames as PNG "
                           "(e.g. `ffmpeg -i IN frame%05d.png`).")
         index = choose_page(p, page, frames, f" (a video of {frames} frames of {width} x {height})")
         check_pixels(p, height, width, max_pixels)
         check_fits_in_memory(p, (height, width, 3), 2.0 * height * width * 3)
-        if not in_place:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, frame = capture.read()
+        if index != video.next:
+            video.capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = video.capture.read()
         if ok and frame is not None:
-            _OPEN.next = index + 1
+            video.next = index + 1
         else:
-            _OPEN.drop()
+            _KEPT.drop()
     if not ok or frame is None:
         raise fail(p, f"frame {index} could not be decoded: the video is truncated or corrupt, or holds fewer "
                       f"frames than the {frames} it announces; re-encode it.")
