@@ -77,7 +77,7 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     from pydicom.pixels import apply_color_lut, pixel_array
 
     try:
-        ds = pydicom.dcmread(p)
+        ds = pydicom.dcmread(p, defer_size="1 KB")  # the header; the pixels are read a frame at a time below
     except Exception as exc:  # InvalidDicomError, EOFError, struct.error... on bad bytes
         raise fail(p, f"the DICOM data is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
     if not any(tag in ds for tag in _PIXEL_TAGS):
@@ -92,7 +92,7 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     check_pixels(p, rows, cols, max_pixels)
     check_fits_in_memory(p, (rows, cols, samples), 8.0 * rows * cols * samples)  # float64 rescaling at most
     try:
-        arr = pixel_array(ds, index=index if frames > 1 else None)
+        arr = pixel_array(str(p), index=index if frames > 1 else None)  # from the file: that frame alone
     except Exception as exc:
         meta = getattr(ds, "file_meta", None)
         syntax = meta.get("TransferSyntaxUID") if meta is not None else None
