@@ -178,3 +178,36 @@ def test_slices_read_in_order_from_a_kept_volume_equal_the_volume_and_a_rewritte
     np.testing.assert_array_equal(read_image(path, page=1), volume[:, :, 1] + 1)
     with pytest.raises(InvalidImageError, match="page 4 does not exist; the file has 2 pages"):
         read_image(path, page=4)
+
+
+def test_eval_scores_the_pages_of_a_volume_against_the_slices_of_a_label_volume(tmp_path, capsys):
+    """seglab segment --page all on a NIfTI volume, then seglab eval against the label volume of the same name."""
+    import json
+
+    from seglab.cli import main
+    from seglab.io import write_labels
+
+    truth = np.zeros((20, 24, 3), np.uint8)
+    truth[4:12, 5:15, 0], truth[8:18, 2:9, 1], truth[1:5, 1:22, 2] = 1, 1, 1
+    image = (truth * 150 + 40).astype(np.int16)
+    image[0, 0, 1] = 45  # slice 1 differs a little, slice 2 gets a wrong pixel below
+    for folder, volume in (("images", image), ("truth", truth)):
+        (tmp_path / folder).mkdir()
+        nibabel.save(nibabel.Nifti1Image(volume, np.eye(4)), tmp_path / folder / "scan.nii.gz")
+    out = tmp_path / "pred"
+    assert main(["segment", "otsu", str(tmp_path / "images"), "-o", str(out), "--page", "all", "--quiet"]) == 0
+    assert sorted(p.name for p in out.glob("*.labels.png")) == [f"scan.nii.p000{k}.labels.png" for k in range(3)]
+    wrong = read_labels(out / "scan.nii.p0002.labels.png")
+    assert wrong.tolist() == truth[:, :, 2].tolist()
+    wrong[10, 10] = 1  # one false positive in 84 + 1 foreground pixels of slice 2
+    write_labels(out / "scan.nii.p0002.labels.png", wrong, overwrite=True)
+    report = tmp_path / "report"
+    assert main(["eval", str(out), str(tmp_path / "truth"), "--task", "semantic", "--num-classes", "2", "-o",
+                 str(report), "--no-plots"]) == 0
+    doc = json.loads((report / "eval.json").read_text())
+    per_image = {r["image"]: r for r in doc["images"]}
+    assert sorted(per_image) == ["scan.nii.p0000", "scan.nii.p0001", "scan.nii.p0002"]
+    assert per_image["scan.nii.p0000"]["mean_iou"] == 1.0 and per_image["scan.nii.p0000"]["pixel_error"] == 0
+    # by hand: the truth's 84 foreground pixels of slice 2 against 85 predicted, 396 background against 395
+    assert per_image["scan.nii.p0002"]["mean_iou"] == pytest.approx((84 / 85 + 395 / 396) / 2)
+    assert per_image["scan.nii.p0002"]["pixel_error"] == pytest.approx(1 / 480)

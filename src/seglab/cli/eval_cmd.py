@@ -62,7 +62,8 @@ def build_parser() -> Parser:
         prog="seglab eval",
         description="Score predictions against ground truth. PRED and GT are files or folders, paired by "
         "file stem (<stem>.labels.png pairs with <stem>.png). Formats: label images, COCO instance JSON, "
-        "COCO panoptic PNG + JSON, BSDS .mat.",
+        "COCO panoptic PNG + JSON, BSDS .mat; a TIFF stack or NIfTI volume gives one entry per page, "
+        "<stem>.p0000, ..., as seglab segment --page names its outputs.",
     )
     parser.add_argument("pred", metavar="PRED", help="prediction file or folder")
     parser.add_argument("gt", metavar="GT", help="ground-truth file or folder")

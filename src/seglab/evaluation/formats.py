@@ -171,8 +171,8 @@ class LabelData:
         return ((self.ucm2.shape[0] - 1) // 2, (self.ucm2.shape[1] - 1) // 2)
 
 
-def read_label_image(path: str | os.PathLike[str]) -> LabelData:
-    """Read a label image file (PNG/TIFF) as a ``labels`` entry.
+def read_label_image(path: str | os.PathLike[str], *, page: int | None = None) -> LabelData:
+    """Read a label image file (PNG/TIFF, or a page of a TIFF stack or NIfTI volume) as a ``labels`` entry.
 
     Raises
     ------
@@ -189,7 +189,8 @@ def read_label_image(path: str | os.PathLike[str]) -> LabelData:
     """
     from ..io import read_labels
 
-    return LabelData(source=str(path), kind="labels", labels=read_labels(path))
+    source = str(path) if page is None else f"{path} page {page}"
+    return LabelData(source=source, kind="labels", labels=read_labels(path, page=page))
 
 
 def read_mat(path: str | os.PathLike[str]) -> LabelData:

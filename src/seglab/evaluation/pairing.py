@@ -5,7 +5,10 @@ entries, each named by a *stem*:
 
 - a label image (``.png``, ``.tif``, ``.tiff``) or a BSDS ``.mat``: one
   entry, named by its file name without suffix and without ``.labels``
-  (``seglab segment`` writes ``<stem>.labels.png``);
+  (``seglab segment`` writes ``<stem>.labels.png``); a TIFF stack or NIfTI
+  volume (``.nii``, ``.nii.gz``) of several pages: one entry per page, named
+  ``<stem>.p0000``, ``<stem>.p0001``, ... as ``seglab segment --page`` names
+  its outputs;
 - a COCO instance or panoptic JSON: one entry per image, named by the stem of
   the image's ``file_name``; a COCO results list (predictions only) is
   resolved with the ground truth's ``images``. Other JSON files are skipped
@@ -36,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,12 +50,16 @@ from ..core.errors import InvalidImageError
 from . import coco_json
 from ..io.coco import json_kind, read_json
 from ..io.datasets import LABEL_SUFFIXES
+from ..io import count_pages
 from ..io.naming import output_kind_of, stem_of
 from .formats import LabelData, read_label_image, read_mat
 
 __all__ = ["Entry", "Collection", "Pair", "Pairing", "collect", "pair", "EntryKind"]
 
 EntryKind = Literal["labels", "mat", "instance", "results", "panoptic"]
+#: Label files: images, and volumes whose slices are pages.
+_LABEL_FILES = (*LABEL_SUFFIXES, ".nii", ".nii.gz")
+_STACK_FILES = (".tif", ".tiff", ".nii", ".nii.gz")
 _FILE_KINDS = ("labels", "mat")
 
 
@@ -121,10 +129,22 @@ def _is_sidecar(doc: object) -> bool:
     return isinstance(doc, dict) and "seglab_version" in doc and "method" in doc and "params" in doc
 
 
-def _file_entry(path: Path) -> Entry:
+def _file_entries(path: Path) -> list[Entry]:
+    """The entries of a ``.mat`` or label file: one, or one per page of a TIFF stack or NIfTI volume.
+
+    Page k of a file of several is named ``<stem>.p000k``, as ``seglab segment --page`` names its outputs.
+    """
+    stem = stem_of(path)
     if path.suffix.lower() == ".mat":
-        return Entry(stem_of(path), str(path), "mat", lambda: read_mat(path))
-    return Entry(stem_of(path), str(path), "labels", lambda: read_label_image(path))
+        return [Entry(stem, str(path), "mat", lambda: read_mat(path))]
+    try:
+        pages = count_pages(path) if path.name.lower().endswith(_STACK_FILES) else 1
+    except InvalidImageError:  # the entry's loading says what is wrong with the file
+        pages = 1
+    if pages == 1:
+        return [Entry(stem, str(path), "labels", lambda: read_label_image(path))]
+    return [Entry(f"{stem}.p{k:04d}", f"{path} page {k}", "labels", functools.partial(read_label_image, path, page=k))
+            for k in range(pages)]
 
 
 def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None = None) -> Collection:
@@ -182,8 +202,9 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
         suffix = f.suffix.lower()
         if not out.is_file and (kinds[f] == "overlay" or (kinds[f] == "panoptic" and stem_of(f) in labelled)):
             continue
-        if (suffix in LABEL_SUFFIXES or suffix == ".mat") and f not in used_pngs:
-            out.add(_file_entry(f))
+        if (f.name.lower().endswith(_LABEL_FILES) or suffix == ".mat") and f not in used_pngs:
+            for entry in _file_entries(f):
+                out.add(entry)
         elif out.is_file and suffix != ".json":
             out.problems.append((str(f), "is not a label file; give a .png/.tif label image, a BSDS .mat or COCO JSON."))
     return out
