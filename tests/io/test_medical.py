@@ -211,3 +211,14 @@ def test_eval_scores_the_pages_of_a_volume_against_the_slices_of_a_label_volume(
     # by hand: the truth's 84 foreground pixels of slice 2 against 85 predicted, 396 background against 395
     assert per_image["scan.nii.p0002"]["mean_iou"] == pytest.approx((84 / 85 + 395 / 396) / 2)
     assert per_image["scan.nii.p0002"]["pixel_error"] == pytest.approx(1 / 480)
+
+
+def test_a_folder_gives_its_dicom_files_without_a_suffix_too(tmp_path):
+    from seglab.run import expand_inputs
+
+    write_ct(tmp_path / "IM000001", np.zeros((4, 4), np.uint16))
+    write_ct(tmp_path / "IM000002", np.ones((4, 4), np.uint16))
+    (tmp_path / "README").write_text("a series of two slices")  # no suffix, not DICOM: left out
+    (tmp_path / "DICOMDIR").write_bytes(b"")  # unreadable as DICOM: left out
+    files, failures = expand_inputs([str(tmp_path)])
+    assert [f.name for f in files] == ["IM000001", "IM000002"] and failures == []

@@ -32,6 +32,7 @@ from __future__ import annotations
 from .atomic import check_target, write_atomic, write_together
 from .coco import coco_document, json_kind, read_json, write_coco
 from .labels import encode_jpeg, encode_label_file, encode_labels, encode_png, label_suffix, write_labels
+from .medical import is_dicom_file
 from .overlay import overlay, write_overlay
 from .panoptic import panoptic_document, panoptic_files, panoptic_ids, panoptic_png, write_panoptic
 from .read import IMAGE_SUFFIXES, ImageConversionWarning, count_pages, read_image, read_labels
@@ -42,6 +43,7 @@ from .sidecar import json_bytes, sidecar, to_jsonable, write_json
 __all__ = [
     "read_image",
     "count_pages",
+    "is_dicom_file",
     "read_labels",
     "ImageConversionWarning",
     "IMAGE_SUFFIXES",

@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from ..core.optional import require
 from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
-__all__ = ["is_dicom", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices", "HEAD_BYTES"]
+__all__ = ["is_dicom", "is_dicom_file", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices", "HEAD_BYTES"]
 
 #: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
 HEAD_BYTES = 352
@@ -56,6 +56,15 @@ _PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 def is_dicom(head: bytes) -> bool:
     """Whether a file starting with `head` is a DICOM Part 10 file (``DICM`` after the 128-byte preamble)."""
     return head[128:132] == b"DICM"
+
+
+def is_dicom_file(p: Path) -> bool:
+    """Whether the file `p` is a DICOM Part 10 file (its first 132 bytes read); False when it cannot be read."""
+    try:
+        with open(p, "rb") as fh:
+            return is_dicom(fh.read(132))
+    except OSError:
+        return False
 
 
 def is_nifti(p: Path, head: bytes) -> bool:

@@ -27,7 +27,8 @@ __all__ = ["expand_inputs", "output_stems"]
 def expand_inputs(patterns: Sequence[str], *, recursive: bool = False) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files named by `patterns`, in order and without duplicates, and the patterns that named none.
 
-    A folder gives its image files (by suffix; with `recursive`, those of its
+    A folder gives its image files (by suffix, and DICOM files without one by
+    their header; with `recursive`, those of its
     sub-folders too, hidden ones left out); a glob pattern
     gives the image files it matches; a file is taken as it is. Files named
     like seglab's own outputs (``*.labels.png``, ``*.overlay.png``, ...) are
@@ -38,11 +39,12 @@ def expand_inputs(patterns: Sequence[str], *, recursive: bool = False) -> tuple[
     >>> expand_inputs(["no/such/file.png"])
     ([], [('no/such/file.png', 'no such file or folder; check the path.')])
     """
-    from ..io import IMAGE_SUFFIXES
+    from ..io import IMAGE_SUFFIXES, is_dicom_file
 
     def images(paths: list[Path]) -> list[Path]:
-        return sorted(p for p in paths if p.is_file() and p.name.lower().endswith(IMAGE_SUFFIXES)
-                      and not is_output_file(p))
+        # DICOM files often have no suffix at all (IM000001): those are recognised by their header
+        return sorted(p for p in paths if p.is_file() and not is_output_file(p)
+                      and (p.name.lower().endswith(IMAGE_SUFFIXES) or (not p.suffix and is_dicom_file(p))))
 
     files: list[Path] = []
     failures: list[tuple[str, str]] = []
