@@ -44,7 +44,8 @@ from numpy.typing import NDArray
 from ..core.optional import require
 from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
-__all__ = ["is_dicom", "is_dicom_file", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices", "HEAD_BYTES"]
+__all__ = ["is_dicom", "is_dicom_file", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices",
+           "HEAD_BYTES"]
 
 #: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
 HEAD_BYTES = 352
