@@ -172,8 +172,8 @@ def _prepare(method: MethodSpec, ns: argparse.Namespace, flags: Sequence[Flag]) 
     try:
         return prepare(method, text=collect(ns, flags), outputs=ns.outputs, as_task=ns.as_task, things=ns.things,
                        page=ns.page if isinstance(ns.page, int) else None, mask=mask,
-                       min_size=getattr(ns, "as_min_size", 0), fill_holes=getattr(ns, "as_fill_holes", False), overlay_alpha=ns.overlay_alpha,
-                       overlay_style=ns.overlay_style, name_of=flag_name)
+                       min_size=getattr(ns, "as_min_size", 0), fill_holes=getattr(ns, "as_fill_holes", False),
+                       overlay_alpha=ns.overlay_alpha, overlay_style=ns.overlay_style, name_of=flag_name)
     except InvalidParameterError:
         raise
     except (ValueError, OSError) as exc:  # an unreadable mask file

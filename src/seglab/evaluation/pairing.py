@@ -206,7 +206,8 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
             for entry in _file_entries(f):
                 out.add(entry)
         elif out.is_file and suffix != ".json":
-            out.problems.append((str(f), "is not a label file; give a .png/.tif label image, a BSDS .mat or COCO JSON."))
+            out.problems.append((str(f), "is not a label file; give a .png/.tif label image, a NIfTI label volume, "
+                                         "a BSDS .mat or COCO JSON."))
     return out
 
 
