@@ -105,7 +105,7 @@ def test_dicom_without_pixels_truncated_or_undecodable_gets_one_clear_error(tmp_
     def no_decoder(*args, **kwargs):
         raise RuntimeError("Unable to decompress 'JPEG 2000' pixel data because all plugins are missing dependencies")
 
-    monkeypatch.setattr("pydicom.pixels.pixel_array", no_decoder)
+    monkeypatch.setattr("pydicom.pixels.iter_pixels", no_decoder)
     with pytest.raises(InvalidImageError, match=r"its pixels are compressed \(JPEG 2000 Image Compression \(Lossless "
                                                 r"Only\)\) and no installed decoder reads them; install one, e.g. pip "
                                                 r"install pylibjpeg"):
@@ -222,3 +222,15 @@ def test_a_folder_gives_its_dicom_files_without_a_suffix_too(tmp_path):
     (tmp_path / "DICOMDIR").write_bytes(b"")  # unreadable as DICOM: left out
     files, failures = expand_inputs([str(tmp_path)])
     assert [f.name for f in files] == ["IM000001", "IM000002"] and failures == []
+
+
+def test_dicom_frames_read_in_order_or_not_are_the_same_and_a_rewritten_file_is_read_again(tmp_path):
+    stored = np.random.default_rng(2).integers(0, 3000, (6, 5, 4)).astype(np.uint16)
+    path = write_ct(tmp_path / "mf.dcm", stored)
+    expected = [stored[k].astype(np.int32) - 1024 for k in range(6)]
+    for k in (0, 1, 2, 5, 3, 4, 0, 1):  # on, a jump, back, on
+        np.testing.assert_array_equal(read_image(path, page=k), expected[k])
+    write_ct(path, stored[:2] + 1)  # the same name, two other frames
+    np.testing.assert_array_equal(read_image(path, page=1), expected[1] + 1)
+    with pytest.raises(InvalidImageError, match="page 2 does not exist; the file has 2 pages"):
+        read_image(path, page=2)

@@ -81,41 +81,77 @@ def is_nifti(p: Path, head: bytes) -> bool:
     return head[344:348] in _NIFTI1_MAGIC or head[4:8] == _NIFTI2_MAGIC
 
 
+class _DicomFile:
+    """A DICOM file's header (pixel data deferred) and, while its frames are read in order, an iterator over them."""
+
+    def __init__(self, p: Path) -> None:
+        pydicom = require("pydicom")
+        self.path = p
+        try:
+            self.ds = pydicom.dcmread(p, defer_size="1 KB")
+        except Exception as exc:  # InvalidDicomError, EOFError, struct.error... on bad bytes
+            raise fail(p, f"the DICOM data is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                          "re-export it.") from None
+        self.frames: Any = None
+        self.next = -1
+
+    def frame(self, index: int, count: int) -> NDArray:
+        """Frame `index` of `count`: the iterator's next one when reading in order, else decoded from `index` on."""
+        from pydicom.pixels import iter_pixels
+
+        if index != self.next or self.frames is None:
+            self.close()
+            self.frames = iter_pixels(str(self.path), indices=range(index, count))
+        arr = next(self.frames)
+        self.next = index + 1
+        return arr
+
+    def close(self) -> None:
+        if self.frames is not None:
+            self.frames.close()
+        self.frames, self.next = None, -1
+
+
+#: The DICOM file of the last frame read: its header, and its frames read on in order (a 200-frame file one page
+#: at a time: 0.44 ms a frame reopening it, 0.19 ms reading on).
+_KEPT_DICOM = KeptOpen(close=lambda kept: kept.close())
+
+
 def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     """One frame of a DICOM file in the modality's units (see the module notes)."""
-    pydicom = require("pydicom")
-    from pydicom.pixels import apply_color_lut, pixel_array
+    require("pydicom")
+    from pydicom.pixels import apply_color_lut
 
-    try:
-        ds = pydicom.dcmread(p, defer_size="1 KB")  # the header; the pixels are read a frame at a time below
-    except Exception as exc:  # InvalidDicomError, EOFError, struct.error... on bad bytes
-        raise fail(p, f"the DICOM data is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
-    if not any(tag in ds for tag in _PIXEL_TAGS):
-        meta = getattr(ds, "file_meta", None)
-        uid = ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta is not None else None)
-        kind = getattr(uid, "name", "unknown SOP class")
-        raise fail(p, f"is a DICOM file without pixel data ({kind}); give the image files of the series.")
-    rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    index = choose_page(p, page, frames, f" (a multi-frame DICOM of {frames} frames of {cols} x {rows})")
-    check_pixels(p, rows, cols, max_pixels)
-    check_fits_in_memory(p, (rows, cols, samples), 8.0 * rows * cols * samples)  # float64 rescaling at most
-    try:
-        arr = pixel_array(str(p), index=index if frames > 1 else None)  # from the file: that frame alone
-    except Exception as exc:
-        meta = getattr(ds, "file_meta", None)
-        syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-        if syntax is not None and syntax.is_compressed and isinstance(exc, (RuntimeError, NotImplementedError)):
-            raise fail(p, f"its pixels are compressed ({syntax.name}) and no installed decoder reads them; install "
-                          "one, e.g. pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (see pydicom's "
-                          "pixel data handlers).") from None
-        raise fail(p, f"the DICOM pixel data is truncated or corrupt ({type(exc).__name__}: {exc}); "
-                      "re-export it.") from None
-    if str(ds.get("PhotometricInterpretation", "")).upper() == "PALETTE COLOR":
-        arr = apply_color_lut(arr, ds)
-    elif samples == 1:
-        arr = _modality_units(arr, ds, index)
+    with _KEPT_DICOM.lock:
+        kept = _KEPT_DICOM.get(p, _DicomFile)
+        ds = kept.ds
+        if not any(tag in ds for tag in _PIXEL_TAGS):
+            meta = getattr(ds, "file_meta", None)
+            uid = ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta is not None else None)
+            kind = getattr(uid, "name", "unknown SOP class")
+            raise fail(p, f"is a DICOM file without pixel data ({kind}); give the image files of the series.")
+        rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        index = choose_page(p, page, frames, f" (a multi-frame DICOM of {frames} frames of {cols} x {rows})")
+        check_pixels(p, rows, cols, max_pixels)
+        check_fits_in_memory(p, (rows, cols, samples), 8.0 * rows * cols * samples)  # float64 rescaling at most
+        try:
+            arr = kept.frame(index, frames)  # from the file: that frame alone
+        except Exception as exc:
+            _KEPT_DICOM.drop()
+            meta = getattr(ds, "file_meta", None)
+            syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+            if syntax is not None and syntax.is_compressed and isinstance(exc, (RuntimeError, NotImplementedError)):
+                raise fail(p, f"its pixels are compressed ({syntax.name}) and no installed decoder reads them; "
+                              "install one, e.g. pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (see "
+                              "pydicom's pixel data handlers).") from None
+            raise fail(p, f"the DICOM pixel data is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                          "re-export it.") from None
+        if str(ds.get("PhotometricInterpretation", "")).upper() == "PALETTE COLOR":
+            arr = apply_color_lut(arr, ds)
+        elif samples == 1:
+            arr = _modality_units(arr, ds, index)
     if arr.dtype.byteorder not in ("=", "|"):
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return np.ascontiguousarray(arr)
