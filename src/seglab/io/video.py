@@ -2,8 +2,10 @@
 
 A video is recognised by its container's signature, not its name. Frames
 come as RGB ``(H, W, 3)`` uint8, or gray ``(H, W)`` when the three channels
-are equal (a gray video); frame N is read by seeking to it. Lossy codecs
-change pixel values, so a video suits images to segment, not label images.
+are equal (a gray video). Frames read in order are decoded one after the
+other (the last video read stays open); any other frame is sought. Lossy
+codecs change pixel values, so a video suits images to segment, not label
+images.
 
 Examples
 --------
