@@ -234,3 +234,39 @@ def test_dicom_frames_read_in_order_or_not_are_the_same_and_a_rewritten_file_is_
     np.testing.assert_array_equal(read_image(path, page=1), expected[1] + 1)
     with pytest.raises(InvalidImageError, match="page 2 does not exist; the file has 2 pages"):
         read_image(path, page=2)
+
+
+def test_the_sidecar_records_the_pixel_spacing_that_a_dicom_or_nifti_header_gives(tmp_path):
+    """Frame by frame for an enhanced DICOM, the first two voxel sizes of a NIfTI in its units, nothing otherwise."""
+    import json
+
+    from PIL import Image
+
+    from seglab.cli import main
+    from seglab.io import pixel_spacing
+
+    (tmp_path / "in").mkdir()
+    path = write_ct(tmp_path / "in" / "ct.dcm", np.arange(16, dtype=np.uint16).reshape(4, 4) * 100)
+    ds = pydicom.dcmread(path)
+    ds.PixelSpacing = [0.5, 0.75]
+    ds.save_as(path)
+    volume = nibabel.Nifti1Image(np.tile(np.arange(16, dtype=np.int16).reshape(4, 4, 1), (1, 1, 2)),
+                                 np.diag([0.25, 0.3, 2.0, 1.0]))
+    volume.header.set_xyzt_units("micron")
+    nibabel.save(volume, tmp_path / "in" / "cells.nii")
+    nibabel.save(nibabel.Nifti1Image(np.zeros((4, 4), np.uint8), np.eye(4)), tmp_path / "in" / "nounit.nii")
+    assert main(["segment", "otsu", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--page", "all", "--quiet"]) == 0
+    doc = {p.name: json.loads(p.read_text())["pixel_spacing_mm"] for p in (tmp_path / "out").glob("*.json")}
+    assert doc["ct.p0000.json"] == [0.5, 0.75]
+    assert doc["cells.p0001.json"] == pytest.approx([0.25e-3, 0.3e-3])  # microns, in mm
+    assert doc["nounit.p0000.json"] is None  # no spatial unit in the header: nothing claimed
+    per_frame = write_ct(tmp_path / "mf.dcm", np.zeros((2, 3, 3), np.uint16), per_frame=[(1, 0), (1, 0)])
+    ds = pydicom.dcmread(per_frame)
+    for group, spacing in zip(ds.PerFrameFunctionalGroupsSequence, ([0.4, 0.4], [0.9, 0.8])):
+        measures = Dataset()
+        measures.PixelSpacing = spacing
+        group.PixelMeasuresSequence = [measures]
+    ds.save_as(per_frame)
+    assert pixel_spacing(per_frame, page=1) == (0.9, 0.8) and pixel_spacing(per_frame, page=0) == (0.4, 0.4)
+    Image.fromarray(np.zeros((2, 2), np.uint8)).save(tmp_path / "plain.png")
+    assert pixel_spacing(tmp_path / "plain.png") is None and pixel_spacing(tmp_path / "missing.dcm") is None

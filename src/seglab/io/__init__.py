@@ -35,7 +35,7 @@ from .labels import encode_jpeg, encode_label_file, encode_labels, encode_png, l
 from .medical import is_dicom_file
 from .overlay import overlay, write_overlay
 from .panoptic import panoptic_document, panoptic_files, panoptic_ids, panoptic_png, write_panoptic
-from .read import IMAGE_SUFFIXES, ImageConversionWarning, count_pages, read_image, read_labels
+from .read import IMAGE_SUFFIXES, ImageConversionWarning, count_pages, pixel_spacing, read_image, read_labels
 from .regions import regions_csv, write_regions_csv
 from .rle import annotation_mask, polygon_mask, rle_decode, rle_encode
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
@@ -43,6 +43,7 @@ from .sidecar import json_bytes, sidecar, to_jsonable, write_json
 __all__ = [
     "read_image",
     "count_pages",
+    "pixel_spacing",
     "is_dicom_file",
     "read_labels",
     "ImageConversionWarning",

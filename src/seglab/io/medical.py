@@ -45,7 +45,7 @@ from ..core.optional import require
 from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
 __all__ = ["is_dicom", "is_dicom_file", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices",
-           "HEAD_BYTES"]
+           "dicom_spacing", "nifti_spacing", "HEAD_BYTES"]
 
 #: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
 HEAD_BYTES = 352
@@ -247,3 +247,44 @@ def nifti_slices(p: Path) -> int:
     """The number of 2-D slices of a NIfTI file (its pages), from its header alone."""
     with _KEPT.lock:
         return math.prod(_KEPT.get(p, _open_nifti).shape[2:])
+
+
+def dicom_spacing(p: Path, page: int | None) -> tuple[float, float] | None:
+    """(row, column) spacing in mm of a DICOM frame: PixelSpacing (top level, or the frame's functional groups),
+    else ImagerPixelSpacing; None when the header gives neither."""
+    pydicom = require("pydicom")
+    try:
+        ds = pydicom.dcmread(p, stop_before_pixels=True)
+    except Exception:  # reading the image reports a broken file; a sidecar goes without spacing
+        return None
+    holders = [ds]
+    for groups, item in (("PerFrameFunctionalGroupsSequence", page or 0), ("SharedFunctionalGroupsSequence", 0)):
+        seq = ds.get(groups)
+        if seq is not None and item < len(seq) and seq[item].get("PixelMeasuresSequence"):
+            holders.append(seq[item].PixelMeasuresSequence[0])
+    for holder in holders:
+        for tag in ("PixelSpacing", "ImagerPixelSpacing"):
+            value = holder.get(tag)
+            if value is not None and len(value) == 2:
+                return float(value[0]), float(value[1])
+    return None
+
+
+#: NIfTI spatial units in millimetres.
+_NIFTI_MM = {"mm": 1.0, "micron": 1e-3, "meter": 1e3}
+
+
+def nifti_spacing(p: Path) -> tuple[float, float] | None:
+    """(row, column) spacing in mm of a NIfTI slice (voxel sizes along the first two axes); None when the header
+    gives no spatial unit."""
+    require("nibabel")
+    try:
+        with _KEPT.lock:
+            header = _KEPT.get(p, _open_nifti).header
+    except Exception:  # reading the image reports a broken file; a sidecar goes without spacing
+        return None
+    unit = _NIFTI_MM.get(header.get_xyzt_units()[0])
+    zooms = header.get_zooms()
+    if unit is None or len(zooms) < 2:
+        return None
+    return float(zooms[0]) * unit, float(zooms[1]) * unit

@@ -35,10 +35,11 @@ from numpy.typing import NDArray
 from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.validate import as_labels
 from .guards import check_fits_in_memory, check_pixels, choose_page, fail
-from .medical import HEAD_BYTES, dicom_frames, is_dicom, is_nifti, nifti_slices, read_dicom, read_nifti
+from .medical import (HEAD_BYTES, dicom_frames, dicom_spacing, is_dicom, is_nifti, nifti_slices, nifti_spacing,
+                      read_dicom, read_nifti)
 from .video import VIDEO_SUFFIXES, is_video, read_video_frame, video_frames
 
-__all__ = ["read_image", "read_labels", "count_pages", "ImageConversionWarning", "IMAGE_SUFFIXES"]
+__all__ = ["read_image", "read_labels", "count_pages", "pixel_spacing", "ImageConversionWarning", "IMAGE_SUFFIXES"]
 
 #: File name suffixes that the command line picks up when it expands a folder.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".dcm", ".nii", ".nii.gz",
@@ -287,6 +288,33 @@ def count_pages(path: str | os.PathLike[str]) -> int:
     except Exception as exc:  # tifffile's and Pillow's errors on bad bytes
         raise fail(p, f"is not an image seglab can read ({_READABLE}) or is corrupt ({type(exc).__name__}: {exc}); "
                       "check the file or re-export it.") from None
+
+
+def pixel_spacing(path: str | os.PathLike[str], *, page: int | None = None) -> tuple[float, float] | None:
+    """The (row, column) pixel spacing in millimetres that a DICOM or NIfTI header gives for `page`; else None.
+
+    Other formats carry no reliable physical size (a TIFF's resolution tags
+    are often a printer's dots per inch), and neither does a file that cannot
+    be read: both give None.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np, nibabel
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "v.nii"
+    >>> image = nibabel.Nifti1Image(np.zeros((4, 4, 2), np.int16), np.diag([0.5, 0.7, 2.0, 1.0]))
+    >>> image.header.set_xyzt_units("mm")
+    >>> pixel_spacing(path) is None, (nibabel.save(image, path), pixel_spacing(path))[1]
+    (True, (0.5, 0.699999988079071))
+    """
+    try:
+        p, head = _check_file(path)
+    except InvalidImageError:
+        return None
+    if is_dicom(head):
+        return dicom_spacing(p, page)
+    if is_nifti(p, head):
+        return nifti_spacing(p)
+    return None
 
 
 def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pixels: int | None = None) -> NDArray:

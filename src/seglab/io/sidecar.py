@@ -89,6 +89,7 @@ def sidecar(
     input_file: str | os.PathLike[str] | None = None,
     page: int | None = None,
     notes: Iterable[str] = (),
+    pixel_spacing: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """The sidecar document of `seg` as a JSON-able dict.
 
@@ -102,12 +103,15 @@ def sidecar(
         The page read from a multi-page input.
     notes : iterable of str
         Warnings raised while reading or segmenting (e.g. an alpha channel dropped).
+    pixel_spacing : (float, float), optional
+        The input's (row, column) pixel spacing in mm (DICOM, NIfTI:
+        :func:`seglab.io.pixel_spacing`), so that areas can be converted.
 
     Returns
     -------
     dict
-        Keys ``seglab_version, input_file, page, method, task, params, classes,
-        segments, meta, shape, num_segments, notes``.
+        Keys ``seglab_version, input_file, page, pixel_spacing_mm, method, task,
+        params, classes, segments, meta, shape, num_segments, notes``.
 
     Examples
     --------
@@ -124,6 +128,7 @@ def sidecar(
         "seglab_version": __version__,
         "input_file": None if input_file is None else os.fspath(input_file),
         "page": page,
+        "pixel_spacing_mm": None if pixel_spacing is None else [float(v) for v in pixel_spacing],
         "method": body["method"],
         "task": body["task"],
         "params": to_jsonable(body["params"]),

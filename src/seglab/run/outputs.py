@@ -59,6 +59,9 @@ class Outcome:
         The page read from a multi-page input.
     notes : tuple of str
         Warnings raised while reading or segmenting.
+    pixel_spacing : (float, float) or None
+        The input's (row, column) pixel spacing in mm, where its header gives one
+        (:func:`seglab.io.pixel_spacing`); recorded in the sidecar.
     seconds : float
         Time spent in the method (reading excluded).
     overlay_alpha, overlay_style : float, str
@@ -70,6 +73,7 @@ class Outcome:
     source: str = ""
     page: int | None = None
     notes: tuple[str, ...] = ()
+    pixel_spacing: tuple[float, float] | None = None
     seconds: float = 0.0
     overlay_alpha: float = 0.4
     overlay_style: str = "fill"
@@ -94,7 +98,8 @@ def _overlay(outcome: Outcome, stem: str) -> dict[str, bytes]:
 
 
 def _json(outcome: Outcome, stem: str) -> dict[str, bytes]:
-    doc = io.sidecar(outcome.seg, input_file=outcome.source or None, page=outcome.page, notes=outcome.notes)
+    doc = io.sidecar(outcome.seg, input_file=outcome.source or None, page=outcome.page, notes=outcome.notes,
+                     pixel_spacing=outcome.pixel_spacing)
     return {f"{stem}.json": io.json_bytes(doc)}
 
 

@@ -234,8 +234,11 @@ def segment_image(job: Job, image: Any) -> Segmentation:
     return seg
 
 
-def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = ()) -> Outcome:
+def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = (),
+              pixel_spacing: tuple[float, float] | None = None) -> Outcome:
     """Segment an image already read, timed; warnings raised on the way are added to `notes`.
+
+    `pixel_spacing` (mm, from the file's header) is passed on to the sidecar.
 
     Examples
     --------
@@ -250,14 +253,17 @@ def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = 
         seconds = time.perf_counter() - start
     notes = (*notes, *(one_line(w.message, source) for w in caught))
     kept = image if any(OUTPUT_KINDS[kind].needs_image for kind in job.outputs) else None
-    return Outcome(kept, seg, source=source, page=job.page, notes=notes, seconds=seconds,
-                   overlay_alpha=job.overlay_alpha, overlay_style=job.overlay_style)
+    return Outcome(kept, seg, source=source, page=job.page, notes=notes, pixel_spacing=pixel_spacing,
+                   seconds=seconds, overlay_alpha=job.overlay_alpha, overlay_style=job.overlay_style)
 
 
 def run_file(job: Job, path: str | os.PathLike[str], *, max_pixels: int | None = None) -> Outcome:
     """Read and segment one file; warnings (an alpha channel dropped, ...) become notes of the outcome."""
+    from ..io import pixel_spacing
+
     image, notes = read_input(path, page=job.page, max_pixels=max_pixels)
-    return run_image(job, image, source=os.fspath(path), notes=notes)
+    return run_image(job, image, source=os.fspath(path), notes=notes,
+                     pixel_spacing=pixel_spacing(path, page=job.page))
 
 
 def encode(job: Job, outcome: Outcome, stem: str) -> dict[str, bytes]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..io import pixel_spacing
 from ..run import Outcome, encode, image_preview, labels_preview, prepare, preview_size, read_input, run_image
 from .runner import time_limit
 
@@ -169,7 +170,8 @@ def segment(request: SegmentRequest) -> dict[str, Any]:
     job = prepare(request.method, arrays, text=request.params, outputs=request.outputs, as_task=request.as_task,
                   things=request.things, page=request.page, mask=mask)
     image, notes = _read(request.image, request.page, request.max_pixels)
-    outcome = run_image(job, image, source=request.image.name, notes=notes)
+    outcome = run_image(job, image, source=request.image.name, notes=notes,
+                        pixel_spacing=pixel_spacing(request.image.path, page=request.page))
     out = _result(outcome, encode(job, outcome, request.stem), request.preview_side)
     return {**out, "image": _image_info(image)}
 
@@ -188,7 +190,8 @@ def compare(request: CompareRequest) -> dict[str, Any]:
         try:
             with time_limit(request.timeout):
                 job = prepare(method, text=request.params.get(method, {}), outputs=request.outputs)
-                outcome = run_image(job, image, source=request.image.name)
+                outcome = run_image(job, image, source=request.image.name,
+                                    pixel_spacing=pixel_spacing(request.image.path, page=request.page))
                 files = encode(job, outcome, f"{request.stem}.{method}")
             results.append({**_result(outcome, files, request.preview_side), "status": 200})
         except Exception as exc:  # noqa: BLE001 - one method's failure is its row, the others go on
