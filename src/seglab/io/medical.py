@@ -29,6 +29,12 @@ Examples
 >>> from seglab.io import read_image
 >>> read_image(path, page=1).tolist() == volume[:, :, 1].tolist()
 True
+>>> from seglab.io import pixel_spacing
+>>> image = nibabel.Nifti1Image(volume, np.diag([0.5, 0.75, 2.0, 1.0]))
+>>> image.header.set_xyzt_units("mm")
+>>> nibabel.save(image, path)
+>>> pixel_spacing(path)
+(0.5, 0.75)
 """
 
 from __future__ import annotations
