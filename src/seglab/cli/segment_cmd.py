@@ -38,6 +38,7 @@ from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import MethodSpec
 from ..core.types import TASKS
 from ..io import count_pages
+from ..io.naming import page_stem
 from ..run import (
     OUTPUT_KINDS,
     Job,
@@ -105,7 +106,7 @@ def _pages_of(files: Sequence[Path], stems: Sequence[str], pages: str | tuple[in
             these = f"page {missing[0]} does not" if len(missing) == 1 else f"pages {_ranges(missing)} do not"
             failures.append((str(source), f"{these} exist; the file has {n} page{'' if n == 1 else 's'}, 0 to "
                                           f"{n - 1}."))
-        items += [(source, p, f"{stem}.p{p:04d}") for p in wanted if p < n]
+        items += [(source, p, page_stem(stem, p)) for p in wanted if p < n]
     return items
 
 

@@ -51,7 +51,7 @@ from . import coco_json
 from ..io.coco import json_kind, read_json
 from ..io.datasets import LABEL_SUFFIXES
 from ..io import count_pages
-from ..io.naming import output_kind_of, stem_of
+from ..io.naming import output_kind_of, page_stem, stem_of
 from .formats import LabelData, read_label_image, read_mat
 
 __all__ = ["Entry", "Collection", "Pair", "Pairing", "collect", "pair", "EntryKind"]
@@ -143,7 +143,7 @@ def _file_entries(path: Path) -> list[Entry]:
         pages = 1
     if pages == 1:
         return [Entry(stem, str(path), "labels", lambda: read_label_image(path))]
-    return [Entry(f"{stem}.p{k:04d}", f"{path} page {k}", "labels", functools.partial(read_label_image, path, page=k))
+    return [Entry(page_stem(stem, k), f"{path} page {k}", "labels", functools.partial(read_label_image, path, page=k))
             for k in range(pages)]
 
 

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..core.errors import InvalidImageError
 from ..core.optional import require
 from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
@@ -123,6 +124,23 @@ class _DicomFile:
 _KEPT_DICOM = KeptOpen(close=lambda kept: kept.close())
 
 
+def _dicom_header(p: Path) -> Any:
+    """The kept header of the DICOM file `p` (parsed once for its pages, its page count and its spacing)."""
+    with _KEPT_DICOM.lock:
+        return _KEPT_DICOM.get(p, _DicomFile).ds
+
+
+def _frame_items(ds: Any, index: int, sequence: str) -> list[Any]:
+    """Where frame `index`'s attributes of `sequence` may sit: the top level, then the first item of that sequence in
+    the frame's own functional group, then in the shared one (enhanced multi-frame files)."""
+    items = [ds]
+    for groups, item in (("PerFrameFunctionalGroupsSequence", index), ("SharedFunctionalGroupsSequence", 0)):
+        seq = ds.get(groups)
+        if seq is not None and item < len(seq) and seq[item].get(sequence):
+            items.append(seq[item].get(sequence)[0])
+    return items
+
+
 def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     """One frame of a DICOM file in the modality's units (see the module notes)."""
     require("pydicom")
@@ -131,8 +149,8 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
     with _KEPT_DICOM.lock:
         kept = _KEPT_DICOM.get(p, _DicomFile)
         ds = kept.ds
+        meta = getattr(ds, "file_meta", None)
         if not any(tag in ds for tag in _PIXEL_TAGS):
-            meta = getattr(ds, "file_meta", None)
             uid = ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta is not None else None)
             kind = getattr(uid, "name", "unknown SOP class")
             raise fail(p, f"is a DICOM file without pixel data ({kind}); give the image files of the series.")
@@ -146,7 +164,6 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
             arr = kept.frame(index, frames)  # from the file: that frame alone
         except Exception as exc:
             _KEPT_DICOM.drop()
-            meta = getattr(ds, "file_meta", None)
             syntax = meta.get("TransferSyntaxUID") if meta is not None else None
             if syntax is not None and syntax.is_compressed and isinstance(exc, (RuntimeError, NotImplementedError)):
                 raise fail(p, f"its pixels are compressed ({syntax.name}) and no installed decoder reads them; "
@@ -165,12 +182,7 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
 
 def dicom_frames(p: Path) -> int:
     """The number of frames of a DICOM file (its pages), from its header alone."""
-    pydicom = require("pydicom")
-    try:
-        ds = pydicom.dcmread(p, stop_before_pixels=True)
-    except Exception as exc:
-        raise fail(p, f"the DICOM data is truncated or corrupt ({type(exc).__name__}: {exc}); re-export it.") from None
-    return int(ds.get("NumberOfFrames", 1) or 1)
+    return int(_dicom_header(p).get("NumberOfFrames", 1) or 1)
 
 
 def _modality_units(arr: NDArray, ds: Any, index: int) -> NDArray:
@@ -194,12 +206,7 @@ def _modality_units(arr: NDArray, ds: Any, index: int) -> NDArray:
 
 def _rescale(ds: Any, index: int) -> tuple[float, float] | None:
     """(slope, intercept) of frame `index`: top level, else its per-frame functional group, else the shared one."""
-    holders = [ds]
-    for groups, item in (("PerFrameFunctionalGroupsSequence", index), ("SharedFunctionalGroupsSequence", 0)):
-        seq = ds.get(groups)
-        if seq is not None and item < len(seq) and seq[item].get("PixelValueTransformationSequence"):
-            holders.append(seq[item].PixelValueTransformationSequence[0])
-    for holder in holders:
+    for holder in _frame_items(ds, index, "PixelValueTransformationSequence"):
         if "RescaleSlope" in holder or "RescaleIntercept" in holder:
             return float(holder.get("RescaleSlope", 1) or 1), float(holder.get("RescaleIntercept", 0) or 0)
     return None
@@ -258,17 +265,12 @@ def nifti_slices(p: Path) -> int:
 def dicom_spacing(p: Path, page: int | None) -> tuple[float, float] | None:
     """(row, column) spacing in mm of a DICOM frame: PixelSpacing (top level, or the frame's functional groups),
     else ImagerPixelSpacing; None when the header gives neither."""
-    pydicom = require("pydicom")
+    require("pydicom")
     try:
-        ds = pydicom.dcmread(p, stop_before_pixels=True)
-    except Exception:  # reading the image reports a broken file; a sidecar goes without spacing
+        ds = _dicom_header(p)
+    except InvalidImageError:  # reading the image reports a broken file; a sidecar goes without spacing
         return None
-    holders = [ds]
-    for groups, item in (("PerFrameFunctionalGroupsSequence", page or 0), ("SharedFunctionalGroupsSequence", 0)):
-        seq = ds.get(groups)
-        if seq is not None and item < len(seq) and seq[item].get("PixelMeasuresSequence"):
-            holders.append(seq[item].PixelMeasuresSequence[0])
-    for holder in holders:
+    for holder in _frame_items(ds, page or 0, "PixelMeasuresSequence"):
         for tag in ("PixelSpacing", "ImagerPixelSpacing"):
             value = holder.get(tag)
             if value is not None and len(value) == 2:
@@ -287,7 +289,7 @@ def nifti_spacing(p: Path) -> tuple[float, float] | None:
     try:
         with _KEPT.lock:
             header = _KEPT.get(p, _open_nifti).header
-    except Exception:  # reading the image reports a broken file; a sidecar goes without spacing
+    except InvalidImageError:  # reading the image reports a broken file; a sidecar goes without spacing
         return None
     unit = _NIFTI_MM.get(header.get_xyzt_units()[0])
     zooms = header.get_zooms()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["OUTPUT_SUFFIXES", "output_kind_of", "is_output_file", "stem_of"]
+__all__ = ["OUTPUT_SUFFIXES", "output_kind_of", "is_output_file", "stem_of", "page_stem"]
 
 #: Output kind -> the file suffixes it writes (``labels``: one of the two, by the label range).
 OUTPUT_SUFFIXES: dict[str, tuple[str, ...]] = {
@@ -75,3 +75,15 @@ def stem_of(path: str | os.PathLike[str]) -> str:
             if low.endswith(suffix):
                 return name[: -len(suffix)]
     return Path(name).stem
+
+
+def page_stem(stem: str, page: int) -> str:
+    """The stem of one page of a multi-page file: ``seglab segment --page`` names its outputs so, ``seglab eval``
+    the pages of a label volume.
+
+    Examples
+    --------
+    >>> page_stem("scan.nii", 4), page_stem("clip", 12345)
+    ('scan.nii.p0004', 'clip.p12345')
+    """
+    return f"{stem}.p{page:04d}"

@@ -235,17 +235,21 @@ def _read_array(path: str | os.PathLike[str], page: int | None, *, labels: bool,
         raise InvalidParameterError(f"page must be a non-negative integer (0 is the first page); got {page!r}.")
     p, head = _check_file(path)
     index = None if page is None else int(page)
+    kind = _kind(p, head)
+    if kind == "pillow":
+        return p, _read_pillow(p, index, head, labels=labels, max_pixels=max_pixels)
+    return p, _READERS[kind](p, index, max_pixels)
+
+
+def _kind(p: Path, head: bytes) -> str:
+    """Which decoder reads the file `p` starting with `head`: dicom, tiff, nifti, video or pillow."""
     if is_dicom(head):  # first: a DICOM preamble may start like a TIFF (dual-personality files)
-        arr = read_dicom(p, index, max_pixels)
-    elif head[:4] in _TIFF_MAGIC:
-        arr = _read_tiff(p, index, max_pixels)
-    elif is_nifti(p, head):
-        arr = read_nifti(p, index, max_pixels)
-    elif is_video(head):
-        arr = read_video_frame(p, index, max_pixels)
-    else:
-        arr = _read_pillow(p, index, head, labels=labels, max_pixels=max_pixels)
-    return p, arr
+        return "dicom"
+    if head[:4] in _TIFF_MAGIC:
+        return "tiff"
+    if is_nifti(p, head):
+        return "nifti"
+    return "video" if is_video(head) else "pillow"
 
 
 def count_pages(path: str | os.PathLike[str]) -> int:
@@ -269,14 +273,11 @@ def count_pages(path: str | os.PathLike[str]) -> int:
     3
     """
     p, head = _check_file(path)
-    if is_dicom(head):
-        return dicom_frames(p)
-    if is_nifti(p, head):
-        return nifti_slices(p)
-    if is_video(head):
-        return video_frames(p)
+    kind = _kind(p, head)
+    if kind in _PAGE_COUNTS:
+        return _PAGE_COUNTS[kind](p)
     try:
-        if head[:4] in _TIFF_MAGIC:
+        if kind == "tiff":
             import tifffile
 
             with tifffile.TiffFile(p) as tif:
@@ -309,11 +310,8 @@ def pixel_spacing(path: str | os.PathLike[str], *, page: int | None = None) -> t
         p, head = _check_file(path)
     except InvalidImageError:
         return None
-    if is_dicom(head):
-        return dicom_spacing(p, page)
-    if is_nifti(p, head):
-        return nifti_spacing(p)
-    return None
+    kind = _kind(p, head)
+    return dicom_spacing(p, page) if kind == "dicom" else nifti_spacing(p) if kind == "nifti" else None
 
 
 def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pixels: int | None = None) -> NDArray:
@@ -414,3 +412,8 @@ def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDA
         return as_labels(arr, name=str(p))
     except InvalidImageError as exc:
         raise fail(p, str(exc).removeprefix(f"{p} ")) from None
+
+
+#: The readers of a page (path, page, max_pixels) and the page counters of the formats that are not Pillow's.
+_READERS = {"dicom": read_dicom, "tiff": _read_tiff, "nifti": read_nifti, "video": read_video_frame}
+_PAGE_COUNTS = {"dicom": dicom_frames, "nifti": nifti_slices, "video": video_frames}

@@ -41,19 +41,6 @@ def is_video(head: bytes) -> bool:
     return head[:4] == b"\x1a\x45\xdf\xa3"
 
 
-def video_frames(p: Path) -> int:
-    """The number of frames a video announces (its pages)."""
-    import cv2
-
-    capture = cv2.VideoCapture(str(p))
-    try:
-        if not capture.isOpened():
-            raise fail(p, _UNDECODABLE)
-        return max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
-    finally:
-        capture.release()
-
-
 class _Capture:
     """An open video, where it stands (the frame its next read gives), and its frames, width and height."""
 
@@ -72,6 +59,12 @@ class _Capture:
 #: The video of the last frame read, kept open: reading every frame of a 300-frame MPEG-4 video one page at a time
 #: took 30 times as long with a seek before each (11.7 against 0.39 s).
 _KEPT = KeptOpen(close=lambda kept: kept.capture.release())
+
+
+def video_frames(p: Path) -> int:
+    """The number of frames a video announces (its pages)."""
+    with _KEPT.lock:
+        return max(0, _KEPT.get(p, _Capture).info[0])
 
 
 def read_video_frame(p: Path, page: int | None, max_pixels: int | None) -> NDArray[np.uint8]:

@@ -262,8 +262,8 @@ def run_file(job: Job, path: str | os.PathLike[str], *, max_pixels: int | None =
     from ..io import pixel_spacing
 
     image, notes = read_input(path, page=job.page, max_pixels=max_pixels)
-    return run_image(job, image, source=os.fspath(path), notes=notes,
-                     pixel_spacing=pixel_spacing(path, page=job.page))
+    spacing = pixel_spacing(path, page=job.page) if "json" in job.outputs else None  # only the sidecar records it
+    return run_image(job, image, source=os.fspath(path), notes=notes, pixel_spacing=spacing)
 
 
 def encode(job: Job, outcome: Outcome, stem: str) -> dict[str, bytes]:

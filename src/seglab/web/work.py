@@ -185,13 +185,13 @@ def compare(request: CompareRequest) -> dict[str, Any]:
     from .errors import describe
 
     image, notes = _read(request.image, request.page, request.max_pixels)
+    spacing = pixel_spacing(request.image.path, page=request.page) if "json" in request.outputs else None
     results = []
     for method in request.methods:
         try:
             with time_limit(request.timeout):
                 job = prepare(method, text=request.params.get(method, {}), outputs=request.outputs)
-                outcome = run_image(job, image, source=request.image.name,
-                                    pixel_spacing=pixel_spacing(request.image.path, page=request.page))
+                outcome = run_image(job, image, source=request.image.name, pixel_spacing=spacing)
                 files = encode(job, outcome, f"{request.stem}.{method}")
             results.append({**_result(outcome, files, request.preview_side), "status": 200})
         except Exception as exc:  # noqa: BLE001 - one method's failure is its row, the others go on
