@@ -196,21 +196,21 @@ def test_eval_scores_the_pages_of_a_volume_against_the_slices_of_a_label_volume(
         nibabel.save(nibabel.Nifti1Image(volume, np.eye(4)), tmp_path / folder / "scan.nii.gz")
     out = tmp_path / "pred"
     assert main(["segment", "otsu", str(tmp_path / "images"), "-o", str(out), "--page", "all", "--quiet"]) == 0
-    assert sorted(p.name for p in out.glob("*.labels.png")) == [f"scan.nii.p000{k}.labels.png" for k in range(3)]
-    wrong = read_labels(out / "scan.nii.p0002.labels.png")
+    assert sorted(p.name for p in out.glob("*.labels.png")) == [f"scan.p000{k}.labels.png" for k in range(3)]
+    wrong = read_labels(out / "scan.p0002.labels.png")
     assert wrong.tolist() == truth[:, :, 2].tolist()
     wrong[10, 10] = 1  # one false positive in 84 + 1 foreground pixels of slice 2
-    write_labels(out / "scan.nii.p0002.labels.png", wrong, overwrite=True)
+    write_labels(out / "scan.p0002.labels.png", wrong, overwrite=True)
     report = tmp_path / "report"
     assert main(["eval", str(out), str(tmp_path / "truth"), "--task", "semantic", "--num-classes", "2", "-o",
                  str(report), "--no-plots"]) == 0
     doc = json.loads((report / "eval.json").read_text())
     per_image = {r["image"]: r for r in doc["images"]}
-    assert sorted(per_image) == ["scan.nii.p0000", "scan.nii.p0001", "scan.nii.p0002"]
-    assert per_image["scan.nii.p0000"]["mean_iou"] == 1.0 and per_image["scan.nii.p0000"]["pixel_error"] == 0
+    assert sorted(per_image) == ["scan.p0000", "scan.p0001", "scan.p0002"]
+    assert per_image["scan.p0000"]["mean_iou"] == 1.0 and per_image["scan.p0000"]["pixel_error"] == 0
     # by hand: the truth's 84 foreground pixels of slice 2 against 85 predicted, 396 background against 395
-    assert per_image["scan.nii.p0002"]["mean_iou"] == pytest.approx((84 / 85 + 395 / 396) / 2)
-    assert per_image["scan.nii.p0002"]["pixel_error"] == pytest.approx(1 / 480)
+    assert per_image["scan.p0002"]["mean_iou"] == pytest.approx((84 / 85 + 395 / 396) / 2)
+    assert per_image["scan.p0002"]["pixel_error"] == pytest.approx(1 / 480)
 
 
 def test_a_folder_gives_its_dicom_files_without_a_suffix_too(tmp_path):

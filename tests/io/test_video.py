@@ -67,7 +67,7 @@ def test_the_command_line_segments_a_frame_and_expands_folders_to_medical_and_vi
     out = tmp_path / "out"
     assert main(["segment", "otsu", str(folder), "-o", str(out), "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir() if p.name.endswith(".labels.png")) == ["clip.labels.png",
-                                                                                       "s.nii.labels.png"]
+                                                                                       "s.labels.png"]
     many = write_video(tmp_path / "many.avi", coloured_frames())
     assert main(["segment", "otsu", str(many), "-o", str(tmp_path / "o2"), "--page", "3", "--quiet"]) == 0
     assert main(["segment", "otsu", str(many), "-o", str(tmp_path / "o3"), "--quiet"]) == 1

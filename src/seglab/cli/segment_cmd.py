@@ -9,7 +9,10 @@ as chosen with ``--outputs`` (:mod:`seglab.run.outputs`); an input's files
 appear together or not at all. ``--page`` picks one page of multi-page files
 (TIFF pages, DICOM and video frames, NIfTI slices), or several
 (``--page 0,4,10-19``, ``--page all``): then each page is an input of its
-own, named ``<stem>.p0004`` (four digits at least).
+own, named ``<stem>.p0004`` (four digits at least). ``--page all --volume``
+writes the labels of all pages of an input as one file instead,
+``<stem>.labels.nii.gz`` on a NIfTI input's grid or a multi-page
+``<stem>.labels.tif`` (:mod:`seglab.cli.volumes`).
 
 Everything that holds for every image (parameters and the method's rules,
 outputs, ``--as``, the mask) is checked before any file is read: a problem
@@ -51,8 +54,9 @@ from ..run import (
     process_file,
 )
 from .scale import add_scale_options, run_scaled
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, print_failures, progress_bar
+from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
+from .volumes import VolumePlan, plan_volumes, write_volume
 
 __all__ = ["build_parser", "run"]
 
@@ -138,6 +142,10 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help="page to read (0 first) of a multi-page TIFF, a multi-frame DICOM, a video (its frame) "
                              "or a NIfTI volume (its slice along the third axis); several (0,4,10-19) or all: each "
                              "page is an input of its own, <stem>.p0004")
+    parser.add_argument("--volume", action="store_true",
+                        help="with --page all: the labels of all pages of an input in one file, "
+                             "<stem>.labels.nii.gz on a NIfTI input's grid or a multi-page <stem>.labels.tif, "
+                             "instead of a label image per page")
     parser.add_argument("--as", dest="as_task", choices=TASKS, metavar="TASK",
                         help="convert each result to semantic, instance or panoptic (see seglab.modes)")
     parser.add_argument("--things", type=_names, metavar="NAMES",
@@ -205,12 +213,23 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
     several = not (ns.page is None or isinstance(ns.page, int))
+    if ns.volume and ns.page != "all":
+        raise UsageError("--volume gathers the labels of every page of an input into one file: add --page all.")
+    if ns.volume and "labels" not in job.outputs:
+        raise UsageError("--volume writes the labels output as one file per input: keep labels in --outputs.")
     if several and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
         raise UsageError("--page with several pages runs in this process, a page at a time: drop --tile-size, "
                          "--workers and --scheduler, or give one --page N.")
+    volumes: dict[Path, VolumePlan] = {}
+    skipped = 0
     if several:
         items = _pages_of(files, stems, ns.page, failures)
         _check_outputs_safe(files, [stem for _, _, stem in items], outdir, job)
+        if ns.volume:  # each page writes its other outputs; its labels wait for the input's last page
+            job = dataclasses.replace(job, outputs=tuple(kind for kind in job.outputs if kind != "labels"))
+            volumes, items, skipped = plan_volumes(
+                ns, items, files, stems, outdir, failures,
+                lambda page, stem: outputs_complete(dataclasses.replace(job, page=page), outdir, stem))
     else:
         _check_outputs_safe(files, stems, outdir, job)
         scaled = run_scaled(method, ns, job, files, stems, outdir, failures, progress_bar=progress_bar)
@@ -219,21 +238,23 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         items = [(source, ns.page, stem) for source, stem in zip(files, stems)]
     for pattern, reason in failures:
         print(f"error: {pattern}: {reason}", file=sys.stderr)
-    total = len(items) + len(failures)
+    total = len(items) + len(failures) + skipped
     if items:
         outdir.mkdir(parents=True, exist_ok=True)
-    done = skipped = 0
+    done = 0
     with progress_bar(len(items), method.name, quiet=ns.quiet) as progress:
-        for source, page, stem in items:
+        for i, (source, page, stem) in enumerate(items):
             name = f"{source} page {page}" if several else str(source)
             job = dataclasses.replace(job, page=page) if page != job.page else job
-            if ns.skip_existing and outputs_complete(job, outdir, stem):
+            volume = volumes.get(source)
+            if volume is None and ns.skip_existing and outputs_complete(job, outdir, stem):
                 skipped += 1
                 progress.out(f"{name}: outputs complete, skipped")
                 progress()
                 continue
             try:
-                outcome, written = process_file(job, source, outdir, stem, overwrite=ns.overwrite)
+                outcome, written = process_file(job, source, outdir, stem,
+                                                overwrite=ns.overwrite if volume is None else volume.overwrite)
             except MissingDependencyError:
                 raise
             except Exception as exc:  # a bad file must not stop the batch
@@ -243,7 +264,12 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
                 done += 1
                 for note in outcome.notes:
                     progress.err(f"warning: {name}: {note}")
-                progress.out(f"{name} -> {', '.join(str(p) for p in written)}")
+                if written:
+                    progress.out(f"{name} -> {', '.join(str(p) for p in written)}")
+                if volume is not None:
+                    volume.add(page, outcome.seg.labels)
+            if volume is not None and (i + 1 == len(items) or items[i + 1][0] != source):
+                _finish_volume(volume, failures, progress)
             progress()
     kept = f" ({skipped} skipped: already done)" if skipped else ""
     if not failures:
@@ -252,6 +278,24 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         return EXIT_OK
     print_failures(f"seglab: {done + skipped} of {total} inputs segmented{kept}; {len(failures)} failed:", failures)
     return EXIT_FAILED
+
+
+def _finish_volume(volume: VolumePlan, failures: list[tuple[str, str]], progress: Progress) -> None:
+    """Write an input's label volume after its last page, or report why it is not written."""
+    missing = volume.missing()
+    if missing:
+        these = f"page {missing[0]}" if len(missing) == 1 else f"pages {_ranges(missing)}"
+        failures.append((str(volume.source), f"{volume.path.name} not written: {these} failed (above)."))
+        progress.err(f"error: {volume.source}: {failures[-1][1]}")
+        return
+    try:
+        path = write_volume(volume)
+    except (ValueError, OSError) as exc:
+        failures.append((str(volume.source), f"{volume.path.name} not written: {one_line(exc)}"))
+        progress.err(f"error: {volume.source}: {failures[-1][1]}")
+    else:
+        progress.out(f"{volume.source} -> {path}")
+    volume.labels.clear()
 
 
 def _failure(source: Path, exc: Exception) -> tuple[str, str]:

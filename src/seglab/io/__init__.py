@@ -4,16 +4,19 @@ Readers keep the file's own dtype and units. Every writer writes a temporary
 file in the destination folder and renames it (:func:`write_atomic`), and
 refuses to replace an existing file unless ``overwrite=True``.
 
-=====================  =========================================================
-``read_image``         PNG, JPEG, BMP, TIFF (8/16-bit, float, multi-page), GIF, WebP
-``read_labels``        a label image as int32
-``write_labels``       PNG (8/16-bit) or int32 TIFF; never a silent overflow
-``write_overlay``      colour overlay PNG with boundaries
-``write_json``         sidecar: method, params, meta, segments, version, input
-``write_coco``         COCO instance JSON with RLE masks
-``write_panoptic``     COCO panoptic id PNG plus its segments JSON
-``write_regions_csv``  label, class, area, bbox, centroid, mean intensity
-=====================  =========================================================
+=======================  =======================================================
+``read_image``           PNG, JPEG, BMP, TIFF (8/16-bit, float, multi-page), GIF,
+                         WebP; DICOM, NIfTI (``seglab[medical]``), video frames
+``read_labels``          a label image as int32
+``write_labels``         PNG (8/16-bit) or int32 TIFF; never a silent overflow
+``encode_label_volume``  the labels of every page of an input in one file: NIfTI
+                         on the input's grid, or a multi-page TIFF
+``write_overlay``        colour overlay PNG with boundaries
+``write_json``           sidecar: method, params, meta, segments, version, input
+``write_coco``           COCO instance JSON with RLE masks
+``write_panoptic``       COCO panoptic id PNG plus its segments JSON
+``write_regions_csv``    label, class, area, bbox, centroid, mean intensity
+=======================  =======================================================
 
 Examples
 --------
@@ -39,6 +42,7 @@ from .read import IMAGE_SUFFIXES, ImageConversionWarning, count_pages, pixel_spa
 from .regions import regions_csv, write_regions_csv
 from .rle import annotation_mask, polygon_mask, rle_decode, rle_encode
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
+from .volume import encode_label_volume, volume_suffix
 
 __all__ = [
     "read_image",
@@ -52,6 +56,8 @@ __all__ = [
     "encode_labels",
     "encode_label_file",
     "label_suffix",
+    "encode_label_volume",
+    "volume_suffix",
     "encode_png",
     "encode_jpeg",
     "write_overlay",

@@ -52,7 +52,7 @@ from ..core.optional import require
 from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
 __all__ = ["is_dicom", "is_dicom_file", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices",
-           "dicom_spacing", "nifti_spacing", "HEAD_BYTES"]
+           "dicom_spacing", "nifti_spacing", "nifti_label_volume", "HEAD_BYTES"]
 
 #: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
 HEAD_BYTES = 352
@@ -296,3 +296,32 @@ def nifti_spacing(p: Path) -> tuple[float, float] | None:
     if unit is None or len(zooms) < 2:
         return None
     return float(zooms[0]) * unit, float(zooms[1]) * unit
+
+
+def nifti_label_volume(like: Path, stack: NDArray) -> bytes:
+    """A gzipped NIfTI file of label pages ``(N, H, W)`` on the grid of the NIfTI file `like`.
+
+    Page k goes back where :func:`read_nifti` took it from (slice k along the
+    third axis, then the fourth), in a volume of `like`'s spatial shape; the
+    header is `like`'s (affine, qform and sform with their codes, voxel sizes,
+    units) with the labels' integer type, no scaling, intent ``label`` and
+    ``cal_min``/``cal_max`` spanning the labels, so viewers lay it on the scan.
+    """
+    nibabel = require("nibabel")
+    with _KEPT.lock:
+        source = _KEPT.get(like, _open_nifti)
+        shape = tuple(int(n) for n in source.shape)
+        header = source.header.copy()
+    planes = shape[0], shape[1], math.prod(shape[2:])
+    if (stack.shape[1], stack.shape[2], stack.shape[0]) != planes:
+        raise ValueError(f"{stack.shape[0]} pages of {stack.shape[1]} x {stack.shape[2]} do not fill the volume of "
+                         f"shape {shape} of {like}.")
+    volume = np.moveaxis(stack, 0, -1).reshape(shape, order="F")  # the pages run through the third axis first
+    cls = nibabel.Nifti2Image if isinstance(header, nibabel.Nifti2Header) else nibabel.Nifti1Image
+    image = cls(volume, None, header)  # None: the header's qform and sform stay as they are
+    image.set_data_dtype(volume.dtype)
+    image.header.set_slope_inter(1.0, 0.0)
+    image.header.set_intent("label")
+    image.header["cal_min"], image.header["cal_max"] = (float(volume.min()), float(volume.max())) if volume.size else (0, 0)
+    image.header["descrip"] = b"seglab labels"
+    return gzip.compress(image.to_bytes(), compresslevel=1, mtime=0)

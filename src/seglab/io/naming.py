@@ -11,6 +11,8 @@ Examples
 ('labels', 'overlay', None)
 >>> stem_of("out/coins.labels.tif"), stem_of("gt/coins.png"), stem_of("out/coins.panoptic.json")
 ('coins', 'coins', 'coins')
+>>> stem_of("scans/brain.nii.gz"), stem_of("out/brain.labels.nii.gz")
+('brain', 'brain')
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["OUTPUT_SUFFIXES", "output_kind_of", "is_output_file", "stem_of", "page_stem"]
+__all__ = ["OUTPUT_SUFFIXES", "output_kind_of", "is_output_file", "stem_of", "file_stem", "file_suffix", "page_stem"]
 
-#: Output kind -> the file suffixes it writes (``labels``: one of the two, by the label range).
+#: Output kind -> the file suffixes it writes (``labels``: one of them, by the label range and the input).
 OUTPUT_SUFFIXES: dict[str, tuple[str, ...]] = {
-    "labels": (".labels.png", ".labels.tif"),
+    "labels": (".labels.png", ".labels.tif", ".labels.nii.gz"),  # the last: label volumes of NIfTI inputs
     "overlay": (".overlay.png", ".overlay.jpg"),
     "json": (".json",),
     "coco": (".coco.json",),
@@ -58,7 +60,7 @@ def is_output_file(path: str | os.PathLike[str]) -> bool:
     (True, False)
     """
     return (output_kind_of(path) in ("labels", "overlay", "panoptic")
-            and Path(path).suffix.lower() in (".png", ".tif", ".jpg"))
+            and file_suffix(path).lower() in (".png", ".tif", ".jpg", ".nii.gz"))
 
 
 def stem_of(path: str | os.PathLike[str]) -> str:
@@ -74,7 +76,38 @@ def stem_of(path: str | os.PathLike[str]) -> str:
         for suffix in OUTPUT_SUFFIXES[kind]:
             if low.endswith(suffix):
                 return name[: -len(suffix)]
-    return Path(name).stem
+    return file_stem(name)
+
+
+#: Suffixes of two parts, which belong to the format as a whole.
+_DOUBLE_SUFFIXES = (".nii.gz",)
+
+
+def file_suffix(path: str | os.PathLike[str]) -> str:
+    """A file's format suffix, ``.nii.gz`` whole.
+
+    Examples
+    --------
+    >>> file_suffix("a/brain.nii.gz"), file_suffix("x.v2.png"), file_suffix("IM0001")
+    ('.nii.gz', '.png', '')
+    """
+    name = Path(path).name
+    for double in _DOUBLE_SUFFIXES:
+        if name.lower().endswith(double) and len(name) > len(double):
+            return name[-len(double):]
+    return Path(name).suffix
+
+
+def file_stem(path: str | os.PathLike[str]) -> str:
+    """A file's name without its format suffix (``brain.nii.gz`` -> ``brain``).
+
+    Examples
+    --------
+    >>> file_stem("a/brain.nii.gz"), file_stem("x.v2.png")
+    ('brain', 'x.v2')
+    """
+    name = Path(path).name
+    return name[: len(name) - len(file_suffix(name))]
 
 
 def page_stem(stem: str, page: int) -> str:
@@ -83,7 +116,7 @@ def page_stem(stem: str, page: int) -> str:
 
     Examples
     --------
-    >>> page_stem("scan.nii", 4), page_stem("clip", 12345)
-    ('scan.nii.p0004', 'clip.p12345')
+    >>> page_stem("scan", 4), page_stem("clip", 12345)
+    ('scan.p0004', 'clip.p12345')
     """
     return f"{stem}.p{page:04d}"

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import InvalidParameterError
-from ..io.naming import is_output_file
+from ..io.naming import file_stem, file_suffix, is_output_file
 
 __all__ = ["expand_inputs", "output_stems"]
 
@@ -89,7 +89,7 @@ def output_stems(files: Sequence[Path]) -> list[str]:
     ['x_png', 'x_tif', 'x']
     """
     parents = [f.resolve().parent.parts[1:] for f in files]
-    stems = [f.stem for f in files]
+    stems = [file_stem(f) for f in files]
     groups: dict[str, list[int]] = {}
     for i, stem in enumerate(stems):
         groups.setdefault(stem.casefold(), []).append(i)
@@ -112,5 +112,5 @@ def output_stems(files: Sequence[Path]) -> list[str]:
 
 
 def _prefixed(file: Path, folders: Sequence[str], keep_suffix: bool) -> str:
-    base = "__".join([*folders, file.stem])
-    return f"{base}_{file.suffix.lstrip('.')}" if keep_suffix else base
+    base = "__".join([*folders, file_stem(file)])
+    return f"{base}_{file_suffix(file).lstrip('.').replace('.', '_')}" if keep_suffix else base

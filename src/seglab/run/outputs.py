@@ -178,12 +178,12 @@ def parse_outputs(kinds: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def output_names(kinds: Sequence[str], stem: str) -> list[str]:
-    """Every file name the `kinds` may write for `stem` (both label formats), to check before any work.
+    """Every file name the `kinds` may write for `stem` (every label format), to check before any work.
 
     Examples
     --------
     >>> output_names(("labels", "coco"), "x")
-    ['x.labels.png', 'x.labels.tif', 'x.coco.json']
+    ['x.labels.png', 'x.labels.tif', 'x.labels.nii.gz', 'x.coco.json']
     """
     return [stem + suffix for kind in kinds for suffix in OUTPUT_KINDS[kind].suffixes]
 

@@ -9,8 +9,8 @@ Examples
 --------
 >>> client_name("../../etc/passwd"), client_name("C:\\\\photos\\\\my cat.JPG"), client_name(None)
 ('passwd', 'my cat.JPG', 'upload')
->>> output_stem("my cat.JPG"), output_stem("..."), output_stem("a.b.tif")
-('my_cat', 'image', 'a.b')
+>>> output_stem("my cat.JPG"), output_stem("..."), output_stem("a.b.tif"), output_stem("scan.nii.gz")
+('my_cat', 'image', 'a.b', 'scan')
 >>> label_file_suffix(b'  {"images": []}'), label_file_suffix(b"MATLAB 5.0 MAT-file"), label_file_suffix(b"\\x89PNG")
 ('.json', '.mat', '.png')
 """
@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from ..io.naming import file_stem
 from .work import Upload
 
 __all__ = ["UploadStore", "client_name", "output_stem", "label_file_suffix"]
@@ -42,7 +43,7 @@ def client_name(filename: str | None) -> str:
 
 def output_stem(name: str) -> str:
     """A file-name stem for the outputs of `name`: its suffix dropped, letters, digits, ``._-`` only."""
-    stem = _UNSAFE.sub("_", name.rsplit(".", 1)[0] if "." in name.strip(".") else name).strip("._")
+    stem = _UNSAFE.sub("_", file_stem(name) if "." in name.strip(".") else name).strip("._")
     return stem[:80] or "image"
 
 
