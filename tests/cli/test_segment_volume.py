@@ -1,7 +1,8 @@
-"""``seglab segment --page all --volume``: one label file per multi-page input, on the input's grid.
+"""``seglab segment --volume``: one label file per multi-page input or DICOM series, on the scan's grid.
 
 References: nibabel's and tifffile's own readers of the files written, the
-input volume indexed by hand, and seglab.segment run on each slice alone.
+input volume indexed by hand, seglab.segment run on each slice alone, DICOM
+geometry computed by hand and nibabel's DICOM wrapper's affine.
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ def test_existing_volumes_are_refused_kept_or_redone(tmp_path, capsys):
     out = tmp_path / "out"
     args = ["segment", "otsu", str(tmp_path / "scan.nii.gz"), "--page", "all", "--volume", "-o", str(out), "-q"]
     assert main(args) == 0
-    before = (out / "scan.labels.nii.gz").stat().st_mtime_ns
     assert main(args) == 1
     assert "scan.labels.nii.gz exists; add --overwrite" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
+    before = (out / "scan.labels.nii.gz").stat().st_mtime_ns
+    capsys.readouterr()
     assert main([*args, "--skip-existing"]) == 0
     assert "3 of 3 inputs segmented with otsu" in capsys.readouterr().err
     assert (out / "scan.labels.nii.gz").stat().st_mtime_ns == before
@@ -105,8 +108,9 @@ def test_existing_volumes_are_refused_kept_or_redone(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--page", "0,1"], "add --page all"),
-    (["--page", "all", "--outputs", "json"], "keep labels in --outputs"),
+    (["--page", "0,1"], "drop --page (or give --page all)"),
+    (["--outputs", "json"], "keep labels in --outputs"),
+    (["--tile-size", "256"], "drop --tile-size"),
 ])
 def test_volume_needs_every_page_and_the_labels_output(tmp_path, capsys, extra, message):
     write_scan(tmp_path / "scan.nii.gz", shape=(12, 10, 3))
@@ -130,3 +134,145 @@ def test_eval_reads_a_label_volume_page_by_page_against_a_truth_volume(tmp_path)
     rows = {r["image"]: r for r in json.loads((report / "eval.json").read_text())["images"]}
     assert sorted(rows) == ["s.p0000", "s.p0001", "s.p0002"]
     assert rows["s.p0000"]["pixel_error"] == 0 and rows["s.p0002"]["pixel_error"] == pytest.approx(1 / 480)
+
+
+pydicom = pytest.importorskip("pydicom")
+
+
+def ct_dataset(pixels, *, series, enhanced=False):
+    """A CT data set of uint16 `pixels` ((H, W), or (frames, H, W) for an enhanced multi-frame one), no plane yet."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import CTImageStorage, EnhancedCTImageStorage, ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = EnhancedCTImageStorage if enhanced else CTImageStorage
+    meta.MediaStorageSOPInstanceUID, meta.TransferSyntaxUID = generate_uid(), ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.SeriesInstanceUID = series
+    ds.Rows, ds.Columns = pixels.shape[-2:]
+    if enhanced:
+        ds.NumberOfFrames = pixels.shape[0]
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds.PixelData = pixels.astype(np.uint16).tobytes()
+    return ds
+
+
+def write_slice(path, pixels, *, series, position, orientation=(1, 0, 0, 0, 1, 0), spacing=(0.8, 0.6), number=3):
+    """A single-frame CT slice with its plane (ImagePositionPatient, ImageOrientationPatient, PixelSpacing)."""
+    ds = ct_dataset(pixels, series=series)
+    ds.SeriesNumber = number
+    ds.ImagePositionPatient, ds.ImageOrientationPatient = list(position), list(orientation)
+    ds.PixelSpacing = list(spacing)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def ct_slices(n, shape=(16, 20)):
+    rng = np.random.default_rng(2)
+    slices = (rng.random((n, *shape)) * 100).astype(np.uint16)
+    for k in range(n):
+        slices[k, 2 + k : 9 + k, 4:14] += 1000  # the bright box moves down a row per slice
+    return slices
+
+
+@pytest.mark.filterwarnings("ignore:The DICOM readers are highly experimental")
+def test_a_dicom_series_becomes_one_nifti_in_slice_order_at_its_patient_coordinates(tmp_path, capsys):
+    from nibabel.nicom import dicomwrappers
+    from pydicom.uid import generate_uid
+
+    folder = tmp_path / "ct"
+    folder.mkdir()
+    uid, slices = generate_uid(), ct_slices(4)
+    # oblique: rows tilted 30 degrees about z; slices 2.5 mm apart along the normal; names in reverse slice order
+    c, s_ = np.cos(np.pi / 6), np.sin(np.pi / 6)
+    orientation, normal = (c, s_, 0, -s_, c, 0), np.array([0.0, 0.0, 1.0])
+    first = np.array([-50.0, -40.0, 10.0])
+    for k in range(4):
+        write_slice(folder / f"IM{3 - k:04d}", slices[k], series=uid, position=first + 2.5 * k * normal,
+                    orientation=orientation)
+    write_slice(folder / "other.dcm", slices[0], series=generate_uid(), position=first, number=4)  # a series alone
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(folder), "--volume", "-o", str(out), "-q"]) == 0
+    assert sorted(p.name for p in out.glob("*.labels.*")) == ["ct.s3.labels.nii.gz", "ct.s4.labels.nii.gz"]
+    assert sorted(p.name for p in out.glob("IM*.json")) == [f"IM{k:04d}.json" for k in range(4)]
+    image = nibabel.load(out / "ct.s3.labels.nii.gz")
+    labels = np.asanyarray(image.dataobj)
+    assert labels.shape == (16, 20, 4)
+    for k in range(4):  # slice k of the volume is the k-th along the normal: IM0003 first
+        np.testing.assert_array_equal(labels[:, :, k], seglab.segment(slices[k], "otsu").labels)
+    # by hand: voxel (i, j, k) at P + i * 0.8 * column direction + j * 0.6 * row direction + k * 2.5 * normal (LPS)
+    row_dir, col_dir = np.array(orientation[:3]), np.array(orientation[3:])
+    for i, j, k in ((0, 0, 0), (5, 7, 3), (15, 19, 2)):
+        lps = first + i * 0.8 * col_dir + j * 0.6 * row_dir + k * 2.5 * normal
+        np.testing.assert_allclose(image.affine @ [i, j, k, 1], [-lps[0], -lps[1], lps[2], 1], atol=1e-9)
+    # nibabel's own reading of a slice's plane (LPS, the same voxel axes): our first two columns, flipped to RAS
+    wrapper = dicomwrappers.wrapper_from_data(pydicom.dcmread(folder / "IM0003"))
+    np.testing.assert_allclose(image.affine[:3, [0, 1, 3]], np.diag([-1, -1, 1]) @ wrapper.affine[:3, [0, 1, 3]],
+                               atol=1e-9)
+    assert [int(image.header[c]) for c in ("qform_code", "sform_code")] == [1, 1]
+    assert image.header.get_xyzt_units()[0] == "mm"
+
+
+def test_unevenly_spaced_slices_and_frames_without_planes_get_a_tiff_stack_with_a_warning(tmp_path, capsys):
+    from pydicom.uid import generate_uid
+
+    folder = tmp_path / "gap"
+    folder.mkdir()
+    uid, slices = generate_uid(), ct_slices(3)
+    for k, z in enumerate((0.0, 2.0, 7.0)):  # a missing slice between the last two
+        write_slice(folder / f"s{k}.dcm", slices[k], series=uid, position=(0, 0, z))
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(folder), "--volume", "-o", str(out), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: series 3 (3 slices in gap): the slices are not evenly spaced along one line (steps of 2 to 5 mm)" in err
+    stack = tifffile.imread(out / "gap.s3.labels.tif")
+    for k in range(3):
+        np.testing.assert_array_equal(stack[k], seglab.segment(slices[k], "otsu").labels)
+
+
+def test_a_broken_slice_leaves_its_series_without_a_volume(tmp_path, capsys):
+    from pydicom.uid import generate_uid
+
+    folder = tmp_path / "ct"
+    folder.mkdir()
+    uid, slices = generate_uid(), ct_slices(3)
+    paths = [write_slice(folder / f"s{k}.dcm", slices[k], series=uid, position=(0, 0, 2.0 * k)) for k in range(3)]
+    data = paths[1].read_bytes()
+    paths[1].write_bytes(data[: len(data) - 100])  # its pixel data ends early; its header reads
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(folder), "--volume", "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "s1.dcm" in err and "ct.s3.labels.nii.gz not written: slice 1 failed (above)" in err
+    assert not list(out.glob("*.labels.*")) and (out / "s2.json").is_file()
+
+
+def test_an_enhanced_multi_frame_dicom_lies_where_its_frames_say(tmp_path):
+    from pydicom.dataset import Dataset
+    from pydicom.uid import generate_uid
+
+    frames = ct_slices(3)
+    ds = ct_dataset(frames, series=generate_uid(), enhanced=True)
+    shared, orientation, measures = Dataset(), Dataset(), Dataset()
+    orientation.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]  # a coronal frame: rows go down (-z)
+    measures.PixelSpacing, measures.SliceThickness = [0.5, 0.5], 3.0
+    shared.PlaneOrientationSequence, shared.PixelMeasuresSequence = [orientation], [measures]
+    ds.SharedFunctionalGroupsSequence = [shared]
+    groups = []
+    for k in range(3):
+        group, position = Dataset(), Dataset()
+        position.ImagePositionPatient = [-20, 30 - 3.0 * k, 100]  # frames 3 mm apart towards anterior (-y, LPS)
+        group.PlanePositionSequence = [position]
+        groups.append(group)
+    ds.PerFrameFunctionalGroupsSequence = groups
+    ds.save_as(tmp_path / "cor.dcm", enforce_file_format=True)
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(tmp_path / "cor.dcm"), "--volume", "-o", str(out), "-q"]) == 0
+    image = nibabel.load(out / "cor.labels.nii.gz")
+    for k in range(3):
+        np.testing.assert_array_equal(np.asanyarray(image.dataobj)[:, :, k], seglab.segment(frames[k], "otsu").labels)
+    # by hand, in RAS: rows step 0.5 mm down (-S), columns 0.5 mm to the patient's left (-R), frames 3 mm anterior
+    expected = [[0, -0.5, 0, 20], [0, 0, 3.0, -30], [-0.5, 0, 0, 100], [0, 0, 0, 1]]
+    np.testing.assert_allclose(image.affine, expected, atol=1e-9)

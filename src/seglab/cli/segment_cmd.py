@@ -9,10 +9,11 @@ as chosen with ``--outputs`` (:mod:`seglab.run.outputs`); an input's files
 appear together or not at all. ``--page`` picks one page of multi-page files
 (TIFF pages, DICOM and video frames, NIfTI slices), or several
 (``--page 0,4,10-19``, ``--page all``): then each page is an input of its
-own, named ``<stem>.p0004`` (four digits at least). ``--page all --volume``
-writes the labels of all pages of an input as one file instead,
-``<stem>.labels.nii.gz`` on a NIfTI input's grid or a multi-page
-``<stem>.labels.tif`` (:mod:`seglab.cli.volumes`).
+own, named ``<stem>.p0004`` (four digits at least). ``--volume`` segments
+every page of each multi-page input, and every slice of each DICOM series
+among the inputs, and writes their labels as one file,
+``<stem>.labels.nii.gz`` on a NIfTI scan's grid or a DICOM volume's patient
+coordinates, else a multi-page ``<stem>.labels.tif`` (:mod:`seglab.cli.volumes`).
 
 Everything that holds for every image (parameters and the method's rules,
 outputs, ``--as``, the mask) is checked before any file is read: a problem
@@ -56,7 +57,7 @@ from ..run import (
 from .scale import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
-from .volumes import VolumePlan, plan_volumes, write_volume
+from .volumes import VolumePlan, plan_volumes
 
 __all__ = ["build_parser", "run"]
 
@@ -143,9 +144,9 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                              "or a NIfTI volume (its slice along the third axis); several (0,4,10-19) or all: each "
                              "page is an input of its own, <stem>.p0004")
     parser.add_argument("--volume", action="store_true",
-                        help="with --page all: the labels of all pages of an input in one file, "
-                             "<stem>.labels.nii.gz on a NIfTI input's grid or a multi-page <stem>.labels.tif, "
-                             "instead of a label image per page")
+                        help="segment every page of multi-page inputs and every slice of DICOM series, and write "
+                             "the labels of each as one file: <stem>.labels.nii.gz on a NIfTI or DICOM volume's "
+                             "grid, else a multi-page <stem>.labels.tif (single-page images: as usual)")
     parser.add_argument("--as", dest="as_task", choices=TASKS, metavar="TASK",
                         help="convert each result to semantic, instance or panoptic (see seglab.modes)")
     parser.add_argument("--things", type=_names, metavar="NAMES",
@@ -213,23 +214,29 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
     several = not (ns.page is None or isinstance(ns.page, int))
-    if ns.volume and ns.page != "all":
-        raise UsageError("--volume gathers the labels of every page of an input into one file: add --page all.")
+    if ns.volume and ns.page not in (None, "all"):
+        raise UsageError("--volume segments every page of each volume: drop --page (or give --page all).")
     if ns.volume and "labels" not in job.outputs:
-        raise UsageError("--volume writes the labels output as one file per input: keep labels in --outputs.")
+        raise UsageError("--volume writes the labels output as one file per volume: keep labels in --outputs.")
+    if ns.volume and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
+        raise UsageError("--volume runs in this process, a page at a time: drop --tile-size, --workers and "
+                         "--scheduler.")
+    several = several or ns.volume
     if several and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
         raise UsageError("--page with several pages runs in this process, a page at a time: drop --tile-size, "
                          "--workers and --scheduler, or give one --page N.")
-    volumes: dict[Path, VolumePlan] = {}
+    volumes: dict[tuple[Path, int | None], VolumePlan] = {}
     skipped = 0
-    if several:
+    page_job = job  # each page of a volume writes its other outputs; its labels wait for the volume's last page
+    if ns.volume:
+        page_job = dataclasses.replace(job, outputs=tuple(kind for kind in job.outputs if kind != "labels"))
+        items, volumes, skipped = plan_volumes(
+            ns, files, stems, outdir, failures,
+            lambda item: outputs_complete(dataclasses.replace(page_job, page=item[1]), outdir, item[2]))
+        _check_outputs_safe(files, [stem for _, _, stem in items], outdir, job)
+    elif several:
         items = _pages_of(files, stems, ns.page, failures)
         _check_outputs_safe(files, [stem for _, _, stem in items], outdir, job)
-        if ns.volume:  # each page writes its other outputs; its labels wait for the input's last page
-            job = dataclasses.replace(job, outputs=tuple(kind for kind in job.outputs if kind != "labels"))
-            volumes, items, skipped = plan_volumes(
-                ns, items, files, stems, outdir, failures,
-                lambda page, stem: outputs_complete(dataclasses.replace(job, page=page), outdir, stem))
     else:
         _check_outputs_safe(files, stems, outdir, job)
         scaled = run_scaled(method, ns, job, files, stems, outdir, failures, progress_bar=progress_bar)
@@ -243,10 +250,10 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         outdir.mkdir(parents=True, exist_ok=True)
     done = 0
     with progress_bar(len(items), method.name, quiet=ns.quiet) as progress:
-        for i, (source, page, stem) in enumerate(items):
-            name = f"{source} page {page}" if several else str(source)
-            job = dataclasses.replace(job, page=page) if page != job.page else job
-            volume = volumes.get(source)
+        for source, page, stem in items:
+            name = str(source) if page is None else f"{source} page {page}"
+            volume = volumes.get((source, page))
+            job = dataclasses.replace(job if volume is None else page_job, page=page)
             if volume is None and ns.skip_existing and outputs_complete(job, outdir, stem):
                 skipped += 1
                 progress.out(f"{name}: outputs complete, skipped")
@@ -267,8 +274,8 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
                 if written:
                     progress.out(f"{name} -> {', '.join(str(p) for p in written)}")
                 if volume is not None:
-                    volume.add(page, outcome.seg.labels)
-            if volume is not None and (i + 1 == len(items) or items[i + 1][0] != source):
+                    volume.add((source, page), outcome.seg.labels)
+            if volume is not None and volume.keys[-1] == (source, page):
                 _finish_volume(volume, failures, progress)
             progress()
     kept = f" ({skipped} skipped: already done)" if skipped else ""
@@ -284,18 +291,21 @@ def _finish_volume(volume: VolumePlan, failures: list[tuple[str, str]], progress
     """Write an input's label volume after its last page, or report why it is not written."""
     missing = volume.missing()
     if missing:
-        these = f"page {missing[0]}" if len(missing) == 1 else f"pages {_ranges(missing)}"
-        failures.append((str(volume.source), f"{volume.path.name} not written: {these} failed (above)."))
-        progress.err(f"error: {volume.source}: {failures[-1][1]}")
+        volume.labels.clear()
+        kind = "slice" if volume.keys[0][1] is None else "page"
+        these = f"{kind} {missing[0]}" if len(missing) == 1 else f"{kind}s {_ranges(missing)}"
+        failures.append((volume.name, f"{volume.path.name} not written: {these} failed (above)."))
+        progress.err(f"error: {volume.name}: {failures[-1][1]}")
         return
     try:
-        path = write_volume(volume)
+        path = volume.write()
     except (ValueError, OSError) as exc:
-        failures.append((str(volume.source), f"{volume.path.name} not written: {one_line(exc)}"))
-        progress.err(f"error: {volume.source}: {failures[-1][1]}")
+        failures.append((volume.name, f"{volume.path.name} not written: {one_line(exc)}"))
+        progress.err(f"error: {volume.name}: {failures[-1][1]}")
     else:
-        progress.out(f"{volume.source} -> {path}")
-    volume.labels.clear()
+        if volume.layout.note:
+            progress.err(f"warning: {volume.name}: {volume.layout.note}.")
+        progress.out(f"{volume.name} -> {path}")
 
 
 def _failure(source: Path, exc: Exception) -> tuple[str, str]:

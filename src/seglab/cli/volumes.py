@@ -1,21 +1,30 @@
-"""``seglab segment --page all --volume``: the labels of every page of an input in one file.
+"""``seglab segment --volume``: the labels of every page of a volume in one file.
 
-Each input's pages are segmented one at a time as usual (their other
-outputs, the sidecar JSON for one, are written page by page), but their
-labels are kept, in the smallest integer type that holds them, and written
-together as ``OUTDIR/<stem>.labels.nii.gz`` (NIfTI inputs, on their grid) or
-a multi-page ``OUTDIR/<stem>.labels.tif`` once the input's last page is done
-(:mod:`seglab.io.volume`). A page that fails leaves its input without a
-volume (reported); an existing volume is refused before any work unless
-``--overwrite``. With ``--skip-existing`` an input whose volume and page
-outputs are all there is skipped, and any other is segmented again whole,
-replacing its page outputs from the interrupted run.
+A volume is a multi-page input (a NIfTI scan, a TIFF stack, a multi-frame
+DICOM, a video) or a DICOM series: the single-frame files of one series
+among the inputs, in slice order whatever their names. Its pages are
+segmented one at a time as usual (their other outputs, the sidecar JSON for
+one, are written page by page; a series' slices keep their file stems), but
+their labels are kept, in the smallest integer type that holds them, and
+written together once the volume's last page is done
+(:mod:`seglab.io.volume`): ``OUTDIR/<stem>.labels.nii.gz`` on a NIfTI
+input's grid or at a DICOM volume's patient coordinates, else a multi-page
+``OUTDIR/<stem>.labels.tif``. A series is named ``<folder>.s<SeriesNumber>``.
+Single-page inputs that are not NIfTI nor part of a series get their label
+image as usual.
+
+A page that fails leaves its volume unwritten (reported); an existing volume
+is refused before any work unless ``--overwrite``. With ``--skip-existing`` a
+volume whose file and page outputs are all there is skipped, and any other is
+segmented again whole, replacing its page outputs from the interrupted run.
 
 Examples
 --------
 >>> from pathlib import Path
->>> plan = VolumePlan(Path("scan.nii.gz"), Path("out/scan.labels.nii.gz"), pages=(0, 1))
->>> plan.add(1, np.zeros((2, 2), np.int32)); plan.missing()
+>>> from seglab.io.volume import VolumeLayout
+>>> plan = VolumePlan("a.tif", Path("out/a.labels.tif"), VolumeLayout(".labels.tif"),
+...                   keys=((Path("a.tif"), 0), (Path("a.tif"), 1)))
+>>> plan.add((Path("a.tif"), 1), np.zeros((2, 2), np.int32)); plan.missing()
 [0]
 """
 
@@ -29,74 +38,109 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ..io import encode_label_volume, volume_suffix, write_together
-from ..io.volume import compact_labels
+from ..core.errors import InvalidImageError
+from ..io import count_pages, encode_label_volume, volume_layout, write_together
+from ..io.naming import file_suffix, page_stem
+from ..io.volume import VolumeLayout, compact_labels, series_layout
 from .common import UsageError
 
-__all__ = ["VolumePlan", "plan_volumes", "write_volume"]
+__all__ = ["VolumePlan", "Item", "plan_volumes"]
+
+#: One page to segment: (file, page or None, output stem).
+Item = tuple[Path, "int | None", str]
+#: A page of a volume: (file, page or None).
+Key = tuple[Path, "int | None"]
 
 
 @dataclass
 class VolumePlan:
-    """One input's label volume: where it goes, which pages it needs, the labels gathered so far."""
+    """One label volume: what it is called, where it goes, how it is written, its pages and their labels so far."""
 
-    source: Path
+    name: str
     path: Path
-    pages: tuple[int, ...]
+    layout: VolumeLayout
+    keys: tuple[Key, ...]
     overwrite: bool = False
-    labels: dict[int, NDArray[np.integer]] = field(default_factory=dict, repr=False)
+    labels: dict[Key, NDArray[np.integer]] = field(default_factory=dict, repr=False)
 
-    def add(self, page: int, labels: NDArray[np.integer]) -> None:
-        """Keep the labels of `page` (compacted: a uint8 copy where they fit)."""
-        self.labels[page] = compact_labels(labels)
+    def add(self, key: Key, labels: NDArray[np.integer]) -> None:
+        """Keep the labels of the page `key` (compacted: a uint8 copy where they fit)."""
+        self.labels[key] = compact_labels(labels)
 
     def missing(self) -> list[int]:
-        """The pages whose labels have not come."""
-        return [p for p in self.pages if p not in self.labels]
+        """The positions (0 = first page or slice) of the pages whose labels have not come."""
+        return [k for k, key in enumerate(self.keys) if key not in self.labels]
+
+    def write(self) -> Path:
+        """Write the volume (every page's labels have come), atomically; the labels kept are let go.
+
+        Raises
+        ------
+        ValueError
+            Pages of different sizes, or fewer pages than a NIfTI volume's slices.
+        """
+        try:
+            data = encode_label_volume([self.labels[key] for key in self.keys], self.layout)
+        finally:
+            self.labels.clear()
+        return write_together({self.path: data}, overwrite=self.overwrite)[0]
 
 
-def plan_volumes(ns: argparse.Namespace, items: Sequence[tuple[Path, int, str]], files: Sequence[Path],
-                 stems: Sequence[str], outdir: Path, failures: list[tuple[str, str]],
-                 complete: Callable[[int, str], bool]) -> tuple[dict[Path, VolumePlan], list[tuple[Path, int, str]], int]:
-    """The volume of each input with pages to do; the items left to segment; the pages skipped as done.
+def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[str], outdir: Path,
+                 failures: list[tuple[str, str]],
+                 complete: Callable[[Item], bool]) -> tuple[list[Item], dict[Key, VolumePlan], int]:
+    """The pages to segment, the volume each belongs to (single-page inputs: none), the pages skipped as done.
 
-    An input whose volume exists fails at once (no work) unless ``--overwrite``
-    or ``--skip-existing``; `complete(page, stem)` says whether a page's own
-    outputs are all there (``--skip-existing``).
+    A volume whose file exists fails at once (no work) unless ``--overwrite``
+    or ``--skip-existing``; `complete(item)` says whether a page's own outputs
+    are all there (``--skip-existing``).
     """
-    inputs = {f.resolve() for f in files}
+    from ..io.dicom_geometry import group_series
+
     stem_of_file = dict(zip(files, stems))
-    by_source: dict[Path, list[tuple[Path, int, str]]] = {}
-    for item in items:
-        by_source.setdefault(item[0], []).append(item)
-    plans: dict[Path, VolumePlan] = {}
-    left: list[tuple[Path, int, str]] = []
+    series, rest = group_series(files)
+    volumes: list[tuple[VolumePlan, list[Item]]] = []
+    items: list[Item] = []
+    taken = set(stems)
+    for s in series:
+        folder = s.slices[0].resolve().parent.name or "series"
+        stem = f"{folder}.s{s.number}" if s.number is not None else f"{folder}.series"
+        if stem in taken:
+            stem = f"{stem}.{s.uid.rsplit('.', 1)[-1]}"
+        taken.add(stem)
+        layout = series_layout(s)
+        its = [(path, None, stem_of_file[path]) for path in s.slices]
+        name = f"series {s.number if s.number is not None else s.uid} ({len(s.slices)} slices in {folder})"
+        volumes.append((VolumePlan(name, outdir / (stem + layout.suffix), layout, tuple(i[:2] for i in its)), its))
+    for source in rest:
+        try:
+            n = count_pages(source)
+        except (InvalidImageError, OSError) as exc:
+            failures.append((str(source), " ".join(str(exc).split()).removeprefix(f"{source}: ")))
+            continue
+        stem = stem_of_file[source]
+        if n == 1 and file_suffix(source).lower() not in (".nii", ".nii.gz"):
+            items.append((source, None, stem))
+            continue
+        layout = volume_layout(source)
+        its = [(source, p, page_stem(stem, p)) for p in range(n)]
+        volumes.append((VolumePlan(str(source), outdir / (stem + layout.suffix), layout, tuple(i[:2] for i in its)),
+                        its))
+    inputs = {f.resolve() for f in files}
+    plans: dict[Key, VolumePlan] = {}
     skipped = 0
-    for source, its in by_source.items():
-        path = outdir / (stem_of_file[source] + volume_suffix(source))
-        if path.resolve() in inputs:
-            raise UsageError(f"output {path} would replace an input file; choose another -o folder.")
-        exists = path.exists()
-        if exists and ns.skip_existing and all(complete(page, stem) for _, page, stem in its):
+    for plan, its in volumes:
+        if plan.path.resolve() in inputs:
+            raise UsageError(f"output {plan.path} would replace an input file; choose another -o folder.")
+        exists = plan.path.exists()
+        if exists and ns.skip_existing and all(complete(item) for item in its):
             skipped += len(its)
             continue
         if exists and not (ns.overwrite or ns.skip_existing):
-            failures.append((str(source), f"{path} exists; add --overwrite to replace it or --skip-existing to "
-                                          "keep finished inputs."))
+            failures.append((plan.name, f"{plan.path} exists; add --overwrite to replace it or --skip-existing to "
+                                        "keep finished volumes."))
             continue
-        plans[source] = VolumePlan(source, path, tuple(page for _, page, _ in its),
-                                   overwrite=ns.overwrite or ns.skip_existing)
-        left += its
-    return plans, left, skipped
-
-
-def write_volume(plan: VolumePlan) -> Path:
-    """Write the volume of `plan` (every page's labels have come), atomically.
-
-    Raises
-    ------
-    ValueError
-        Pages of different sizes, or fewer pages than a NIfTI volume's slices.
-    """
-    _, data = encode_label_volume([plan.labels[p] for p in plan.pages], plan.source)
-    return write_together({plan.path: data}, overwrite=plan.overwrite)[0]
+        plan.overwrite = ns.overwrite or ns.skip_existing
+        plans.update((key, plan) for key in plan.keys)
+        items += its
+    return items, plans, skipped

@@ -42,7 +42,7 @@ from .read import IMAGE_SUFFIXES, ImageConversionWarning, count_pages, pixel_spa
 from .regions import regions_csv, write_regions_csv
 from .rle import annotation_mask, polygon_mask, rle_decode, rle_encode
 from .sidecar import json_bytes, sidecar, to_jsonable, write_json
-from .volume import encode_label_volume, volume_suffix
+from .volume import encode_label_volume, volume_layout
 
 __all__ = [
     "read_image",
@@ -57,7 +57,7 @@ __all__ = [
     "encode_label_file",
     "label_suffix",
     "encode_label_volume",
-    "volume_suffix",
+    "volume_layout",
     "encode_png",
     "encode_jpeg",
     "write_overlay",

@@ -52,7 +52,7 @@ from ..core.optional import require
 from .guards import KeptOpen, check_fits_in_memory, check_pixels, choose_page, fail
 
 __all__ = ["is_dicom", "is_dicom_file", "is_nifti", "read_dicom", "read_nifti", "dicom_frames", "nifti_slices",
-           "dicom_spacing", "nifti_spacing", "nifti_label_volume", "HEAD_BYTES"]
+           "dicom_spacing", "nifti_spacing", "nifti_label_volume", "frame_items", "dicom_header", "HEAD_BYTES"]
 
 #: Bytes of a file's start that tell these formats (the NIfTI-1 magic sits at byte 344).
 HEAD_BYTES = 352
@@ -124,13 +124,13 @@ class _DicomFile:
 _KEPT_DICOM = KeptOpen(close=lambda kept: kept.close())
 
 
-def _dicom_header(p: Path) -> Any:
+def dicom_header(p: Path) -> Any:
     """The kept header of the DICOM file `p` (parsed once for its pages, its page count and its spacing)."""
     with _KEPT_DICOM.lock:
         return _KEPT_DICOM.get(p, _DicomFile).ds
 
 
-def _frame_items(ds: Any, index: int, sequence: str) -> list[Any]:
+def frame_items(ds: Any, index: int, sequence: str) -> list[Any]:
     """Where frame `index`'s attributes of `sequence` may sit: the top level, then the first item of that sequence in
     the frame's own functional group, then in the shared one (enhanced multi-frame files)."""
     items = [ds]
@@ -182,7 +182,7 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
 
 def dicom_frames(p: Path) -> int:
     """The number of frames of a DICOM file (its pages), from its header alone."""
-    return int(_dicom_header(p).get("NumberOfFrames", 1) or 1)
+    return int(dicom_header(p).get("NumberOfFrames", 1) or 1)
 
 
 def _modality_units(arr: NDArray, ds: Any, index: int) -> NDArray:
@@ -206,7 +206,7 @@ def _modality_units(arr: NDArray, ds: Any, index: int) -> NDArray:
 
 def _rescale(ds: Any, index: int) -> tuple[float, float] | None:
     """(slope, intercept) of frame `index`: top level, else its per-frame functional group, else the shared one."""
-    for holder in _frame_items(ds, index, "PixelValueTransformationSequence"):
+    for holder in frame_items(ds, index, "PixelValueTransformationSequence"):
         if "RescaleSlope" in holder or "RescaleIntercept" in holder:
             return float(holder.get("RescaleSlope", 1) or 1), float(holder.get("RescaleIntercept", 0) or 0)
     return None
@@ -267,10 +267,10 @@ def dicom_spacing(p: Path, page: int | None) -> tuple[float, float] | None:
     else ImagerPixelSpacing; None when the header gives neither."""
     require("pydicom")
     try:
-        ds = _dicom_header(p)
+        ds = dicom_header(p)
     except InvalidImageError:  # reading the image reports a broken file; a sidecar goes without spacing
         return None
-    for holder in _frame_items(ds, page or 0, "PixelMeasuresSequence"):
+    for holder in frame_items(ds, page or 0, "PixelMeasuresSequence"):
         for tag in ("PixelSpacing", "ImagerPixelSpacing"):
             value = holder.get(tag)
             if value is not None and len(value) == 2:
@@ -298,27 +298,35 @@ def nifti_spacing(p: Path) -> tuple[float, float] | None:
     return float(zooms[0]) * unit, float(zooms[1]) * unit
 
 
-def nifti_label_volume(like: Path, stack: NDArray) -> bytes:
-    """A gzipped NIfTI file of label pages ``(N, H, W)`` on the grid of the NIfTI file `like`.
+def nifti_label_volume(stack: NDArray, *, like: Path | None = None, affine: NDArray | None = None) -> bytes:
+    """A gzipped NIfTI file of label pages ``(N, H, W)``: on the grid of the NIfTI file `like`, or at `affine`.
 
-    Page k goes back where :func:`read_nifti` took it from (slice k along the
-    third axis, then the fourth), in a volume of `like`'s spatial shape; the
-    header is `like`'s (affine, qform and sform with their codes, voxel sizes,
-    units) with the labels' integer type, no scaling, intent ``label`` and
+    With `like`, page k goes back where :func:`read_nifti` took it from (slice
+    k along the third axis, then the fourth), in a volume of `like`'s spatial
+    shape, with `like`'s header (affine, qform and sform with their codes,
+    voxel sizes, units). With `affine` (RAS, mm; a DICOM series'), page k is
+    slice k of a ``(H, W, N)`` volume, qform and sform code 1 (scanner). Either
+    way: the labels' integer type, no scaling, intent ``label`` and
     ``cal_min``/``cal_max`` spanning the labels, so viewers lay it on the scan.
     """
     nibabel = require("nibabel")
-    with _KEPT.lock:
-        source = _KEPT.get(like, _open_nifti)
-        shape = tuple(int(n) for n in source.shape)
-        header = source.header.copy()
-    planes = shape[0], shape[1], math.prod(shape[2:])
-    if (stack.shape[1], stack.shape[2], stack.shape[0]) != planes:
-        raise ValueError(f"{stack.shape[0]} pages of {stack.shape[1]} x {stack.shape[2]} do not fill the volume of "
-                         f"shape {shape} of {like}.")
-    volume = np.moveaxis(stack, 0, -1).reshape(shape, order="F")  # the pages run through the third axis first
-    cls = nibabel.Nifti2Image if isinstance(header, nibabel.Nifti2Header) else nibabel.Nifti1Image
-    image = cls(volume, None, header)  # None: the header's qform and sform stay as they are
+    volume = np.moveaxis(stack, 0, -1)  # (H, W, N): page k is slice k
+    if like is not None:
+        with _KEPT.lock:
+            source = _KEPT.get(like, _open_nifti)
+            shape = tuple(int(n) for n in source.shape)
+            header = source.header.copy()
+        if volume.shape != (shape[0], shape[1], math.prod(shape[2:])):
+            raise ValueError(f"{stack.shape[0]} pages of {stack.shape[1]} x {stack.shape[2]} do not fill the volume "
+                             f"of shape {shape} of {like}.")
+        volume = volume.reshape(shape, order="F")  # the pages run through the third axis first, then the fourth
+        cls = nibabel.Nifti2Image if isinstance(header, nibabel.Nifti2Header) else nibabel.Nifti1Image
+        image = cls(volume, None, header)  # None: the header's qform and sform stay as they are
+    else:
+        image = nibabel.Nifti1Image(np.ascontiguousarray(volume), affine)
+        image.header.set_xyzt_units("mm")
+        image.header.set_qform(affine, code=1)
+        image.header.set_sform(affine, code=1)
     image.set_data_dtype(volume.dtype)
     image.header.set_slope_inter(1.0, 0.0)
     image.header.set_intent("label")

@@ -1,14 +1,19 @@
-"""Label volumes: the label images of every page of a multi-page input, in one file.
+"""Label volumes: the label images of every page of a multi-page input, or of a DICOM series, in one file.
 
-``seglab segment --page all --volume`` writes one label file per input
-instead of one per page (:func:`volume_suffix` names it):
+``seglab segment --volume`` writes one label file per volume instead of one
+per page (:func:`volume_layout` and :func:`series_layout` decide how):
 
 * a NIfTI input gets ``<stem>.labels.nii.gz`` on the input's own grid (its
   affine, qform and sform, voxel sizes and units; page k back at slice k
   along the third axis), intent ``label``, so that ITK-SNAP, 3D Slicer or
   FSLeyes lay it on the scan (:func:`seglab.io.medical.nifti_label_volume`);
-* every other input (a TIFF stack, a multi-frame DICOM, a video) gets a
-  multi-page TIFF ``<stem>.labels.tif``, page k holding the labels of page k.
+* a DICOM series (single-frame files, sorted along the slice normal) and a
+  multi-frame DICOM whose frames carry their planes get a NIfTI too, at the
+  affine of the slices' ImagePositionPatient, ImageOrientationPatient and
+  PixelSpacing (:mod:`seglab.io.dicom_geometry`; RAS, as dcm2niix writes);
+* every other input (a TIFF stack, a video, DICOM frames without a plane or
+  not evenly spaced along one line) gets a multi-page TIFF
+  ``<stem>.labels.tif``, page k holding the labels of page k.
 
 Both hold the smallest integer type that keeps every label exactly (uint8,
 uint16, int16 with void -1, int32), and ``seglab eval`` reads both page by
@@ -20,37 +25,93 @@ Examples
 --------
 >>> import tempfile, pathlib, numpy as np, tifffile
 >>> pages = [np.array([[0, 1], [1, 1]], np.int32), np.array([[0, 0], [2, 300]], np.int32)]
->>> suffix, data = encode_label_volume(pages, "clip.mp4")
->>> path = pathlib.Path(tempfile.mkdtemp()) / ("clip" + suffix)
->>> _ = path.write_bytes(data)
->>> suffix, tifffile.imread(path).dtype.name, tifffile.imread(path)[1].tolist()
+>>> layout = volume_layout(pathlib.Path("clip.mp4"))
+>>> path = pathlib.Path(tempfile.mkdtemp()) / ("clip" + layout.suffix)
+>>> _ = path.write_bytes(encode_label_volume(pages, layout))
+>>> layout.suffix, tifffile.imread(path).dtype.name, tifffile.imread(path)[1].tolist()
 ('.labels.tif', 'uint16', [[0, 0], [2, 300]])
 """
 
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .naming import file_suffix
 
-__all__ = ["compact_labels", "encode_label_volume", "volume_suffix"]
+if TYPE_CHECKING:
+    from .dicom_geometry import Series
+
+__all__ = ["VolumeLayout", "compact_labels", "encode_label_volume", "series_layout", "volume_layout"]
+
+_NIFTI = ".labels.nii.gz"
+_TIFF = ".labels.tif"
 
 
-def volume_suffix(source: str | os.PathLike[str]) -> str:
-    """The suffix of the label volume of the input `source`: ``.labels.nii.gz`` for NIfTI, else ``.labels.tif``.
+@dataclass(frozen=True, eq=False)
+class VolumeLayout:
+    """How the label volume of some input is written.
+
+    Attributes
+    ----------
+    suffix : str
+        ``".labels.nii.gz"`` or ``".labels.tif"``.
+    like : Path or None
+        A NIfTI input that lends its header.
+    affine : (4, 4) ndarray or None
+        The RAS affine of a DICOM volume.
+    note : str
+        Why a DICOM input gets a TIFF (no plane, uneven slices), for the user.
+    """
+
+    suffix: str
+    like: Path | None = None
+    affine: NDArray[np.float64] | None = None
+    note: str = ""
+
+
+def volume_layout(source: Path) -> VolumeLayout:
+    """The layout of the label volume of the pages of the input `source` (its header is read for NIfTI and DICOM).
 
     Examples
     --------
-    >>> volume_suffix("scan.nii.gz"), volume_suffix("scan.nii"), volume_suffix("stack.tif")
-    ('.labels.nii.gz', '.labels.nii.gz', '.labels.tif')
+    >>> volume_layout(Path("scan.nii.gz")).suffix, volume_layout(Path("stack.tif")).suffix
+    ('.labels.nii.gz', '.labels.tif')
     """
-    return ".labels.nii.gz" if file_suffix(source).lower() in (".nii", ".nii.gz") else ".labels.tif"
+    if file_suffix(source).lower() in (".nii", ".nii.gz"):
+        return VolumeLayout(_NIFTI, like=source)
+    from .medical import is_dicom_file
+
+    if not is_dicom_file(source):
+        return VolumeLayout(_TIFF)
+    from .dicom_geometry import frame_planes, slice_thickness, volume_affine
+    from .medical import dicom_header
+
+    ds = dicom_header(source)
+    planes = frame_planes(ds)
+    if planes is None:
+        return VolumeLayout(_TIFF, note="its frames do not all give their plane (ImagePositionPatient, "
+                                        "ImageOrientationPatient, PixelSpacing); labels written as a TIFF stack")
+    try:
+        return VolumeLayout(_NIFTI, affine=volume_affine(planes, thickness=slice_thickness(ds)))
+    except ValueError as exc:
+        return VolumeLayout(_TIFF, note=f"{exc} Labels written as a TIFF stack")
+
+
+def series_layout(series: Series) -> VolumeLayout:
+    """The layout of the label volume of a DICOM series (its slices in order)."""
+    from .dicom_geometry import volume_affine
+
+    try:
+        return VolumeLayout(_NIFTI, affine=volume_affine(series.planes, thickness=series.thickness))
+    except ValueError as exc:
+        return VolumeLayout(_TIFF, note=f"{exc} Labels written as a TIFF stack in slice order")
 
 
 def compact_labels(labels: NDArray[np.integer]) -> NDArray[np.integer]:
@@ -69,21 +130,20 @@ def compact_labels(labels: NDArray[np.integer]) -> NDArray[np.integer]:
     return labels.astype(np.int32, copy=False)
 
 
-def encode_label_volume(pages: Sequence[NDArray[np.integer]], source: str | os.PathLike[str]) -> tuple[str, bytes]:
-    """The label volume of the input `source` from its pages' labels, in order: (suffix, file content).
+def encode_label_volume(pages: Sequence[NDArray[np.integer]], layout: VolumeLayout) -> bytes:
+    """The label volume file from the labels of page 0, 1, ... (slices of a series in order), as `layout` says.
 
     Parameters
     ----------
     pages : sequence of (H, W) integer arrays
-        The labels of page 0, 1, ... of `source`, all of one size; stored in
-        the smallest integer type that holds them all (:func:`compact_labels`).
-    source : path
-        The input they come from; a NIfTI input lends its grid (its header is read).
+        All of one size; stored in the smallest integer type that holds them
+        all (:func:`compact_labels`).
+    layout : VolumeLayout
 
     Raises
     ------
     ValueError
-        Pages of different sizes, none at all, or (NIfTI) not as many as the volume has slices.
+        Pages of different sizes, none at all, or (NIfTI input) not as many as the volume has slices.
     """
     if not pages:
         raise ValueError("a label volume needs at least one page.")
@@ -94,13 +154,12 @@ def encode_label_volume(pages: Sequence[NDArray[np.integer]], source: str | os.P
                              "a volume needs pages of one size (segment the pages without --volume).")
     pages = [compact_labels(page) for page in pages]  # no copy where a page is compact already
     stack = np.stack(pages).astype(np.result_type(*(page.dtype for page in pages)), copy=False)
-    suffix = volume_suffix(source)
-    if suffix == ".labels.nii.gz":
+    if layout.suffix == _NIFTI:
         from .medical import nifti_label_volume
 
-        return suffix, nifti_label_volume(Path(source), stack)
+        return nifti_label_volume(stack, like=layout.like, affine=layout.affine)
     import tifffile
 
     buf = io.BytesIO()
     tifffile.imwrite(buf, stack, photometric="minisblack", compression="zlib", metadata={"axes": "ZYX"})
-    return suffix, buf.getvalue()
+    return buf.getvalue()
