@@ -57,7 +57,7 @@ from ..run import (
 from .scale import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
-from .volumes import VolumePlan, plan_volumes
+from .volumes import Key, VolumePlan, plan_volumes
 
 __all__ = ["build_parser", "run"]
 
@@ -225,7 +225,7 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     if several and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
         raise UsageError("--page with several pages runs in this process, a page at a time: drop --tile-size, "
                          "--workers and --scheduler, or give one --page N.")
-    volumes: dict[tuple[Path, int | None], VolumePlan] = {}
+    volumes: dict[Key, VolumePlan] = {}
     skipped = 0
     page_job = job  # each page of a volume writes its other outputs; its labels wait for the volume's last page
     if ns.volume:

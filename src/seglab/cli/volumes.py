@@ -44,12 +44,12 @@ from ..io.naming import file_suffix, page_stem
 from ..io.volume import VolumeLayout, compact_labels, series_layout
 from .common import UsageError
 
-__all__ = ["VolumePlan", "Item", "plan_volumes"]
+__all__ = ["VolumePlan", "Item", "Key", "plan_volumes"]
 
 #: One page to segment: (file, page or None, output stem).
-Item = tuple[Path, "int | None", str]
+Item = tuple[Path, int | None, str]
 #: A page of a volume: (file, page or None).
-Key = tuple[Path, "int | None"]
+Key = tuple[Path, int | None]
 
 
 @dataclass
