@@ -168,7 +168,7 @@ def dataset_task(dataset: Dataset, task: str, num_classes: int | None) -> TaskCh
     if dataset.label_kind == "mat":
         return choose_task({"mat"}, {"labels"}, num_classes)
     sample = [] if num_classes is not None else [
-        read_truth(item.labels).labels for item in dataset.items[:SAMPLE_IMAGES]]
+        read_truth(item.labels, page=item.page).labels for item in dataset.items[:SAMPLE_IMAGES]]
     return choose_task({"labels"}, {"labels"}, num_classes, sample)
 
 
@@ -337,8 +337,8 @@ def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
     for item in r.dataset.items:
         r.advance()
         try:
-            image, _ = read_input(item.image)
-            truth = read_truth(item.labels)
+            image, _ = read_input(item.image, page=item.page)
+            truth = read_truth(item.labels, page=item.page)
         except (ValueError, OSError) as exc:
             for res in results:
                 res.failures.append((item.stem, _one_line(exc)))

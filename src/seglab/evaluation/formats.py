@@ -234,8 +234,8 @@ def read_mat(path: str | os.PathLike[str]) -> LabelData:
     )
 
 
-def read_truth(path: str | os.PathLike[str]) -> LabelData:
-    """A ground-truth file of a data set: a BSDS ``.mat`` or a label image.
+def read_truth(path: str | os.PathLike[str], *, page: int | None = None) -> LabelData:
+    """A ground-truth file of a data set: a BSDS ``.mat`` or a label image (`page` of a stack or volume).
 
     Examples
     --------
@@ -244,7 +244,7 @@ def read_truth(path: str | os.PathLike[str]) -> LabelData:
     ...
     seglab.core.errors.InvalidImageError: no/such.png: no such file; ...
     """
-    return read_mat(path) if Path(path).suffix.lower() == ".mat" else read_label_image(path)
+    return read_mat(path) if Path(path).suffix.lower() == ".mat" else read_label_image(path, page=page)
 
 
 def settings_from(labels: Sequence[ArrayLike], *, source: str) -> LabelData:

@@ -57,8 +57,6 @@ from .formats import LabelData, read_label_image, read_mat
 __all__ = ["Entry", "Collection", "Pair", "Pairing", "collect", "pair", "EntryKind"]
 
 EntryKind = Literal["labels", "mat", "instance", "results", "panoptic"]
-#: Label files: images, and volumes whose slices are pages.
-_LABEL_FILES = (*LABEL_SUFFIXES, ".nii", ".nii.gz")
 _STACK_FILES = (".tif", ".tiff", ".nii", ".nii.gz")
 _FILE_KINDS = ("labels", "mat")
 
@@ -189,7 +187,7 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
     kinds = {f: output_kind_of(f) for f in files}
     # seglab segment writes labels beside overlays, sidecars, COCO and panoptic files of the same result:
     # a folder of its outputs is read as its label images, the rest is not a second prediction
-    labelled = {stem_of(f) for f in files if f.suffix.lower() in LABEL_SUFFIXES and kinds[f] in (None, "labels")}
+    labelled = {stem_of(f) for f in files if f.name.lower().endswith(LABEL_SUFFIXES) and kinds[f] in (None, "labels")}
     used_pngs: set[Path] = set()
     for json_file in (f for f in files if f.suffix.lower() == ".json"):
         if kinds[json_file] in ("coco", "panoptic") and stem_of(json_file) in labelled and not out.is_file:
@@ -202,7 +200,7 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
         suffix = f.suffix.lower()
         if not out.is_file and (kinds[f] == "overlay" or (kinds[f] == "panoptic" and stem_of(f) in labelled)):
             continue
-        if (f.name.lower().endswith(_LABEL_FILES) or suffix == ".mat") and f not in used_pngs:
+        if (f.name.lower().endswith(LABEL_SUFFIXES) or suffix == ".mat") and f not in used_pngs:
             for entry in _file_entries(f):
                 out.add(entry)
         elif out.is_file and suffix != ".json":

@@ -3,9 +3,9 @@
 ::
 
     DIR/
-      images/[SPLIT/]<stem>.png|.jpg|.jpeg|.tif|.tiff|.bmp   the images
-      labels/[SPLIT/]<stem>.png|.tif|.tiff                   label images, or
-      masks/[SPLIT/]<stem>.png|.tif|.tiff                    (same, other name), or
+      images/[SPLIT/]<stem>.png|.jpg|.jpeg|.tif|.tiff|.bmp|.nii|.nii.gz   the images
+      labels/[SPLIT/]<stem>.png|.tif|.tiff|.nii|.nii.gz                   label images, or
+      masks/[SPLIT/]<stem>.png|.tif|.tiff|.nii|.nii.gz                    (same, other name), or
       groundTruth/[SPLIT/]<stem>.mat                         BSDS ground truth (several annotators)
       splits/<SPLIT>.txt                                     optional: one file name or stem per line
 
@@ -18,6 +18,14 @@ itself. The first of ``labels/``, ``masks/`` and ``groundTruth/`` that exists
 is used. The data sets in ``../shared/data`` follow this layout (BSDS500:
 ``images/val`` + ``groundTruth/val``; CamVid: ``images/val`` + ``labels/val``
 + ``splits/val.txt``; DSB2018 and ISBI 2012: ``images/`` + ``labels/``).
+
+A TIFF stack or NIfTI volume of several pages (the slices along a NIfTI's
+third axis) and its label file of as many pages are one item per page,
+``<stem>.p0000``, ``<stem>.p0001``, ... (the names ``seglab segment --page``
+and ``seglab eval`` give pages), so ISBI 2012's original ``train-volume.tif``
+and ``train-labels.tif``, or a folder of NIfTI scans and their label volumes,
+are a data set as they are. A split list may name a volume (all its pages)
+or single pages.
 
 Examples
 --------
@@ -40,15 +48,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import InvalidParameterError
-from .naming import stem_of
+import re
 
-__all__ = ["DatasetItem", "Dataset", "find_dataset", "DATASET_IMAGE_SUFFIXES", "LABEL_FOLDERS", "LABEL_SUFFIXES"]
+from ..core.errors import InvalidImageError, InvalidParameterError
+from .naming import file_suffix, page_stem, stem_of
 
-DATASET_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+__all__ = ["DatasetItem", "Dataset", "find_dataset", "listed_stem", "volume_of", "DATASET_IMAGE_SUFFIXES", "LABEL_FOLDERS",
+           "LABEL_SUFFIXES"]
+
+DATASET_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".nii", ".nii.gz")
 LABEL_FOLDERS = ("labels", "masks", "groundTruth")
 #: Suffixes read as label images (the other readable image formats are lossy or colour).
-LABEL_SUFFIXES = (".png", ".tif", ".tiff")
+LABEL_SUFFIXES = (".png", ".tif", ".tiff", ".nii", ".nii.gz")
+#: Files that may hold several pages, each an item of its own.
+_PAGED = (".tif", ".tiff", ".nii", ".nii.gz")
+_PAGE_NAME = re.compile(r"\.p\d{4,}$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class DatasetItem:
     stem: str
     image: Path
     labels: Path
+    page: int | None = None  # the page of a multi-page image and label file; its stem is <file stem>.p0004
 
 
 @dataclass(frozen=True)
@@ -79,14 +94,54 @@ class Dataset:
 def _files(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("."):
+        if path.is_file() and file_suffix(path).lower() in suffixes and not path.name.startswith("."):
             found.setdefault(stem_of(path), path)
     return found
 
 
 def _split_list(path: Path) -> set[str]:
     names = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return {stem_of(Path(n).name) for n in names if n and not n.startswith("#")}
+    return {listed_stem(n) for n in names if n and not n.startswith("#")}
+
+
+def listed_stem(name: str) -> str:
+    """The stem a line of a split or stem list names: a file's stem, or a page's (``vol.p0004``) as it is.
+
+    Examples
+    --------
+    >>> listed_stem("images/a.png"), listed_stem("b"), listed_stem("scan.nii.gz"), listed_stem("scan.p0004")
+    ('a', 'b', 'scan', 'scan.p0004')
+    """
+    return name if _PAGE_NAME.search(name) else stem_of(Path(name).name)
+
+
+def volume_of(stem: str) -> str:
+    """The stem of the file an item's stem comes from (``vol.p0004`` -> ``vol``; others as they are)."""
+    return _PAGE_NAME.sub("", stem)
+
+
+def _pages(path: Path) -> int:
+    """The pages of a data-set file (1 for formats of one page, and for a file that cannot be read: reading it
+    reports the problem)."""
+    if file_suffix(path).lower() not in _PAGED:
+        return 1
+    from .read import count_pages
+
+    try:
+        return count_pages(path)
+    except InvalidImageError:
+        return 1
+
+
+def _items(stem: str, image: Path, labels: Path) -> list[DatasetItem]:
+    """The items of an image file and its label file: one, or one per page of a stack or volume."""
+    n_image, n_labels = _pages(image), _pages(labels)
+    if n_image != n_labels and labels.suffix.lower() != ".mat":
+        raise InvalidParameterError(f"{image} has {n_image} page(s) but its labels {labels} have {n_labels}; a "
+                                    "stack or volume needs a label page for every page.")
+    if n_image == 1:
+        return [DatasetItem(stem, image, labels)]
+    return [DatasetItem(page_stem(stem, k), image, labels, k) for k in range(n_image)]
 
 
 def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> Dataset:
@@ -151,9 +206,12 @@ def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> D
             )
     images = _files(images_dir, DATASET_IMAGE_SUFFIXES)
     if listed is not None:
-        images = {s: p for s, p in images.items() if s in listed}
+        volumes = {volume_of(n) for n in listed}
+        images = {s: p for s, p in images.items() if s in volumes}
     suffixes = (".mat",) if label_folder == "groundTruth" else LABEL_SUFFIXES
     labels = _files(labels_dir, suffixes)
-    items = [DatasetItem(s, images[s], labels[s]) for s in sorted(images) if s in labels]
+    items = [item for s in sorted(images) if s in labels for item in _items(s, images[s], labels[s])]
+    if listed is not None:
+        items = [item for item in items if item.stem in listed or volume_of(item.stem) in listed]
     missing = [images[s] for s in sorted(images) if s not in labels]
     return Dataset(root=root, split=split, label_folder=label_folder, items=items, missing_labels=missing)

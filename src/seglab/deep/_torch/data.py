@@ -25,7 +25,7 @@ from torchvision.transforms import v2
 from ...core.errors import InvalidImageError, InvalidParameterError
 from ...evaluation.scores import apply_label_map
 from ...io import read_image, read_labels
-from ...io.datasets import find_dataset
+from ...io.datasets import DatasetItem, find_dataset, listed_stem, volume_of
 from .losses import IGNORE
 from .preprocess import normalize
 
@@ -49,13 +49,13 @@ class Sample:
 
 
 def read_stems(path: str | os.PathLike[str]) -> list[str]:
-    """File stems listed one per line (``#`` comments and blank lines skipped)."""
+    """File stems listed one per line (``#`` comments and blank lines skipped; page stems ``vol.p0004`` kept)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such split list.") from None
-    stems = [Path(line.split("#")[0].strip()).stem for line in lines]
-    return [s for s in stems if s]
+    names = [line.split("#")[0].strip() for line in lines]
+    return [listed_stem(n) for n in names if n]
 
 
 def load_samples(data_dir: str | os.PathLike[str], *, split: str | None = None,
@@ -75,22 +75,27 @@ def load_samples(data_dir: str | os.PathLike[str], *, split: str | None = None,
     ds = find_dataset(data_dir, split=split)
     items = ds.items
     where = f"{ds.root}/images" + (f" (split {split!r})" if split else "")
-    if stems is not None:
-        by_stem = {item.stem: item for item in items}
+    if stems is not None:  # a stem names an image or a page, a volume's stem all its pages
+        by_stem: dict[str, list[DatasetItem]] = {}
+        for item in items:
+            by_stem.setdefault(item.stem, []).append(item)
+            if item.page is not None:
+                by_stem.setdefault(volume_of(item.stem), []).append(item)
         unknown = [s for s in stems if s not in by_stem]
         if unknown:
             raise InvalidParameterError(f"{what} list: {', '.join(unknown[:5])} not found among the labelled "
                                         f"images of {where}.")
-        items = [by_stem[s] for s in stems]
+        items = [item for s in stems for item in by_stem[s]]
     if not items:
         raise InvalidParameterError(f"{where}: no {what} images with labels found; the layout is "
                                     "DIR/images/[SPLIT/]<stem>.png + DIR/labels/[SPLIT/]<stem>.png.")
     samples = []
     for item in items:
-        image = read_image(item.image)
-        labels = read_labels(item.labels)
+        image = read_image(item.image, page=item.page)
+        labels = read_labels(item.labels, page=item.page)
         if labels.shape != image.shape[:2]:
-            raise InvalidImageError(f"{item.labels} has size {labels.shape} but its image {item.image} has "
+            where = "" if item.page is None else f" (page {item.page})"
+            raise InvalidImageError(f"{item.labels}{where} has size {labels.shape} but its image {item.image} has "
                                     f"{image.shape[:2]}; labels must match their image pixel for pixel.")
         if label_map:
             labels = apply_label_map(labels, label_map)
