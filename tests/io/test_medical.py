@@ -270,3 +270,27 @@ def test_the_sidecar_records_the_pixel_spacing_that_a_dicom_or_nifti_header_give
     assert pixel_spacing(per_frame, page=1) == (0.9, 0.8) and pixel_spacing(per_frame, page=0) == (0.4, 0.4)
     Image.fromarray(np.zeros((2, 2), np.uint8)).save(tmp_path / "plain.png")
     assert pixel_spacing(tmp_path / "plain.png") is None and pixel_spacing(tmp_path / "missing.dcm") is None
+
+
+def test_the_regions_csv_gives_areas_in_square_millimetres_where_the_header_gives_a_spacing(tmp_path):
+    import csv
+
+    from seglab.cli import main
+
+    stored = np.zeros((6, 8), np.uint16)
+    stored[1:4, 2:7] = 2000  # one region of 15 pixels
+    path = write_ct(tmp_path / "ct.dcm", stored)
+    ds = pydicom.dcmread(path)
+    ds.PixelSpacing = [0.5, 0.75]
+    ds.save_as(path)
+    assert main(["segment", "otsu", str(path), "-o", str(tmp_path / "out"), "--outputs", "csv", "--as", "instance",
+                 "--quiet"]) == 0
+    (row,) = csv.DictReader((tmp_path / "out" / "ct.regions.csv").open())
+    assert row["area"] == "15" and float(row["area_mm2"]) == pytest.approx(15 * 0.5 * 0.75)
+    plain = tmp_path / "plain.tif"
+    import tifffile
+
+    tifffile.imwrite(plain, stored, photometric="minisblack")
+    assert main(["segment", "otsu", str(plain), "-o", str(tmp_path / "o2"), "--outputs", "csv", "--as", "instance",
+                 "--quiet"]) == 0
+    assert "area_mm2" not in (tmp_path / "o2" / "plain.regions.csv").read_text()  # no spacing known: no column

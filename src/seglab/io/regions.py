@@ -7,6 +7,9 @@ Examples
 >>> print(regions_csv(seglab.segment(img, "threshold", value=5), img), end="")
 label,class,area,bbox_min_row,bbox_min_col,bbox_max_row,bbox_max_col,centroid_row,centroid_col,mean_intensity
 1,foreground,3,0,0,2,2,0.3333333333333333,0.3333333333333333,10.0
+>>> print(regions_csv(seglab.segment(img, "threshold", value=5), img, pixel_spacing=(0.5, 0.25)), end="")
+label,class,area,area_mm2,bbox_min_row,bbox_min_col,bbox_max_row,bbox_max_col,centroid_row,centroid_col,mean_intensity
+1,foreground,3,0.375,0,0,2,2,0.3333333333333333,0.3333333333333333,10.0
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def _class_name(seg: Segmentation, label: int) -> str:
     return seg.classes[class_id] if 0 <= class_id < len(seg.classes) else ""
 
 
-def regions_csv(seg: Segmentation, image: ArrayLike) -> str:
+def regions_csv(seg: Segmentation, image: ArrayLike, *, pixel_spacing: tuple[float, float] | None = None) -> str:
     """CSV text with one row per positive label of `seg`.
 
     Parameters
@@ -53,11 +56,14 @@ def regions_csv(seg: Segmentation, image: ArrayLike) -> str:
         result a row describes all pixels of one class.
     image : (H, W) or (H, W, 3) array_like
         The segmented image; the mean is in its own units.
+    pixel_spacing : (float, float), optional
+        The (row, column) pixel spacing in mm (:func:`seglab.io.pixel_spacing`):
+        adds ``area_mm2`` after ``area``.
 
     Returns
     -------
     str
-        Columns ``label, class, area`` (pixels), ``bbox_min_row, bbox_min_col,
+        Columns ``label, class, area`` (pixels), [``area_mm2``], ``bbox_min_row, bbox_min_col,
         bbox_max_row, bbox_max_col`` (max exclusive, as in scikit-image),
         ``centroid_row, centroid_col``, then ``mean_intensity`` for a gray
         image or ``mean_r, mean_g, mean_b`` for RGB.
@@ -90,10 +96,13 @@ def regions_csv(seg: Segmentation, image: ArrayLike) -> str:
     mean_keys = ["intensity_mean"] if img.ndim == 2 else [f"intensity_mean-{c}" for c in range(3)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*_COLUMNS, *means])
+    pixel_area = None if pixel_spacing is None else float(pixel_spacing[0]) * float(pixel_spacing[1])
+    columns = list(_COLUMNS) if pixel_area is None else [*_COLUMNS[:3], "area_mm2", *_COLUMNS[3:]]
+    writer.writerow([*columns, *means])
     for i, label in enumerate(props["label"]):
+        area = int(props["area"][i])
         writer.writerow([
-            int(label), _class_name(seg, int(label)), int(props["area"][i]),
+            int(label), _class_name(seg, int(label)), area, *(() if pixel_area is None else (area * pixel_area,)),
             *(int(props[f"bbox-{k}"][i]) for k in range(4)),
             float(props["centroid-0"][i]), float(props["centroid-1"][i]),
             *(float(props[key][i]) for key in mean_keys),
@@ -102,7 +111,8 @@ def regions_csv(seg: Segmentation, image: ArrayLike) -> str:
 
 
 def write_regions_csv(
-    path: str | os.PathLike[str], seg: Segmentation, image: ArrayLike, *, overwrite: bool = False
+    path: str | os.PathLike[str], seg: Segmentation, image: ArrayLike, *, overwrite: bool = False,
+    pixel_spacing: tuple[float, float] | None = None,
 ) -> Path:
     """Write the region table of `seg` (see :func:`regions_csv`), atomically.
 
@@ -116,6 +126,8 @@ def write_regions_csv(
         The segmented image.
     overwrite : bool
         Replace an existing file (default: refuse).
+    pixel_spacing : (float, float), optional
+        (row, column) spacing in mm: adds ``area_mm2``.
 
     Returns
     -------
@@ -131,4 +143,5 @@ def write_regions_csv(
     >>> [row["area"] for row in csv.DictReader(path.open())]
     ['3']
     """
-    return write_atomic(path, regions_csv(seg, image).encode("utf-8"), overwrite=overwrite)
+    return write_atomic(path, regions_csv(seg, image, pixel_spacing=pixel_spacing).encode("utf-8"),
+                        overwrite=overwrite)

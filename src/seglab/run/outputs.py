@@ -38,7 +38,7 @@ from ..core.errors import InvalidParameterError, did_you_mean
 from ..core.types import Segmentation
 from ..io.naming import OUTPUT_SUFFIXES
 
-__all__ = ["Outcome", "OutputKind", "OUTPUT_KINDS", "encode_outputs", "output_names", "parse_outputs"]
+__all__ = ["Outcome", "OutputKind", "OUTPUT_KINDS", "SPACING_KINDS", "encode_outputs", "output_names", "parse_outputs"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Outcome:
         Warnings raised while reading or segmenting.
     pixel_spacing : (float, float) or None
         The input's (row, column) pixel spacing in mm, where its header gives one
-        (:func:`seglab.io.pixel_spacing`); recorded in the sidecar.
+        (:func:`seglab.io.pixel_spacing`); recorded in the sidecar, areas in mm² in the regions CSV.
     seconds : float
         Time spent in the method (reading excluded).
     overlay_alpha, overlay_style : float, str
@@ -108,7 +108,8 @@ def _coco(outcome: Outcome, stem: str) -> dict[str, bytes]:
 
 
 def _csv(outcome: Outcome, stem: str) -> dict[str, bytes]:
-    return {f"{stem}.regions.csv": io.regions_csv(outcome.seg, outcome.image).encode("utf-8")}
+    return {f"{stem}.regions.csv": io.regions_csv(outcome.seg, outcome.image,
+                                                  pixel_spacing=outcome.pixel_spacing).encode("utf-8")}
 
 
 def _panoptic(outcome: Outcome, stem: str) -> dict[str, bytes]:
@@ -141,11 +142,16 @@ OUTPUT_KINDS: dict[str, OutputKind] = {
                    _overlay, needs_image=True),
         OutputKind("json", "sidecar JSON: method, parameters, meta, segments, input, seglab version", _json),
         OutputKind("coco", "COCO instance JSON with RLE masks", _coco, lists_segments=True),
-        OutputKind("csv", "CSV of regions: label, class, area, bbox, centroid, mean intensity", _csv,
+        OutputKind("csv", "CSV of regions: label, class, area (also in mm² where the file gives a pixel spacing), "
+                   "bbox, centroid, mean intensity", _csv,
                    needs_image=True),
         OutputKind("panoptic", "COCO panoptic id PNG plus its segments JSON", _panoptic, lists_segments=True),
     )
 }
+
+
+#: The output kinds that record the input's pixel spacing (read from its header only when one is asked for).
+SPACING_KINDS = ("json", "csv")
 
 
 def parse_outputs(kinds: str | Sequence[str]) -> tuple[str, ...]:

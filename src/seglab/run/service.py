@@ -39,7 +39,7 @@ from ..core.errors import InvalidParameterError
 from ..core.params_text import parse_value
 from ..core.registry import MethodSpec, describe_value, get_method
 from ..core.types import TASKS, Segmentation
-from .outputs import OUTPUT_KINDS, Outcome, encode_outputs, output_names, parse_outputs
+from .outputs import OUTPUT_KINDS, SPACING_KINDS, Outcome, encode_outputs, output_names, parse_outputs
 
 __all__ = ["Job", "prepare", "read_input", "read_mask", "segment_image", "run_image", "run_file", "encode",
            "process_file", "outputs_complete", "one_line"]
@@ -238,7 +238,7 @@ def run_image(job: Job, image: Any, *, source: str = "", notes: Sequence[str] = 
               pixel_spacing: tuple[float, float] | None = None) -> Outcome:
     """Segment an image already read, timed; warnings raised on the way are added to `notes`.
 
-    `pixel_spacing` (mm, from the file's header) is passed on to the sidecar.
+    `pixel_spacing` (mm, from the file's header) is passed on to the sidecar and the regions CSV.
 
     Examples
     --------
@@ -262,7 +262,7 @@ def run_file(job: Job, path: str | os.PathLike[str], *, max_pixels: int | None =
     from ..io import pixel_spacing
 
     image, notes = read_input(path, page=job.page, max_pixels=max_pixels)
-    spacing = pixel_spacing(path, page=job.page) if "json" in job.outputs else None  # only the sidecar records it
+    spacing = pixel_spacing(path, page=job.page) if set(SPACING_KINDS) & set(job.outputs) else None
     return run_image(job, image, source=os.fspath(path), notes=notes, pixel_spacing=spacing)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..io import pixel_spacing
 from ..run import Outcome, encode, image_preview, labels_preview, prepare, preview_size, read_input, run_image
+from ..run.outputs import SPACING_KINDS
 from .runner import time_limit
 
 __all__ = ["Upload", "SegmentRequest", "CompareRequest", "EvalRequest", "PreviewRequest", "segment", "compare",
@@ -185,7 +186,8 @@ def compare(request: CompareRequest) -> dict[str, Any]:
     from .errors import describe
 
     image, notes = _read(request.image, request.page, request.max_pixels)
-    spacing = pixel_spacing(request.image.path, page=request.page) if "json" in request.outputs else None
+    wanted = set(SPACING_KINDS) & set(request.outputs)
+    spacing = pixel_spacing(request.image.path, page=request.page) if wanted else None
     results = []
     for method in request.methods:
         try:
