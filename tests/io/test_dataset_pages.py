@@ -99,3 +99,33 @@ def test_training_reads_the_pages_of_nifti_volumes_named_by_volume_or_page(tmp_p
         np.testing.assert_array_equal(s.labels, truth[k])
     (only,) = load_samples(tmp_path, stems=read_stems(tmp_path / "val.txt"))
     assert only.stem == "v.p0002" and np.array_equal(only.labels, truth[2])
+
+
+def test_empty_slices_are_scored_with_the_foreground_partition_left_out(tmp_path):
+    """A volume's first and last slices often hold no foreground: the adapted Rand error and VoI of the foreground
+    are undefined there (not 0), the confusion scores are not; the slice is scored, not failed."""
+    images, truth = scenes(3)
+    truth[0] = 0  # an empty slice
+    for sub in ("images", "labels"):
+        (tmp_path / sub).mkdir()
+    tifffile.imwrite(tmp_path / "images" / "v.tif", images, photometric="minisblack")
+    tifffile.imwrite(tmp_path / "labels" / "v.tif", truth, photometric="minisblack")
+    out = tmp_path / "out"
+    assert main(["bench", "otsu", "--data", str(tmp_path), "--num-classes", "2", "-o", str(out), "--overwrite"]) == 0
+    (run,) = json.loads((out / "bench.json").read_text())["runs"]
+    rows = {r["image"]: r for r in run["per_image"]}
+    assert len(rows) == 3 and not run.get("failures")
+    assert "rand_error_fg" not in rows["v.p0000"] and "rand_error_fg" in rows["v.p0001"]
+    predictions = [seglab.segment(images[k], "otsu").labels for k in range(3)]
+    assert rows["v.p0000"]["pixel_error"] == pytest.approx(float(np.mean(predictions[0] != 0)))
+    expected = np.mean([metrics.adapted_rand_error(_cells(truth[k]), _cells(predictions[k]), ignore_index=0).error
+                        for k in (1, 2)])  # the two slices with a foreground
+    assert run["summary"]["rand_error_fg"] == pytest.approx(expected)
+    assert run["summary"]["foreground_images"] == 2
+
+
+def _cells(labels):
+    """Connected components of class 1 (8-connected), the cells of ISBI 2012's scores."""
+    from skimage.measure import label
+
+    return label(labels == 1, connectivity=2).astype(np.int32)

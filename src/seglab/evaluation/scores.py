@@ -11,7 +11,9 @@ semantic      pixel accuracy, mean IoU, mean Dice of the image's confusion matri
               set's from the summed matrix (plus frequency-weighted IoU and IoU per class).
               With two classes also ``pixel_error`` (1 - accuracy) and, on the connected
               components of class 1, the foreground-restricted adapted Rand error and VoI
-              (true class 0 left out; ISBI 2012's cell regions), averaged over images.
+              (true class 0 left out; ISBI 2012's cell regions), averaged over the images
+              that have a true foreground (on the others they are undefined: left out, and
+              the summary's ``foreground_images`` says how many were scored).
 instance      DSB2018 score (IoU 0.50:0.95), precision / recall / F1 at IoU > 0.5 and the
               mean IoU of those matches; the data set's DSB score is the mean over images,
               P/R/F1 and matched IoU come from the pooled matches, and COCO mask AP
@@ -204,6 +206,8 @@ class SemanticEvaluator(Evaluator):
         from ..postprocess import semantic_to_instance
 
         true_cells = semantic_to_instance((t == 1).astype(np.int32))  # true class 0 and void become 0: left out
+        if not true_cells.any():  # no true foreground (an empty slice of a volume): both are undefined, not 0
+            return {}
         pred_cells = semantic_to_instance((p == 1).astype(np.int32))
         are = metrics.adapted_rand_error(true_cells, pred_cells, ignore_index=0)
         voi = metrics.variation_of_information(true_cells, pred_cells, ignore_index=0)
@@ -234,10 +238,14 @@ class SemanticEvaluator(Evaluator):
             "mean_dice": metrics.mean_dice(cm),
             "fw_iou": metrics.frequency_weighted_iou(cm),
         }
-        if cm.shape[0] == 2 and all("voi_fg" in r for r in self.rows):
+        if cm.shape[0] == 2:
             out["pixel_error"] = 1.0 - out["pixel_accuracy"]
+            scored = [r for r in self.rows if "voi_fg" in r]  # images with a true foreground
             for key in ("rand_error_fg", "voi_fg"):
-                out[key] = float(np.mean([r[key] for r in self.rows]))
+                if scored:
+                    out[key] = float(np.mean([r[key] for r in scored]))
+            if len(scored) < len(self.rows):
+                out["foreground_images"] = len(scored)
         out["num_classes"] = int(cm.shape[0])
         out["iou_per_class"] = [_nan_to_none(float(v)) for v in metrics.iou_per_class(cm)]
         out["confusion"] = cm.tolist()
