@@ -276,3 +276,17 @@ def test_an_enhanced_multi_frame_dicom_lies_where_its_frames_say(tmp_path):
     # by hand, in RAS: rows step 0.5 mm down (-S), columns 0.5 mm to the patient's left (-R), frames 3 mm anterior
     expected = [[0, -0.5, 0, 20], [0, 0, 3.0, -30], [-0.5, 0, 0, 100], [0, 0, 0, 1]]
     np.testing.assert_allclose(image.affine, expected, atol=1e-9)
+
+
+def test_single_page_images_in_a_volume_batch_keep_their_label_images(tmp_path):
+    from seglab.io import read_labels, write_labels
+
+    stack = ct_slices(2).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "a.tif", stack, photometric="minisblack")
+    write_labels(tmp_path / "b.png", (stack[0] // 8).astype(np.int32))  # a plain 16-bit PNG
+    tifffile.imwrite(tmp_path / "c.tif", stack, photometric="minisblack")
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(tmp_path / "a.tif"), str(tmp_path / "b.png"), str(tmp_path / "c.tif"),
+                 "--volume", "-o", str(out), "-q"]) == 0
+    assert sorted(p.name for p in out.glob("*.labels.*")) == ["a.labels.tif", "b.labels.png", "c.labels.tif"]
+    np.testing.assert_array_equal(read_labels(out / "b.labels.png"), seglab.segment(stack[0] // 8, "otsu").labels)

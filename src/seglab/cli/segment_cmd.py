@@ -253,14 +253,14 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         for source, page, stem in items:
             name = str(source) if page is None else f"{source} page {page}"
             volume = volumes.get((source, page))
-            job = dataclasses.replace(job if volume is None else page_job, page=page)
-            if volume is None and ns.skip_existing and outputs_complete(job, outdir, stem):
+            item_job = dataclasses.replace(job if volume is None else page_job, page=page)
+            if volume is None and ns.skip_existing and outputs_complete(item_job, outdir, stem):
                 skipped += 1
                 progress.out(f"{name}: outputs complete, skipped")
                 progress()
                 continue
             try:
-                outcome, written = process_file(job, source, outdir, stem,
+                outcome, written = process_file(item_job, source, outdir, stem,
                                                 overwrite=ns.overwrite if volume is None else volume.overwrite)
             except MissingDependencyError:
                 raise
