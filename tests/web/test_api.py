@@ -301,3 +301,16 @@ def test_the_page_and_its_assets_are_served_locally(client):
 def test_requests_naming_another_host_are_refused(client):
     assert client.get("/health", headers={"host": "attacker.example"}).status_code == 400
     assert client.get("/health", headers={"host": "localhost:8000"}).status_code == 200
+
+
+def test_a_gzipped_nifti_upload_is_read_by_its_name_and_a_slice_segmented(client, tmp_path):
+    nibabel = pytest.importorskip("nibabel")
+    volume = np.zeros((20, 24, 3), np.int16)
+    volume[5:15, 4:20, 2] = 400
+    nibabel.save(nibabel.Nifti1Image(volume, np.eye(4)), tmp_path / "scan.nii.gz")
+    response = _segment(client, (tmp_path / "scan.nii.gz").read_bytes(), "otsu", name="scan.nii.gz", page="2")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [f["name"] for f in body["files"]] == ["scan.labels.png"]
+    expected = seglab.segment(volume[:, :, 2], "otsu").labels
+    assert np.array_equal(labels_of(_file(client, body, ".labels.png"), tmp_path), expected)

@@ -51,7 +51,7 @@ from .models import (
 )
 from .runner import JobRecord, JobRunner
 from .settings import Settings
-from .uploads import UploadStore, label_file_suffix, output_stem
+from .uploads import UploadStore, kept_suffix, label_file_suffix, output_stem
 
 __all__ = ["create_app"]
 
@@ -135,6 +135,7 @@ def _things(text: str | None) -> tuple[str | int, ...] | None:
 
 
 async def _save(web: _Web, upload: UploadFile, suffix: str = "") -> work.Upload:
+    suffix = suffix or kept_suffix(upload.filename)
     return await asyncio.to_thread(web.store.save, upload.file, upload.filename, suffix=suffix)
 
 

@@ -28,7 +28,7 @@ from typing import BinaryIO
 from ..io.naming import file_stem
 from .work import Upload
 
-__all__ = ["UploadStore", "client_name", "output_stem", "label_file_suffix"]
+__all__ = ["UploadStore", "client_name", "output_stem", "label_file_suffix", "kept_suffix"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _HDF5 = b"\x89HDF\r\n\x1a\n"  # MATLAB v7.3 files are HDF5
@@ -45,6 +45,18 @@ def output_stem(name: str) -> str:
     """A file-name stem for the outputs of `name`: its suffix dropped, letters, digits, ``._-`` only."""
     stem = _UNSAFE.sub("_", file_stem(name) if "." in name.strip(".") else name).strip("._")
     return stem[:80] or "image"
+
+
+def kept_suffix(name: str | None) -> str:
+    """The part of a client's file name an upload keeps: ``.nii.gz``, which a gzipped NIfTI is recognised by (its
+    content starts like any gzip file); nothing else (every other format is told by its content).
+
+    Examples
+    --------
+    >>> kept_suffix("Brain.NII.GZ"), kept_suffix("scan.nii"), kept_suffix("a.png"), kept_suffix(None)
+    ('.nii.gz', '', '', '')
+    """
+    return ".nii.gz" if (name or "").lower().endswith(".nii.gz") else ""
 
 
 def label_file_suffix(head: bytes) -> str:
