@@ -160,10 +160,20 @@ def ct_dataset(pixels, *, series, enhanced=False):
     return ds
 
 
-def write_slice(path, pixels, *, series, position, orientation=(1, 0, 0, 0, 1, 0), spacing=(0.8, 0.6), number=3):
-    """A single-frame CT slice with its plane (ImagePositionPatient, ImageOrientationPatient, PixelSpacing)."""
+def write_slice(path, pixels, *, series, position, orientation=(1, 0, 0, 0, 1, 0), spacing=(0.8, 0.6), number=3,
+                study=None):
+    """A single-frame CT slice with its plane (ImagePositionPatient, ImageOrientationPatient, PixelSpacing); with a
+    `study` UID also the patient, study and frame-of-reference attributes a DICOM SEG copies."""
     ds = ct_dataset(pixels, series=series)
     ds.SeriesNumber = number
+    if study is not None:
+        from pydicom.uid import generate_uid
+
+        ds.StudyInstanceUID, ds.Modality = study, "CT"
+        ds.FrameOfReferenceUID = generate_uid(entropy_srcs=[study])  # one per study, a valid UID
+        ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "p1", "Test^Patient", "", ""
+        ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = "", "", "", "", ""
+        ds.SliceThickness = 2.5
     ds.ImagePositionPatient, ds.ImageOrientationPatient = list(position), list(orientation)
     ds.PixelSpacing = list(spacing)
     ds.save_as(path, enforce_file_format=True)
@@ -290,3 +300,49 @@ def test_single_page_images_in_a_volume_batch_keep_their_label_images(tmp_path):
                  "--volume", "-o", str(out), "-q"]) == 0
     assert sorted(p.name for p in out.glob("*.labels.*")) == ["a.labels.tif", "b.labels.png", "c.labels.tif"]
     np.testing.assert_array_equal(read_labels(out / "b.labels.png"), seglab.segment(stack[0] // 8, "otsu").labels)
+
+
+
+def write_series(folder, slices, **kwargs):
+    from pydicom.uid import generate_uid
+
+    folder.mkdir()
+    uid = generate_uid()
+    return [write_slice(folder / f"IM{k:04d}", slices[k], series=uid, position=(-50, -40, 2.5 * k), **kwargs)
+            for k in range(len(slices))]
+
+
+@pytest.mark.parametrize("task", [None, "instance"])
+def test_dicom_seg_holds_one_segment_per_class_on_the_source_frames(tmp_path, task):
+    highdicom = pytest.importorskip("highdicom")
+    from pydicom.uid import generate_uid
+
+    slices = ct_slices(3)
+    slices[:, 12:15, 1:4] = 2000  # a second, brighter object on every slice
+    paths = write_series(tmp_path / "ct", slices, study=generate_uid())
+    out = tmp_path / "out"
+    args = ["segment", "multiotsu", str(tmp_path / "ct"), "--volume", "--dicom-seg", "-o", str(out),
+            "-q"]
+    assert main([*args, *(["--as", "instance"] if task else [])]) == 0
+    assert sorted(p.name for p in out.glob("ct.*")) == ["ct.s3.labels.nii.gz", "ct.s3.seg.dcm"]
+    seg = highdicom.seg.segread(out / "ct.s3.seg.dcm")
+    results = [seglab.segment(slices[k], "multiotsu") for k in range(3)]
+    names = results[0].classes
+    assert seg.SegmentationType == "BINARY" and seg.number_of_segments == 2
+    assert [seg.get_segment_description(n).SegmentLabel for n in (1, 2)] == list(names[1:3])
+    uids = [pydicom.dcmread(p).SOPInstanceUID for p in paths]
+    pixels = seg.get_pixels_by_source_instance(source_sop_instance_uids=uids, combine_segments=True)
+    for k in range(3):  # segment n is class n here (both classes present): the class map of each slice
+        np.testing.assert_array_equal(pixels[k], results[k].labels)
+
+
+def test_dicom_seg_needs_volume_and_sources_that_carry_a_study(tmp_path, capsys):
+    pytest.importorskip("highdicom")
+    write_series(tmp_path / "ct", ct_slices(2))  # no study, patient or frame of reference
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(tmp_path / "ct"), "--dicom-seg", "-o", str(out)]) == 2
+    assert "--dicom-seg writes a DICOM volume's labels as a DICOM Segmentation: add --volume" in capsys.readouterr().err
+    assert main(["segment", "otsu", str(tmp_path / "ct"), "--volume", "--dicom-seg", "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "ct.s3.seg.dcm not written: the source images lack what a DICOM SEG copies from them" in err
+    assert sorted(p.name for p in out.glob("ct.*")) == ["ct.s3.labels.nii.gz"]  # the volume is written all the same

@@ -16,7 +16,7 @@ def test_every_output_kind_is_recognised_and_gives_back_its_stem():
         for suffix in suffixes:
             name = f"out/a.b{suffix}"
             assert output_kind_of(name) == kind and stem_of(name) == "a.b"
-            assert is_output_file(name) == (kind in ("labels", "overlay", "panoptic") and suffix.endswith((".png", ".tif", ".jpg", ".nii.gz")))
+            assert is_output_file(name) == (kind in ("labels", "overlay", "panoptic") and suffix.endswith((".png", ".tif", ".jpg", ".nii.gz", ".dcm")))
     assert output_kind_of("a.png") is None and stem_of("a.png") == "a" and not is_output_file("a.png")
     assert output_kind_of(".json") is None  # a suffix alone names no output
 

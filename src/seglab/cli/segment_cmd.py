@@ -13,7 +13,8 @@ own, named ``<stem>.p0004`` (four digits at least). ``--volume`` segments
 every page of each multi-page input, and every slice of each DICOM series
 among the inputs, and writes their labels as one file,
 ``<stem>.labels.nii.gz`` on a NIfTI scan's grid or a DICOM volume's patient
-coordinates, else a multi-page ``<stem>.labels.tif`` (:mod:`seglab.cli.volumes`).
+coordinates, else a multi-page ``<stem>.labels.tif`` (:mod:`seglab.cli.volumes`);
+``--dicom-seg`` adds a DICOM Segmentation ``<stem>.seg.dcm`` to each DICOM volume.
 
 Everything that holds for every image (parameters and the method's rules,
 outputs, ``--as``, the mask) is checked before any file is read: a problem
@@ -39,6 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import InvalidParameterError, MissingDependencyError
+from ..core.optional import require
 from ..core.registry import MethodSpec
 from ..core.types import TASKS
 from ..io import count_pages
@@ -147,6 +149,9 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help="segment every page of multi-page inputs and every slice of DICOM series, and write "
                              "the labels of each as one file: <stem>.labels.nii.gz on a NIfTI or DICOM volume's "
                              "grid, else a multi-page <stem>.labels.tif (single-page images: as usual)")
+    parser.add_argument("--dicom-seg", action="store_true",
+                        help="with --volume: also a DICOM Segmentation <stem>.seg.dcm of each DICOM series or "
+                             "multi-frame file, one segment per class, on the source frames (needs highdicom)")
     parser.add_argument("--as", dest="as_task", choices=TASKS, metavar="TASK",
                         help="convert each result to semantic, instance or panoptic (see seglab.modes)")
     parser.add_argument("--things", type=_names, metavar="NAMES",
@@ -216,6 +221,10 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     several = not (ns.page is None or isinstance(ns.page, int))
     if ns.volume and ns.page not in (None, "all"):
         raise UsageError("--volume segments every page of each volume: drop --page (or give --page all).")
+    if ns.dicom_seg and not ns.volume:
+        raise UsageError("--dicom-seg writes a DICOM volume's labels as a DICOM Segmentation: add --volume.")
+    if ns.dicom_seg:
+        require("highdicom", feature="--dicom-seg")
     if ns.volume and "labels" not in job.outputs:
         raise UsageError("--volume writes the labels output as one file per volume: keep labels in --outputs.")
     if ns.volume and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
@@ -274,9 +283,9 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
                 if written:
                     progress.out(f"{name} -> {', '.join(str(p) for p in written)}")
                 if volume is not None:
-                    volume.add((source, page), outcome.seg.labels)
+                    volume.add((source, page), outcome.seg)
             if volume is not None and volume.keys[-1] == (source, page):
-                _finish_volume(volume, failures, progress)
+                _finish_volume(volume, method, failures, progress)
             progress()
     kept = f" ({skipped} skipped: already done)" if skipped else ""
     if not failures:
@@ -287,11 +296,13 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     return EXIT_FAILED
 
 
-def _finish_volume(volume: VolumePlan, failures: list[tuple[str, str]], progress: Progress) -> None:
+def _finish_volume(volume: VolumePlan, method: MethodSpec, failures: list[tuple[str, str]],
+                   progress: Progress) -> None:
     """Write an input's label volume after its last page, or report why it is not written."""
     missing = volume.missing()
     if missing:
         volume.labels.clear()
+        volume.classes.clear()
         kind = "slice" if volume.keys[0][1] is None else "page"
         these = f"{kind} {missing[0]}" if len(missing) == 1 else f"{kind}s {_ranges(missing)}"
         failures.append((volume.name, f"{volume.path.name} not written: {these} failed (above)."))
@@ -306,6 +317,21 @@ def _finish_volume(volume: VolumePlan, failures: list[tuple[str, str]], progress
         if volume.layout.note:
             progress.err(f"warning: {volume.name}: {volume.layout.note}.")
         progress.out(f"{volume.name} -> {path}")
+    if volume.seg_path is None:
+        return
+    from .. import __version__
+
+    try:
+        path = volume.write_seg(method=method.name, family=method.family, version=__version__)
+    except (ValueError, OSError) as exc:
+        failures.append((volume.name, f"{volume.seg_path.name} not written: {one_line(exc)}"))
+        progress.err(f"error: {volume.name}: {failures[-1][1]}")
+    else:
+        if path is None:
+            progress.err(f"warning: {volume.name}: no pixel belongs to a class but the background; a DICOM SEG "
+                         f"needs a segment, so {volume.seg_path.name} is not written.")
+        else:
+            progress.out(f"{volume.name} -> {path}")
 
 
 def _failure(source: Path, exc: Exception) -> tuple[str, str]:

@@ -11,7 +11,9 @@ written together once the volume's last page is done
 input's grid or at a DICOM volume's patient coordinates, else a multi-page
 ``OUTDIR/<stem>.labels.tif``. A series is named ``<folder>.s<SeriesNumber>``.
 Single-page inputs that are not NIfTI nor part of a series get their label
-image as usual.
+image as usual. With ``--dicom-seg`` a DICOM volume also gets
+``<stem>.seg.dcm``, a DICOM Segmentation of its classes on the source frames
+(:mod:`seglab.io.dicom_seg`).
 
 A page that fails leaves its volume unwritten (reported); an existing volume
 is refused before any work unless ``--overwrite``. With ``--skip-existing`` a
@@ -39,7 +41,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidImageError
-from ..io import count_pages, encode_label_volume, volume_layout, write_together
+from ..core.types import Segmentation
+from ..io import count_pages, encode_label_volume, is_dicom_file, volume_layout, write_together
 from ..io.naming import file_suffix, page_stem
 from ..io.volume import VolumeLayout, compact_labels, series_layout
 from .common import UsageError
@@ -61,11 +64,19 @@ class VolumePlan:
     layout: VolumeLayout
     keys: tuple[Key, ...]
     overwrite: bool = False
+    dicom: tuple[Path, ...] = ()  # the DICOM files of a DICOM volume, in page order (one for a multi-frame file)
+    seg_path: Path | None = None  # where its DICOM SEG goes (--dicom-seg)
     labels: dict[Key, NDArray[np.integer]] = field(default_factory=dict, repr=False)
+    classes: dict[Key, NDArray[np.integer]] = field(default_factory=dict, repr=False)
+    class_names: tuple[str, ...] = ()
 
-    def add(self, key: Key, labels: NDArray[np.integer]) -> None:
-        """Keep the labels of the page `key` (compacted: a uint8 copy where they fit)."""
+    def add(self, key: Key, seg: Segmentation | NDArray[np.integer]) -> None:
+        """Keep the labels of the page `key` (compacted: a uint8 copy where they fit), and its class ids for a SEG."""
+        labels = seg.labels if isinstance(seg, Segmentation) else seg
         self.labels[key] = compact_labels(labels)
+        if self.seg_path is not None and isinstance(seg, Segmentation):
+            self.class_names = tuple(seg.classes)
+            self.classes[key] = self.labels[key] if seg.task == "semantic" else compact_labels(_class_ids(seg))
 
     def missing(self) -> list[int]:
         """The positions (0 = first page or slice) of the pages whose labels have not come."""
@@ -84,6 +95,35 @@ class VolumePlan:
         finally:
             self.labels.clear()
         return write_together({self.path: data}, overwrite=self.overwrite)[0]
+
+    def write_seg(self, *, method: str, family: str, version: str) -> Path | None:
+        """Write the DICOM SEG of the classes kept (see :mod:`seglab.io.dicom_seg`), atomically; None (nothing
+        written) when no pixel belongs to a class but the background: a SEG needs a segment.
+
+        Raises
+        ------
+        ValueError
+            Sources a SEG cannot be made from (the message says why).
+        """
+        from ..io.dicom_seg import dicom_seg_bytes
+
+        assert self.seg_path is not None
+        try:
+            stack = np.stack([self.classes[key] for key in self.keys])
+        finally:
+            self.classes.clear()
+        if not (stack > 0).any():
+            return None
+        data = dicom_seg_bytes(stack, self.dicom, self.class_names, method=method, family=family, version=version)
+        return write_together({self.seg_path: data}, overwrite=self.overwrite)[0]
+
+
+def _class_ids(seg: Segmentation) -> NDArray[np.int32]:
+    """The class id of every pixel of an instance or panoptic result (void and background 0)."""
+    lut = np.zeros(max(seg.segments, default=0) + 1, np.int32)
+    for label, segment in seg.segments.items():
+        lut[label] = segment.class_id
+    return lut[np.maximum(seg.labels, 0)]
 
 
 def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[str], outdir: Path,
@@ -111,7 +151,9 @@ def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[
         layout = series_layout(s)
         its = [(path, None, stem_of_file[path]) for path in s.slices]
         name = f"series {s.number if s.number is not None else s.uid} ({len(s.slices)} slices in {folder})"
-        volumes.append((VolumePlan(name, outdir / (stem + layout.suffix), layout, tuple(i[:2] for i in its)), its))
+        volumes.append((VolumePlan(name, outdir / (stem + layout.suffix), layout, tuple(i[:2] for i in its),
+                                   dicom=s.slices, seg_path=outdir / f"{stem}.seg.dcm" if ns.dicom_seg else None),
+                        its))
     for source in rest:
         try:
             n = count_pages(source)
@@ -124,20 +166,25 @@ def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[
             continue
         layout = volume_layout(source)
         its = [(source, p, page_stem(stem, p)) for p in range(n)]
-        volumes.append((VolumePlan(str(source), outdir / (stem + layout.suffix), layout, tuple(i[:2] for i in its)),
+        dicom = (source,) if is_dicom_file(source) else ()
+        volumes.append((VolumePlan(str(source), outdir / (stem + layout.suffix), layout, tuple(i[:2] for i in its),
+                                   dicom=dicom, seg_path=outdir / f"{stem}.seg.dcm" if dicom and ns.dicom_seg else None),
                         its))
     inputs = {f.resolve() for f in files}
     plans: dict[Key, VolumePlan] = {}
     skipped = 0
     for plan, its in volumes:
-        if plan.path.resolve() in inputs:
-            raise UsageError(f"output {plan.path} would replace an input file; choose another -o folder.")
-        exists = plan.path.exists()
-        if exists and ns.skip_existing and all(complete(item) for item in its):
+        targets = [plan.path] if plan.seg_path is None else [plan.path, plan.seg_path]
+        for target in targets:
+            if target.resolve() in inputs:
+                raise UsageError(f"output {target} would replace an input file; choose another -o folder.")
+        exists = any(target.exists() for target in targets)
+        if all(target.exists() for target in targets) and ns.skip_existing and all(complete(item) for item in its):
             skipped += len(its)
             continue
         if exists and not (ns.overwrite or ns.skip_existing):
-            failures.append((plan.name, f"{plan.path} exists; add --overwrite to replace it or --skip-existing to "
+            there = next(target for target in targets if target.exists())
+            failures.append((plan.name, f"{there} exists; add --overwrite to replace it or --skip-existing to "
                                         "keep finished volumes."))
             continue
         plan.overwrite = ns.overwrite or ns.skip_existing

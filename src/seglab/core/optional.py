@@ -39,6 +39,7 @@ EXTRAS: dict[str, str] = {
     "matplotlib": "eval",
     "pydicom": "medical",
     "nibabel": "medical",
+    "highdicom": "medical",
 }
 
 

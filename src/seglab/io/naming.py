@@ -24,7 +24,8 @@ __all__ = ["OUTPUT_SUFFIXES", "output_kind_of", "is_output_file", "stem_of", "fi
 
 #: Output kind -> the file suffixes it writes (``labels``: one of them, by the label range and the input).
 OUTPUT_SUFFIXES: dict[str, tuple[str, ...]] = {
-    "labels": (".labels.png", ".labels.tif", ".labels.nii.gz"),  # the last: label volumes of NIfTI inputs
+    # the last two: label volumes of NIfTI and DICOM inputs, and DICOM Segmentations (segment --volume)
+    "labels": (".labels.png", ".labels.tif", ".labels.nii.gz", ".seg.dcm"),
     "overlay": (".overlay.png", ".overlay.jpg"),
     "json": (".json",),
     "coco": (".coco.json",),
@@ -60,7 +61,7 @@ def is_output_file(path: str | os.PathLike[str]) -> bool:
     (True, False)
     """
     return (output_kind_of(path) in ("labels", "overlay", "panoptic")
-            and file_suffix(path).lower() in (".png", ".tif", ".jpg", ".nii.gz"))
+            and file_suffix(path).lower() in (".png", ".tif", ".jpg", ".nii.gz", ".dcm"))
 
 
 def stem_of(path: str | os.PathLike[str]) -> str:

@@ -189,7 +189,7 @@ def output_names(kinds: Sequence[str], stem: str) -> list[str]:
     Examples
     --------
     >>> output_names(("labels", "coco"), "x")
-    ['x.labels.png', 'x.labels.tif', 'x.labels.nii.gz', 'x.coco.json']
+    ['x.labels.png', 'x.labels.tif', 'x.labels.nii.gz', 'x.seg.dcm', 'x.coco.json']
     """
     return [stem + suffix for kind in kinds for suffix in OUTPUT_KINDS[kind].suffixes]
 
