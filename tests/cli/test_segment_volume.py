@@ -7,6 +7,7 @@ geometry computed by hand and nibabel's DICOM wrapper's affine.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -160,6 +161,16 @@ def ct_dataset(pixels, *, series, enhanced=False):
     return ds
 
 
+def add_study(ds, study):
+    """The patient, study and frame-of-reference attributes a DICOM SEG copies from its sources."""
+    from pydicom.uid import generate_uid
+
+    ds.StudyInstanceUID, ds.Modality = study, "CT"
+    ds.FrameOfReferenceUID = generate_uid(entropy_srcs=[study])  # one per study, a valid UID
+    ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "p1", "Test^Patient", "", ""
+    ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = "", "", "", "", ""
+
+
 def write_slice(path, pixels, *, series, position, orientation=(1, 0, 0, 0, 1, 0), spacing=(0.8, 0.6), number=3,
                 study=None):
     """A single-frame CT slice with its plane (ImagePositionPatient, ImageOrientationPatient, PixelSpacing); with a
@@ -167,12 +178,7 @@ def write_slice(path, pixels, *, series, position, orientation=(1, 0, 0, 0, 1, 0
     ds = ct_dataset(pixels, series=series)
     ds.SeriesNumber = number
     if study is not None:
-        from pydicom.uid import generate_uid
-
-        ds.StudyInstanceUID, ds.Modality = study, "CT"
-        ds.FrameOfReferenceUID = generate_uid(entropy_srcs=[study])  # one per study, a valid UID
-        ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "p1", "Test^Patient", "", ""
-        ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = "", "", "", "", ""
+        add_study(ds, study)
         ds.SliceThickness = 2.5
     ds.ImagePositionPatient, ds.ImageOrientationPatient = list(position), list(orientation)
     ds.PixelSpacing = list(spacing)
@@ -265,6 +271,7 @@ def test_an_enhanced_multi_frame_dicom_lies_where_its_frames_say(tmp_path):
 
     frames = ct_slices(3)
     ds = ct_dataset(frames, series=generate_uid(), enhanced=True)
+    add_study(ds, generate_uid())
     shared, orientation, measures = Dataset(), Dataset(), Dataset()
     orientation.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]  # a coronal frame: rows go down (-z)
     measures.PixelSpacing, measures.SliceThickness = [0.5, 0.5], 3.0
@@ -279,13 +286,20 @@ def test_an_enhanced_multi_frame_dicom_lies_where_its_frames_say(tmp_path):
     ds.PerFrameFunctionalGroupsSequence = groups
     ds.save_as(tmp_path / "cor.dcm", enforce_file_format=True)
     out = tmp_path / "out"
-    assert main(["segment", "otsu", str(tmp_path / "cor.dcm"), "--volume", "-o", str(out), "-q"]) == 0
+    seg = ["--dicom-seg"] if importlib.util.find_spec("highdicom") else []
+    assert main(["segment", "otsu", str(tmp_path / "cor.dcm"), "--volume", *seg, "-o", str(out), "-q"]) == 0
     image = nibabel.load(out / "cor.labels.nii.gz")
     for k in range(3):
         np.testing.assert_array_equal(np.asanyarray(image.dataobj)[:, :, k], seglab.segment(frames[k], "otsu").labels)
     # by hand, in RAS: rows step 0.5 mm down (-S), columns 0.5 mm to the patient's left (-R), frames 3 mm anterior
     expected = [[0, -0.5, 0, 20], [0, 0, 3.0, -30], [-0.5, 0, 0, 100], [0, 0, 0, 1]]
     np.testing.assert_allclose(image.affine, expected, atol=1e-9)
+    if seg:  # the SEG of a multi-frame source: frame k of the class map on source frame k
+        import highdicom
+
+        pixels = highdicom.seg.segread(out / "cor.seg.dcm").get_volume(combine_segments=True).array
+        for k in range(3):
+            np.testing.assert_array_equal(pixels[k], seglab.segment(frames[k], "otsu").labels)
 
 
 def test_single_page_images_in_a_volume_batch_keep_their_label_images(tmp_path):
