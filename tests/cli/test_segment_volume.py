@@ -360,3 +360,16 @@ def test_dicom_seg_needs_volume_and_sources_that_carry_a_study(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "ct.s3.seg.dcm not written: the source images lack what a DICOM SEG copies from them" in err
     assert sorted(p.name for p in out.glob("ct.*")) == ["ct.s3.labels.nii.gz"]  # the volume is written all the same
+
+
+def test_a_volume_too_big_for_the_memory_is_refused_and_its_pages_still_written(tmp_path, capsys, monkeypatch):
+    import seglab.cli.volumes as volumes
+
+    write_scan(tmp_path / "scan.nii.gz", shape=(12, 10, 3))
+    monkeypatch.setattr(volumes, "available_memory", lambda: 200)  # bytes: 3 pages of 120 bytes, kept and stacked
+    out = tmp_path / "out"
+    assert main(["segment", "otsu", str(tmp_path / "scan.nii.gz"), "--volume", "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "scan.labels.nii.gz not written: assembling 3 pages of 12 x 10 needs about" in err
+    assert "segment without --volume (a label image per page)" in err
+    assert sorted(p.name for p in out.iterdir()) == [f"scan.p000{k}.json" for k in range(3)]

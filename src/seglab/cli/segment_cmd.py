@@ -300,6 +300,10 @@ def _finish_volume(volume: VolumePlan, method: MethodSpec, failures: list[tuple[
                    progress: Progress) -> None:
     """Write an input's label volume after its last page, or report why it is not written."""
     missing = volume.missing()
+    if volume.refused:
+        failures.append((volume.name, f"{volume.path.name} not written: {volume.refused}"))
+        progress.err(f"error: {volume.name}: {failures[-1][1]}")
+        return
     if missing:
         volume.labels.clear()
         volume.classes.clear()

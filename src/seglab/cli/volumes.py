@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InvalidImageError
+from ..core.memory import available_memory
 from ..core.types import Segmentation
 from ..io import count_pages, encode_label_volume, is_dicom_file, volume_layout, write_together
 from ..io.naming import file_suffix, page_stem
@@ -69,11 +70,23 @@ class VolumePlan:
     labels: dict[Key, NDArray[np.integer]] = field(default_factory=dict, repr=False)
     classes: dict[Key, NDArray[np.integer]] = field(default_factory=dict, repr=False)
     class_names: tuple[str, ...] = ()
+    refused: str = ""  # why the volume cannot be assembled (then no page is kept)
 
     def add(self, key: Key, seg: Segmentation | NDArray[np.integer]) -> None:
-        """Keep the labels of the page `key` (compacted: a uint8 copy where they fit), and its class ids for a SEG."""
-        labels = seg.labels if isinstance(seg, Segmentation) else seg
-        self.labels[key] = compact_labels(labels)
+        """Keep the labels of the page `key` (compacted: a uint8 copy where they fit), and its class ids for a SEG.
+
+        The first page tells the volume's size: when assembling it would need
+        more memory than is available, the volume is refused (:attr:`refused`)
+        and no page is kept.
+        """
+        if self.refused:
+            return
+        labels = compact_labels(seg.labels if isinstance(seg, Segmentation) else seg)
+        if not self.labels:
+            self.refused = _too_big(len(self.keys), labels, 2 if self.seg_path is None else 4)
+            if self.refused:
+                return
+        self.labels[key] = labels
         if self.seg_path is not None and isinstance(seg, Segmentation):
             self.class_names = tuple(seg.classes)
             self.classes[key] = self.labels[key] if seg.task == "semantic" else compact_labels(_class_ids(seg))
@@ -116,6 +129,19 @@ class VolumePlan:
             return None
         data = dicom_seg_bytes(stack, self.dicom, self.class_names, method=method, family=family, version=version)
         return write_together({self.seg_path: data}, overwrite=self.overwrite)[0]
+
+
+def _too_big(pages: int, first: NDArray[np.integer], copies: int) -> str:
+    """Why a volume of `pages` pages like `first` does not fit in the memory available ("" when it does).
+
+    Its pages are kept, then stacked and encoded: about `copies` times their size at once.
+    """
+    free = available_memory()
+    need = pages * first.nbytes * (copies + 1)
+    if free is None or need <= free:
+        return ""
+    return (f"assembling {pages} pages of {first.shape[0]} x {first.shape[1]} needs about {need / 2**30:.1f} GiB but "
+            f"only {free / 2**30:.1f} GiB of memory is available; segment without --volume (a label image per page).")
 
 
 def _class_ids(seg: Segmentation) -> NDArray[np.int32]:
