@@ -152,3 +152,42 @@ def test_bad_arguments_raise_one_clear_error(call, message):
     inst = Segmentation(np.array([[1, 0], [0, 0]], np.int32), "instance", classes=CLASSES, segments={1: Segment(1)})
     with pytest.raises(InvalidParameterError, match=message):
         call(sem, inst)
+
+
+def _stitch_reference(stack, threshold):
+    """Brute force for thresholds >= 0.5, where a match above the threshold is unique on both sides."""
+    out, used = [], 0
+    for k, page in enumerate(stack):
+        linked = np.zeros_like(page)
+        for obj in sorted(set(page[page > 0].tolist())):
+            mask = page == obj
+            partner = 0
+            if k:
+                for prev in set(out[-1][mask].tolist()) - {0}:
+                    other = out[-1] == prev
+                    if (mask & other).sum() / (mask | other).sum() > threshold:
+                        partner = prev
+            if not partner:
+                used += 1
+                partner = used
+            linked[mask] = partner
+        out.append(linked)
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stitch_slices_links_what_overlaps_by_more_than_the_threshold(seed):
+    from seglab.modes import stitch_slices
+    from skimage.measure import label
+
+    rng = np.random.default_rng(seed)
+    base = rng.random((24, 24)) > 0.55
+    stack = []
+    for k in range(5):  # blobs that drift and change a little from slice to slice, numbered independently
+        shifted = np.roll(base, k * int(rng.integers(0, 2)), axis=1) ^ (rng.random((24, 24)) > 0.93)
+        ids = label(shifted, connectivity=1)
+        perm = np.r_[0, rng.permutation(ids.max()) + 1]
+        stack.append(perm[ids])
+    stack = np.stack(stack).astype(np.int32)
+    for threshold in (0.5, 0.7):
+        np.testing.assert_array_equal(stitch_slices(stack, iou_threshold=threshold), _stitch_reference(stack, threshold))

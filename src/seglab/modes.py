@@ -13,6 +13,8 @@ with the same ``classes``, ``method`` and ``params``; ``meta`` gains
   are painted first, highest score first, and the class map fills the rest
   with stuff (the rule of Panoptic FPN, as in Detectron2's
   ``combine_semantic_and_instance_outputs``).
+- :func:`stitch_slices`: the 2-D instances of the slices of a stack linked
+  into 3-D objects by their overlap from slice to slice.
 
 Examples
 --------
@@ -33,14 +35,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .core.errors import InvalidParameterError, did_you_mean
 from .core.types import Segment, Segmentation
 from .core.validate import check_param
 from .postprocess import connected_components
 
-__all__ = ["to_semantic", "to_instance", "to_panoptic", "convert"]
+__all__ = ["to_semantic", "to_instance", "to_panoptic", "convert", "stitch_slices"]
 
 
 def _converted(seg: Segmentation, labels: NDArray[np.int32], task: str,
@@ -324,3 +326,58 @@ def convert(seg: Segmentation, task: str, *, things: Sequence[str | int] | None 
     if task == "instance":
         return to_instance(seg, things=things, min_size=min_size, fill_holes=fill_holes)
     return to_panoptic(seg, things=things)
+
+
+def stitch_slices(stack: ArrayLike, *, iou_threshold: float = 0.25) -> NDArray[np.int32]:
+    """3-D objects from the 2-D instances of a stack's slices, linked by overlap (Cellpose's ``stitch_threshold``).
+
+    Slice by slice, each instance of slice k + 1 is matched one-to-one to the
+    already linked instances of slice k whose IoU with it is above
+    `iou_threshold` (the most pairs, then the largest total IoU:
+    :func:`seglab.metrics.match_instances`); a matched instance takes its
+    partner's id, every other one a new id (in the order of its own ids), so
+    an object keeps one id for as long as it continues from slice to slice.
+    Each slice's partition is unchanged: only ids are renamed. 0 stays
+    background and -1 void.
+
+    Parameters
+    ----------
+    stack : (N, H, W) array_like of int
+        Instance ids of each slice, numbered independently.
+    iou_threshold : float
+        In [0, 1): how much two instances of neighbouring slices must overlap
+        (IoU strictly above it) to be one object.
+
+    Returns
+    -------
+    (N, H, W) ndarray of int32
+
+    Examples
+    --------
+    >>> stack = np.array([[[1, 1, 0, 2]], [[3, 3, 3, 0]], [[0, 1, 0, 0]]])
+    >>> stitch_slices(stack).tolist()  # slice 1's object continues the first; slice 2's (IoU 1/3) continues it too
+    [[[1, 1, 0, 2]], [[1, 1, 1, 0]], [[0, 1, 0, 0]]]
+    >>> stitch_slices(stack, iou_threshold=0.5).tolist()
+    [[[1, 1, 0, 2]], [[1, 1, 1, 0]], [[0, 3, 0, 0]]]
+    """
+    from .metrics import match_instances
+
+    arr = np.asarray(stack)
+    if arr.ndim != 3 or arr.dtype.kind not in "iu":
+        raise InvalidParameterError(f"stack must be an (N, H, W) array of integer ids; got {arr.ndim}-D {arr.dtype}.")
+    check_param(0 <= iou_threshold < 1, "iou_threshold", f"must lie in [0, 1); got {iou_threshold!r}.")
+    out = np.empty(arr.shape, np.int32)
+    used = 0
+    for k, page in enumerate(arr):
+        page = page.astype(np.int32, copy=False)
+        lut = np.zeros(max(int(page.max(initial=0)), 0) + 2, np.int32)
+        lut[-1] = -1  # void: index -1
+        if k > 0:
+            pairs = match_instances(out[k - 1], page, iou_threshold=iou_threshold).pairs
+            lut[pairs[:, 1]] = pairs[:, 0]
+        ids = np.unique(page[page > 0])
+        new = ids[lut[ids] == 0]
+        lut[new] = np.arange(used + 1, used + 1 + new.size, dtype=np.int32)
+        used = max(used + new.size, int(lut[ids].max(initial=0)))
+        out[k] = lut[page]
+    return out

@@ -373,3 +373,26 @@ def test_a_volume_too_big_for_the_memory_is_refused_and_its_pages_still_written(
     assert "scan.labels.nii.gz not written: assembling 3 pages of 12 x 10 needs about" in err
     assert "segment without --volume (a label image per page)" in err
     assert sorted(p.name for p in out.iterdir()) == [f"scan.p000{k}.json" for k in range(3)]
+
+
+def test_stitch_links_the_instances_of_neighbouring_pages_into_3d_objects(tmp_path, capsys):
+    from seglab.metrics import match_instances
+
+    stack = np.zeros((4, 20, 30), np.uint8)
+    for k in range(4):  # a blob drifting right one pixel a slice; a second one only on slices 2-3
+        stack[k, 4:12, 3 + k : 11 + k] = 200
+    stack[2:, 14:18, 20:26] = 200
+    tifffile.imwrite(tmp_path / "z.tif", stack, photometric="minisblack")
+    out = tmp_path / "out"
+    args = ["segment", "otsu", str(tmp_path / "z.tif"), "--as", "instance", "--volume", "-o", str(out), "-q"]
+    assert main([*args, "--stitch", "0.5"]) == 0
+    linked = tifffile.imread(out / "z.labels.tif")
+    assert [sorted(np.unique(p[p > 0]).tolist()) for p in linked] == [[1], [1], [1, 2], [1, 2]]
+    for k in range(4):  # each page's partition is the method's own, ids renamed only
+        page = seglab.to_instance(seglab.segment(stack[k], "otsu")).labels
+        m = match_instances(page, linked[k], iou_threshold=0.99)
+        assert m.tp == m.n_true == m.n_pred
+    assert main([*args, "--stitch", "0.5", "--as", "semantic"]) == 2
+    assert "gives classes, which are the same on every page already" in capsys.readouterr().err
+    assert main(["segment", "otsu", str(tmp_path / "z.tif"), "--stitch", "0.5", "-o", str(out)]) == 2
+    assert main([*args, "--stitch", "1.5"]) == 2

@@ -149,6 +149,9 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help="segment every page of multi-page inputs and every slice of DICOM series, and write "
                              "the labels of each as one file: <stem>.labels.nii.gz on a NIfTI or DICOM volume's "
                              "grid, else a multi-page <stem>.labels.tif (single-page images: as usual)")
+    parser.add_argument("--stitch", type=float, metavar="IOU",
+                        help="with --volume and instances: link the instances of neighbouring pages whose IoU is "
+                             "above IOU (e.g. 0.25) into one 3-D object id in the volume")
     parser.add_argument("--dicom-seg", action="store_true",
                         help="with --volume: also a DICOM Segmentation <stem>.seg.dcm of each DICOM series or "
                              "multi-frame file, one segment per class, on the source frames (needs highdicom)")
@@ -221,6 +224,13 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     several = not (ns.page is None or isinstance(ns.page, int))
     if ns.volume and ns.page not in (None, "all"):
         raise UsageError("--volume segments every page of each volume: drop --page (or give --page all).")
+    if ns.stitch is not None and not ns.volume:
+        raise UsageError("--stitch links instances across the pages of a volume: add --volume.")
+    if ns.stitch is not None and not 0 <= ns.stitch < 1:
+        raise UsageError(f"--stitch: the IoU must lie in [0, 1), e.g. 0.25; got {ns.stitch}.")
+    if ns.stitch is not None and job.task == "semantic":
+        raise UsageError(f"--stitch links instances, but {method.name} gives classes, which are the same on every "
+                         "page already: add --as instance, or drop --stitch.")
     if ns.dicom_seg and not ns.volume:
         raise UsageError("--dicom-seg writes a DICOM volume's labels as a DICOM Segmentation: add --volume.")
     if ns.dicom_seg:

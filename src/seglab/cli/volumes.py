@@ -11,7 +11,9 @@ written together once the volume's last page is done
 input's grid or at a DICOM volume's patient coordinates, else a multi-page
 ``OUTDIR/<stem>.labels.tif``. A series is named ``<folder>.s<SeriesNumber>``.
 Single-page inputs that are not NIfTI nor part of a series get their label
-image as usual. With ``--dicom-seg`` a DICOM volume also gets
+image as usual. ``--stitch IOU`` links the instances of neighbouring pages
+into 3-D objects before the volume is written (:func:`seglab.modes.stitch_slices`;
+the pages' own outputs keep their per-page ids). With ``--dicom-seg`` a DICOM volume also gets
 ``<stem>.seg.dcm``, a DICOM Segmentation of its classes on the source frames
 (:mod:`seglab.io.dicom_seg`).
 
@@ -71,6 +73,7 @@ class VolumePlan:
     classes: dict[Key, NDArray[np.integer]] = field(default_factory=dict, repr=False)
     class_names: tuple[str, ...] = ()
     refused: str = ""  # why the volume cannot be assembled (then no page is kept)
+    stitch: float | None = None  # link instances across pages above this IoU (--stitch)
 
     def add(self, key: Key, seg: Segmentation | NDArray[np.integer]) -> None:
         """Keep the labels of the page `key` (compacted: a uint8 copy where they fit), and its class ids for a SEG.
@@ -104,7 +107,12 @@ class VolumePlan:
             Pages of different sizes, or fewer pages than a NIfTI volume's slices.
         """
         try:
-            data = encode_label_volume([self.labels[key] for key in self.keys], self.layout)
+            pages = [self.labels[key] for key in self.keys]
+            if self.stitch is not None:
+                from ..modes import stitch_slices
+
+                pages = list(stitch_slices(np.stack(pages), iou_threshold=self.stitch))
+            data = encode_label_volume(pages, self.layout)
         finally:
             self.labels.clear()
         return write_together({self.path: data}, overwrite=self.overwrite)[0]
@@ -214,6 +222,7 @@ def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[
                                         "keep finished volumes."))
             continue
         plan.overwrite = ns.overwrite or ns.skip_existing
+        plan.stitch = ns.stitch
         plans.update((key, plan) for key in plan.keys)
         items += its
     return items, plans, skipped
