@@ -40,7 +40,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import InvalidParameterError, MissingDependencyError
-from ..core.optional import require
 from ..core.registry import MethodSpec
 from ..core.types import TASKS
 from ..io import count_pages
@@ -59,7 +58,7 @@ from ..run import (
 from .scale import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
-from .volumes import Key, VolumePlan, plan_volumes
+from .volumes import Key, VolumePlan, check_volume_options, plan_volumes
 
 __all__ = ["build_parser", "run"]
 
@@ -222,24 +221,7 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
     several = not (ns.page is None or isinstance(ns.page, int))
-    if ns.volume and ns.page not in (None, "all"):
-        raise UsageError("--volume segments every page of each volume: drop --page (or give --page all).")
-    if ns.stitch is not None and not ns.volume:
-        raise UsageError("--stitch links instances across the pages of a volume: add --volume.")
-    if ns.stitch is not None and not 0 <= ns.stitch < 1:
-        raise UsageError(f"--stitch: the IoU must lie in [0, 1), e.g. 0.25; got {ns.stitch}.")
-    if ns.stitch is not None and job.task == "semantic":
-        raise UsageError(f"--stitch links instances, but {method.name} gives classes, which are the same on every "
-                         "page already: add --as instance, or drop --stitch.")
-    if ns.dicom_seg and not ns.volume:
-        raise UsageError("--dicom-seg writes a DICOM volume's labels as a DICOM Segmentation: add --volume.")
-    if ns.dicom_seg:
-        require("highdicom", feature="--dicom-seg")
-    if ns.volume and "labels" not in job.outputs:
-        raise UsageError("--volume writes the labels output as one file per volume: keep labels in --outputs.")
-    if ns.volume and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
-        raise UsageError("--volume runs in this process, a page at a time: drop --tile-size, --workers and "
-                         "--scheduler.")
+    check_volume_options(ns, job, method.name)
     several = several or ns.volume
     if several and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
         raise UsageError("--page with several pages runs in this process, a page at a time: drop --tile-size, "

@@ -44,13 +44,15 @@ from numpy.typing import NDArray
 
 from ..core.errors import InvalidImageError
 from ..core.memory import available_memory
+from ..core.optional import require
 from ..core.types import Segmentation
 from ..io import count_pages, encode_label_volume, is_dicom_file, volume_layout, write_together
 from ..io.naming import file_suffix, page_stem
 from ..io.volume import VolumeLayout, compact_labels, series_layout
+from ..run import Job
 from .common import UsageError
 
-__all__ = ["VolumePlan", "Item", "Key", "plan_volumes"]
+__all__ = ["VolumePlan", "Item", "Key", "check_volume_options", "plan_volumes"]
 
 #: One page to segment: (file, page or None, output stem).
 Item = tuple[Path, int | None, str]
@@ -158,6 +160,37 @@ def _class_ids(seg: Segmentation) -> NDArray[np.int32]:
     for label, segment in seg.segments.items():
         lut[label] = segment.class_id
     return lut[np.maximum(seg.labels, 0)]
+
+
+def check_volume_options(ns: argparse.Namespace, job: Job, method: str) -> None:
+    """Refuse ``--volume``, ``--stitch`` and ``--dicom-seg`` where they cannot apply, before any file is read.
+
+    Raises
+    ------
+    UsageError
+        Naming the option and the fix.
+    MissingDependencyError
+        ``--dicom-seg`` without highdicom.
+    """
+    if ns.volume and ns.page not in (None, "all"):
+        raise UsageError("--volume segments every page of each volume: drop --page (or give --page all).")
+    if ns.volume and "labels" not in job.outputs:
+        raise UsageError("--volume writes the labels output as one file per volume: keep labels in --outputs.")
+    if ns.volume and (ns.tile_size is not None or ns.workers is not None or ns.scheduler is not None):
+        raise UsageError("--volume runs in this process, a page at a time: drop --tile-size, --workers and "
+                         "--scheduler.")
+    if ns.stitch is not None:
+        if not ns.volume:
+            raise UsageError("--stitch links instances across the pages of a volume: add --volume.")
+        if not 0 <= ns.stitch < 1:
+            raise UsageError(f"--stitch: the IoU must lie in [0, 1), e.g. 0.25; got {ns.stitch}.")
+        if job.task == "semantic":
+            raise UsageError(f"--stitch links instances, but {method} gives classes, which are the same on every "
+                             "page already: add --as instance, or drop --stitch.")
+    if ns.dicom_seg:
+        if not ns.volume:
+            raise UsageError("--dicom-seg writes a DICOM volume's labels as a DICOM Segmentation: add --volume.")
+        require("highdicom", feature="--dicom-seg")
 
 
 def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[str], outdir: Path,
