@@ -396,3 +396,40 @@ def test_stitch_links_the_instances_of_neighbouring_pages_into_3d_objects(tmp_pa
     assert "gives classes, which are the same on every page already" in capsys.readouterr().err
     assert main(["segment", "otsu", str(tmp_path / "z.tif"), "--stitch", "0.5", "-o", str(out)]) == 2
     assert main([*args, "--stitch", "1.5"]) == 2
+
+
+def test_a_global_method_fits_one_threshold_on_the_whole_volume(tmp_path):
+    rng = np.random.default_rng(5)
+    stack = rng.integers(0, 40, (3, 30, 40)).astype(np.uint8)
+    stack[0, 5:25, 5:35] += 150  # a bright slice, a dim one and one of noise alone: Otsu per slice disagrees
+    stack[1, 5:25, 5:35] += 60
+    tifffile.imwrite(tmp_path / "s.tif", stack, photometric="minisblack")
+    out, per_page = tmp_path / "out", tmp_path / "per_page"
+    assert main(["segment", "otsu", str(tmp_path / "s.tif"), "--volume", "-o", str(out), "-q"]) == 0
+    assert main(["segment", "otsu", str(tmp_path / "s.tif"), "--volume", "--fit", "page", "-o", str(per_page),
+                 "-q"]) == 0
+    whole = seglab.segment(stack.reshape(-1, 40), "otsu")  # the volume as one image: the reference threshold
+    np.testing.assert_array_equal(tifffile.imread(out / "s.labels.tif"), whole.labels.reshape(stack.shape))
+    sidecar = json.loads((out / "s.p0002.json").read_text())
+    assert sidecar["meta"]["threshold"] == whole.meta["threshold"]
+    assert sidecar["meta"]["fit"] == {"from": "statistics", "pages": 3, "value_range": [0.0, 255.0]}
+    separately = tifffile.imread(per_page / "s.labels.tif")
+    for k in range(3):
+        np.testing.assert_array_equal(separately[k], seglab.segment(stack[k], "otsu").labels)
+    assert not np.array_equal(separately, whole.labels.reshape(stack.shape))  # the case shows the difference
+
+
+def test_kmeans_classes_mean_the_same_on_every_page_of_a_volume(tmp_path):
+    levels = np.array([20, 120, 230], np.uint8)
+    rng = np.random.default_rng(6)
+    stack = np.stack([levels[rng.choice(3, (20, 20), p=p)] for p in ((0.8, 0.1, 0.1), (0.1, 0.1, 0.8),
+                                                                      (0.1, 0.8, 0.1))])
+    tifffile.imwrite(tmp_path / "k.tif", stack, photometric="minisblack")
+    out = tmp_path / "out"
+    assert main(["segment", "kmeans", str(tmp_path / "k.tif"), "--num-classes", "3", "--volume", "-o", str(out),
+                 "-q"]) == 0
+    labels = tifffile.imread(out / "k.labels.tif")
+    for level in levels:  # one class per intensity, the same on every page
+        assert len(np.unique(labels[stack == level])) == 1
+    assert len({int(labels[stack == level][0]) for level in levels}) == 3
+    assert json.loads((out / "k.p0000.json").read_text())["meta"]["fit"]["from"] == "sample"

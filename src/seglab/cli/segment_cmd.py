@@ -58,7 +58,8 @@ from ..run import (
 from .scale import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
-from .volumes import Key, VolumePlan, check_volume_options, plan_volumes
+from ..run.volume_fit import fits_pages
+from .volumes import Key, VolumePlan, check_volume_options, fit_volume, plan_volumes
 
 __all__ = ["build_parser", "run"]
 
@@ -148,6 +149,9 @@ def build_parser(method: MethodSpec) -> tuple[Parser, list[Flag]]:
                         help="segment every page of multi-page inputs and every slice of DICOM series, and write "
                              "the labels of each as one file: <stem>.labels.nii.gz on a NIfTI or DICOM volume's "
                              "grid, else a multi-page <stem>.labels.tif (single-page images: as usual)")
+    parser.add_argument("--fit", choices=("volume", "page"),
+                        help="with --volume: fit a global method's threshold or clusters once on all the pages of "
+                             "each volume (default), or on each page alone")
     parser.add_argument("--stitch", type=float, metavar="IOU",
                         help="with --volume and instances: link the instances of neighbouring pages whose IoU is "
                              "above IOU (e.g. 0.25) into one 3-D object id in the volume")
@@ -255,6 +259,16 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
             name = str(source) if page is None else f"{source} page {page}"
             volume = volumes.get((source, page))
             item_job = dataclasses.replace(job if volume is None else page_job, page=page)
+            if volume is not None and ns.fit != "page" and fits_pages(method, job.params):
+                if volume.fitted is None:  # its first page: one fit on every page of the volume
+                    fitted = fit_volume(volume, item_job)
+                    if isinstance(fitted, str):
+                        progress.err(f"warning: {volume.name}: fitting on the whole volume failed ({fitted}); each "
+                                     "page is fitted on its own.")
+                    volume.fitted = fitted if not isinstance(fitted, str) else (None, {})
+                state, how = volume.fitted
+                if state is not None:
+                    item_job = dataclasses.replace(item_job, state=state, fit=how)
             if volume is None and ns.skip_existing and outputs_complete(item_job, outdir, stem):
                 skipped += 1
                 progress.out(f"{name}: outputs complete, skipped")

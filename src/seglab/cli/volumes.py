@@ -11,7 +11,10 @@ written together once the volume's last page is done
 input's grid or at a DICOM volume's patient coordinates, else a multi-page
 ``OUTDIR/<stem>.labels.tif``. A series is named ``<folder>.s<SeriesNumber>``.
 Single-page inputs that are not NIfTI nor part of a series get their label
-image as usual. ``--stitch IOU`` links the instances of neighbouring pages
+image as usual. A global method (thresholds, k-means, fuzzy c-means) fits
+its state once on all the pages of a volume, so that its slices agree
+(:mod:`seglab.run.volume_fit`; ``--fit page`` fits each page on its own).
+``--stitch IOU`` links the instances of neighbouring pages
 into 3-D objects before the volume is written (:func:`seglab.modes.stitch_slices`;
 the pages' own outputs keep their per-page ids). With ``--dicom-seg`` a DICOM volume also gets
 ``<stem>.seg.dcm``, a DICOM Segmentation of its classes on the source frames
@@ -35,9 +38,10 @@ Examples
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,6 +80,7 @@ class VolumePlan:
     class_names: tuple[str, ...] = ()
     refused: str = ""  # why the volume cannot be assembled (then no page is kept)
     stitch: float | None = None  # link instances across pages above this IoU (--stitch)
+    fitted: tuple[Any, Mapping[str, Any]] | None = None  # a global method's state fitted on every page, and how
 
     def add(self, key: Key, seg: Segmentation | NDArray[np.integer]) -> None:
         """Keep the labels of the page `key` (compacted: a uint8 copy where they fit), and its class ids for a SEG.
@@ -187,10 +192,27 @@ def check_volume_options(ns: argparse.Namespace, job: Job, method: str) -> None:
         if job.task == "semantic":
             raise UsageError(f"--stitch links instances, but {method} gives classes, which are the same on every "
                              "page already: add --as instance, or drop --stitch.")
+    if ns.fit is not None and not ns.volume:
+        raise UsageError("--fit chooses where a volume's threshold or clusters are fitted: add --volume.")
     if ns.dicom_seg:
         if not ns.volume:
             raise UsageError("--dicom-seg writes a DICOM volume's labels as a DICOM Segmentation: add --volume.")
         require("highdicom", feature="--dicom-seg")
+
+
+def fit_volume(plan: VolumePlan, job: Job) -> tuple[Any, Mapping[str, Any]] | str:
+    """The state of `job`'s global method fitted on every page of `plan`, or why it could not be (a message)."""
+    from ..run.service import read_input
+    from ..run.volume_fit import fit_pages
+
+    def pages() -> Iterator[NDArray]:
+        for path, page in plan.keys:
+            yield read_input(path, page=page)[0]
+
+    try:
+        return fit_pages(job.method, job.params, pages, len(plan.keys), mask=job.mask)
+    except (ValueError, OSError) as exc:
+        return " ".join(str(exc).split())
 
 
 def plan_volumes(ns: argparse.Namespace, files: Sequence[Path], stems: Sequence[str], outdir: Path,

@@ -174,6 +174,29 @@ class MethodSpec:
         """Whether the method takes ``mask=``."""
         return "mask" in inspect.signature(self.fn).parameters
 
+    def apply_state(self, image: Any, state: Any, /, *, mask: Any = None, **params: Any) -> Segmentation:
+        """The result of a ``global`` method on `image` from a `state` fitted elsewhere (on a whole volume, or on
+        the tiles of a huge image) instead of on `image` alone: ``apply`` with the checks and bookkeeping of a
+        direct call (the image and mask checked, pixels outside the mask 0, ``method`` and ``params`` set).
+
+        Examples
+        --------
+        >>> otsu = get_method("otsu")
+        >>> image = np.array([[0, 10, 200]], np.uint8)
+        >>> state = otsu.fit(np.array([[0, 100, 200]], np.uint8))  # another image's threshold
+        >>> otsu.apply_state(image, state).labels.tolist(), float(state["threshold"])
+        ([[0, 0, 1]], 100.0)
+        """
+        if self.apply is None:
+            raise InvalidParameterError(f"{self.name} has no fitted state to apply; call it on each image.")
+        checked = self.validate_params(params)
+        img = as_image(image, kind=self.input, method=self.name, finite_inside=mask)
+        valid = as_mask(mask, like=img) if mask is not None else None
+        seg = self.apply(img, state, **({"mask": valid} if valid is not None else {}))
+        labels = seg.labels if valid is None or valid.all() else np.where(valid, seg.labels, np.int32(0))
+        return Segmentation(labels, seg.task, seg.classes, seg.segments, seg.scores, self.name,
+                            {k: describe_value(v) for k, v in checked.items()}, meta=dict(seg.meta))
+
     def available(self) -> bool:
         """Whether the optional packages the method needs can be imported (checked, never imported)."""
         return all(is_installed(mod) for mod in self.requires)

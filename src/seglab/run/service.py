@@ -69,6 +69,11 @@ class Job:
         fill holes enclosed by one instance.
     overlay_alpha, overlay_style : float, str
         How the overlay output is drawn: tint opacity in [0, 1], ``"fill"`` or ``"contour"``.
+    state : object or None
+        A state of the (global) method fitted elsewhere, on all the pages of a volume
+        (:mod:`seglab.run.volume_fit`): applied to each image instead of a fit on it alone.
+    fit : mapping or None
+        What `state` was fitted on; recorded in each result's ``meta["fit"]``.
     """
 
     method: MethodSpec
@@ -82,6 +87,8 @@ class Job:
     fill_holes: bool = False
     overlay_alpha: float = 0.4
     overlay_style: str = "fill"
+    state: Any = field(default=None, repr=False)
+    fit: Mapping[str, Any] | None = None
 
     @property
     def task(self) -> str:
@@ -226,7 +233,11 @@ def read_input(path: str | os.PathLike[str], *, page: int | None = None,
 def segment_image(job: Job, image: Any) -> Segmentation:
     """Segment one image with the job's method and parameters, then convert its task if asked."""
     extra = {} if job.mask is None else {"mask": job.mask}
-    seg = job.method.fn(image, **job.params, **extra)
+    if job.state is None:
+        seg = job.method.fn(image, **job.params, **extra)
+    else:
+        seg = job.method.apply_state(image, job.state, **job.params, **extra)
+        seg.meta["fit"] = dict(job.fit or {})  # type: ignore[index]
     if job.as_task:
         from ..modes import convert
 
