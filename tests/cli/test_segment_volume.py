@@ -39,8 +39,8 @@ def write_scan(path, *, shape=(40, 30, 5, 2)):
 def test_a_nifti_volume_gets_one_label_volume_on_its_own_grid(tmp_path):
     volume = write_scan(tmp_path / "scan.nii.gz")
     out = tmp_path / "out"
-    assert main(["segment", "otsu", str(tmp_path / "scan.nii.gz"), "--page", "all", "--volume", "-o", str(out),
-                 "-q"]) == 0
+    assert main(["segment", "otsu", str(tmp_path / "scan.nii.gz"), "--page", "all", "--volume", "--fit", "page", "-o",
+                 str(out), "-q"]) == 0  # each slice fitted alone: the check below is of where each slice goes
     assert sorted(p.name for p in out.iterdir()) == ["scan.labels.nii.gz", *(f"scan.p{k:04d}.json" for k in range(10))]
     source, written = nibabel.load(tmp_path / "scan.nii.gz"), nibabel.load(out / "scan.labels.nii.gz")
     np.testing.assert_array_equal(written.affine, source.affine)
@@ -63,8 +63,8 @@ def test_instance_labels_beyond_255_and_void_keep_exact_values_in_a_tiff_stack(t
     stack[1, 10:20, 10:30] = 255  # page 1: one object
     tifffile.imwrite(tmp_path / "dots.tif", stack, photometric="minisblack")
     out = tmp_path / "out"
-    assert main(["segment", "otsu", str(tmp_path / "dots.tif"), "--page", "all", "--volume", "--as", "instance",
-                 "--outputs", "labels", "-o", str(out), "-q"]) == 0
+    assert main(["segment", "otsu", str(tmp_path / "dots.tif"), "--page", "all", "--volume", "--fit", "page", "--as",
+                 "instance", "--outputs", "labels", "-o", str(out), "-q"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["dots.labels.tif"]
     pages = tifffile.imread(out / "dots.labels.tif")
     assert pages.shape == (3, 40, 48) and pages.dtype == np.uint16 and int(pages.max()) == 480
@@ -211,7 +211,7 @@ def test_a_dicom_series_becomes_one_nifti_in_slice_order_at_its_patient_coordina
                     orientation=orientation)
     write_slice(folder / "other.dcm", slices[0], series=generate_uid(), position=first, number=4)  # a series alone
     out = tmp_path / "out"
-    assert main(["segment", "otsu", str(folder), "--volume", "-o", str(out), "-q"]) == 0
+    assert main(["segment", "otsu", str(folder), "--volume", "--fit", "page", "-o", str(out), "-q"]) == 0
     assert sorted(p.name for p in out.glob("*.labels.*")) == ["ct.s3.labels.nii.gz", "ct.s4.labels.nii.gz"]
     assert sorted(p.name for p in out.glob("IM*.json")) == [f"IM{k:04d}.json" for k in range(4)]
     image = nibabel.load(out / "ct.s3.labels.nii.gz")
@@ -241,9 +241,10 @@ def test_unevenly_spaced_slices_and_frames_without_planes_get_a_tiff_stack_with_
     for k, z in enumerate((0.0, 2.0, 7.0)):  # a missing slice between the last two
         write_slice(folder / f"s{k}.dcm", slices[k], series=uid, position=(0, 0, z))
     out = tmp_path / "out"
-    assert main(["segment", "otsu", str(folder), "--volume", "-o", str(out), "-q"]) == 0
+    assert main(["segment", "otsu", str(folder), "--volume", "--fit", "page", "-o", str(out), "-q"]) == 0
     err = capsys.readouterr().err
-    assert "warning: series 3 (3 slices in gap): the slices are not evenly spaced along one line (steps of 2 to 5 mm)" in err
+    assert ("warning: series 3 (3 slices in gap): the slices are not evenly spaced along one line (steps of 2 to 5 "
+            "mm)") in err
     stack = tifffile.imread(out / "gap.s3.labels.tif")
     for k in range(3):
         np.testing.assert_array_equal(stack[k], seglab.segment(slices[k], "otsu").labels)
@@ -287,7 +288,8 @@ def test_an_enhanced_multi_frame_dicom_lies_where_its_frames_say(tmp_path):
     ds.save_as(tmp_path / "cor.dcm", enforce_file_format=True)
     out = tmp_path / "out"
     seg = ["--dicom-seg"] if importlib.util.find_spec("highdicom") else []
-    assert main(["segment", "otsu", str(tmp_path / "cor.dcm"), "--volume", *seg, "-o", str(out), "-q"]) == 0
+    assert main(["segment", "otsu", str(tmp_path / "cor.dcm"), "--volume", "--fit", "page", *seg, "-o", str(out),
+                 "-q"]) == 0
     image = nibabel.load(out / "cor.labels.nii.gz")
     for k in range(3):
         np.testing.assert_array_equal(np.asanyarray(image.dataobj)[:, :, k], seglab.segment(frames[k], "otsu").labels)
