@@ -314,3 +314,19 @@ def test_a_gzipped_nifti_upload_is_read_by_its_name_and_a_slice_segmented(client
     assert [f["name"] for f in body["files"]] == ["scan.labels.png"]
     expected = seglab.segment(volume[:, :, 2], "otsu").labels
     assert np.array_equal(labels_of(_file(client, body, ".labels.png"), tmp_path), expected)
+
+
+def test_a_request_lets_go_of_the_upload_the_readers_kept_open(tmp_path):
+    """A volume's reader keeps its file open for the next slice; a worker's task lets go of it when it ends (the
+    server deletes the upload afterwards)."""
+    nibabel = pytest.importorskip("nibabel")
+    from seglab.io import medical
+    from seglab.web import work
+
+    nibabel.save(nibabel.Nifti1Image(np.zeros((8, 8, 2), np.int16), np.eye(4)), tmp_path / "v.nii.gz")
+    upload = work.Upload(str(tmp_path / "v.nii.gz"), "v.nii.gz")
+    seglab.read_image(tmp_path / "v.nii.gz", page=0)
+    assert medical._KEPT._handle is not None  # noqa: SLF001 - reading keeps the volume for the next slice
+    out = work.segment(work.SegmentRequest(upload, "otsu", outputs=("labels",), page=1, stem="v"))
+    assert sorted(out["files"]) == ["v.labels.png"]
+    assert medical._KEPT._handle is None  # noqa: SLF001 - released when the task ended

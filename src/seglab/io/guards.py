@@ -74,6 +74,20 @@ def choose_page(p: Path, page: int | None, n_pages: int, stack: str = "") -> int
     return page
 
 
+#: Every kept handle of this process (one per format), for :func:`release_kept_files`.
+_ALL_KEPT: list[KeptOpen] = []
+
+
+def release_kept_files() -> None:
+    """Release every file the readers keep open for the next page (video captures, NIfTI volumes, DICOM files).
+
+    A server calls it after each request, so that an uploaded file it deletes is not held open.
+    """
+    for kept in _ALL_KEPT:
+        with kept.lock:
+            kept.drop()
+
+
 class KeptOpen:
     """One opened file kept for the next read of the same file, as it was (path, size, modification time).
 
@@ -89,6 +103,7 @@ class KeptOpen:
         self._key: tuple[str, int, int] | None = None
         self._handle: Any = None
         atexit.register(self.drop)
+        _ALL_KEPT.append(self)
 
     def get(self, p: Path, open_: Callable[[Path], Any]) -> Any:
         """The handle of `p` (call with `lock` held): the kept one, or a new one from `open_`, kept in its place."""

@@ -22,14 +22,16 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import signal
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..io import pixel_spacing
+from ..io.guards import release_kept_files
 from ..run import Outcome, encode, image_preview, labels_preview, prepare, preview_size, read_input, run_image
 from ..run.outputs import SPACING_KINDS
 from .runner import time_limit
@@ -160,6 +162,20 @@ def _result(outcome: Outcome, files: dict[str, bytes], preview_side: int) -> dic
     return out
 
 
+def _releasing_files(work: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    """`work` that lets go, when it ends, of the uploads the readers keep open for a next page (they are deleted)."""
+
+    @functools.wraps(work)
+    def run(request: Any) -> dict[str, Any]:
+        try:
+            return work(request)
+        finally:
+            release_kept_files()
+
+    return run
+
+
+@_releasing_files
 def segment(request: SegmentRequest) -> dict[str, Any]:
     """Read, check, segment and encode one image; the result's summary and its files (name -> bytes)."""
     from ..run import read_mask
@@ -177,6 +193,7 @@ def segment(request: SegmentRequest) -> dict[str, Any]:
     return {**out, "image": _image_info(image)}
 
 
+@_releasing_files
 def compare(request: CompareRequest) -> dict[str, Any]:
     """Read the image once, then run each method within `timeout`; a failing method fails alone (its row says why).
 
@@ -240,6 +257,7 @@ def evaluate(request: EvalRequest) -> dict[str, Any]:
                         "notes": [_message(w.message, *uploads) for w in caught]})
 
 
+@_releasing_files
 def preview(request: PreviewRequest) -> dict[str, Any]:
     """The image's size and type, and a display PNG of it at most `preview_side` pixels a side."""
     image, notes = _read(request.image, request.page, request.max_pixels)
