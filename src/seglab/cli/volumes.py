@@ -92,8 +92,9 @@ class VolumePlan:
         if self.refused:
             return
         labels = compact_labels(seg.labels if isinstance(seg, Segmentation) else seg)
-        if not self.labels:
-            self.refused = _too_big(len(self.keys), labels, 2 if self.seg_path is None else 4)
+        if not self.labels:  # copies at once: kept + stacked + encoded, the int32 ids of --stitch, the SEG's classes
+            copies = 2 + (4 // labels.itemsize if self.stitch is not None else 0) + (2 if self.seg_path else 0)
+            self.refused = _too_big(len(self.keys), labels, copies)
             if self.refused:
                 return
         self.labels[key] = labels
@@ -161,7 +162,7 @@ def _too_big(pages: int, first: NDArray[np.integer], copies: int) -> str:
 
 def _class_ids(seg: Segmentation) -> NDArray[np.int32]:
     """The class id of every pixel of an instance or panoptic result (void and background 0)."""
-    lut = np.zeros(max(seg.segments, default=0) + 1, np.int32)
+    lut = np.zeros(max(int(seg.labels.max(initial=0)), max(seg.segments, default=0)) + 1, np.int32)
     for label, segment in seg.segments.items():
         lut[label] = segment.class_id
     return lut[np.maximum(seg.labels, 0)]
