@@ -34,6 +34,7 @@ _LAZY = {
     "to_semantic": "seglab.modes",
     "to_instance": "seglab.modes",
     "to_panoptic": "seglab.modes",
+    "segment_stack": "seglab.run.stacks",
     "train": "seglab.deep.training",
     "export": "seglab.deep.training",
 }

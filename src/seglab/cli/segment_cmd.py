@@ -58,7 +58,7 @@ from ..run import (
 from .scale import add_scale_options, run_scaled
 from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
 from .flags import Flag, add_flags, collect, flag_name
-from ..run.volume_fit import fits_pages
+from ..run.stacks import fits_pages
 from .volumes import Key, VolumePlan, check_volume_options, fit_volume, plan_volumes
 
 __all__ = ["build_parser", "run"]

@@ -13,7 +13,7 @@ input's grid or at a DICOM volume's patient coordinates, else a multi-page
 Single-page inputs that are not NIfTI nor part of a series get their label
 image as usual. A global method (thresholds, k-means, fuzzy c-means) fits
 its state once on all the pages of a volume, so that its slices agree
-(:mod:`seglab.run.volume_fit`; ``--fit page`` fits each page on its own).
+(:mod:`seglab.run.stacks`; ``--fit page`` fits each page on its own).
 ``--stitch IOU`` links the instances of neighbouring pages
 into 3-D objects before the volume is written (:func:`seglab.modes.stitch_slices`;
 the pages' own outputs keep their per-page ids). With ``--dicom-seg`` a DICOM volume also gets
@@ -204,7 +204,7 @@ def check_volume_options(ns: argparse.Namespace, job: Job, method: str) -> None:
 def fit_volume(plan: VolumePlan, job: Job) -> tuple[Any, Mapping[str, Any]] | str:
     """The state of `job`'s global method fitted on every page of `plan`, or why it could not be (a message)."""
     from ..run.service import read_input
-    from ..run.volume_fit import fit_pages
+    from ..run.stacks import fit_pages
 
     def pages() -> Iterator[NDArray]:
         for path, page in plan.keys:

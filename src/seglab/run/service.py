@@ -71,7 +71,7 @@ class Job:
         How the overlay output is drawn: tint opacity in [0, 1], ``"fill"`` or ``"contour"``.
     state : object or None
         A state of the (global) method fitted elsewhere, on all the pages of a volume
-        (:mod:`seglab.run.volume_fit`): applied to each image instead of a fit on it alone.
+        (:mod:`seglab.run.stacks`): applied to each image instead of a fit on it alone.
     fit : mapping or None
         What `state` was fitted on; recorded in each result's ``meta["fit"]``.
     """

@@ -1,4 +1,4 @@
-"""One fit for all the pages of a volume: the threshold or clusters of a ``global`` method measured on the volume.
+"""Stacks of pages segmented as one volume: one fit of a ``global`` method for all the pages, 3-D ids if asked.
 
 A global method (thresholds, k-means, fuzzy c-means) fits its state on the
 image it gets: run page by page on a scan, each slice would get its own
@@ -10,6 +10,9 @@ the volume's value range, so the state equals the fit on the whole volume
 stacked into one image), else on a seeded sample of about a million of its
 pixels drawn evenly from every page. Methods that need a neighbourhood to
 fit (``halo``, e.g. the Gabor bank) keep fitting page by page.
+:func:`segment_stack` segments an in-memory stack so (``seglab.segment_stack``),
+and links instances across pages with :func:`seglab.modes.stitch_slices`;
+``seglab segment --volume`` does the same for files, a page at a time.
 
 Examples
 --------
@@ -25,16 +28,18 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from ..core.registry import MethodSpec
+from ..core.errors import InvalidParameterError
+from ..core.registry import MethodSpec, get_method
+from ..core.types import Segmentation
 from ..core.validate import as_image
 
-__all__ = ["fits_pages", "fit_pages", "SAMPLE_PIXELS"]
+__all__ = ["fits_pages", "fit_pages", "segment_stack", "SAMPLE_PIXELS"]
 
 #: About how many pixels a fit without statistics is drawn from, over all the pages.
 SAMPLE_PIXELS = 1 << 20
@@ -106,3 +111,84 @@ def _draw(image: NDArray, mask: NDArray[np.bool_] | None, count: float, seed: in
     n = min(flat.shape[0], math.ceil(count))
     rng = np.random.default_rng([seed, page])
     return flat[np.sort(rng.choice(flat.shape[0], n, replace=False))]
+
+
+def segment_stack(stack: ArrayLike | Sequence[ArrayLike], method: str, /, *, fit: str = "volume",
+                  stitch: float | None = None, mask: ArrayLike | None = None, **params: Any) -> list[Segmentation]:
+    """Segment every page of a stack with one method so that the pages agree; one result per page.
+
+    Parameters
+    ----------
+    stack : (N, H, W) or (N, H, W, 3) array_like, or a sequence of N images of one size
+        The pages (a volume's slices, a time series' frames).
+    method : str
+        A registered method.
+    fit : {"volume", "page"}
+        A global method (thresholds, k-means, fuzzy c-means) fits once on all
+        the pages (:func:`fit_pages`; its results' ``meta["fit"]`` says how),
+        or on each page alone. Other methods always work page by page.
+    stitch : float, optional
+        Instance results only: link the instances of neighbouring pages whose
+        IoU is above `stitch` into one id (:func:`seglab.modes.stitch_slices`):
+        the ids of the returned results are then 3-D objects.
+    mask : (H, W) array_like of bool, optional
+        The same mask for every page.
+    **params
+        The method's parameters.
+
+    Returns
+    -------
+    list of Segmentation
+
+    Examples
+    --------
+    >>> import numpy as np, seglab
+    >>> stack = np.zeros((3, 6, 6), np.uint8); stack[:, 1:4, 1:4] = 200; stack[0, 0, 0] = 90
+    >>> [int(s.meta["threshold"]) for s in seglab.segment_stack(stack, "otsu")]  # one threshold for all
+    [90, 90, 90]
+    >>> [int(s.meta["threshold"]) for s in seglab.segment_stack(stack, "otsu", fit="page")]
+    [90, 0, 0]
+    >>> grown = seglab.segment_stack(stack, "region_growing", seeds=[(5, 5), (2, 2)], tolerance=5, stitch=0.5)
+    >>> [int(s.labels[2, 2]) for s in grown]  # the square keeps one id on every page
+    [2, 2, 2]
+    """
+    spec = get_method(method)
+    if fit not in ("volume", "page"):
+        raise InvalidParameterError(f"fit must be 'volume' or 'page'; got {fit!r}.")
+    pages = [np.asarray(page) for page in stack]
+    if not pages:
+        raise InvalidParameterError("the stack holds no page; give at least one image.")
+    if len({page.shape for page in pages}) > 1:
+        raise InvalidParameterError(f"the pages of a stack must have one size; got {sorted({p.shape for p in pages})}.")
+    extra = {} if mask is None else {"mask": mask}
+    state, how = None, None
+    if fit == "volume" and fits_pages(spec, params):
+        valid = None if mask is None else np.asarray(mask, bool)
+        state, how = fit_pages(spec, params, lambda: iter(pages), len(pages), mask=valid)
+    results = []
+    for page in pages:
+        if state is None:
+            results.append(spec.fn(page, **params, **extra))
+            continue
+        seg = spec.apply_state(page, state, **params, **extra)
+        seg.meta["fit"] = dict(how or {})  # type: ignore[index]
+        results.append(seg)
+    if stitch is None:
+        return results
+    if results[0].task == "semantic":
+        raise InvalidParameterError(f"stitch links instances, but {spec.name} gives classes, which are the same on "
+                                    "every page already; convert with seglab.to_instance first, or drop stitch.")
+    from ..modes import stitch_slices
+
+    linked = stitch_slices(np.stack([seg.labels for seg in results]), iou_threshold=stitch)
+    return [_renumbered(seg, ids) for seg, ids in zip(results, linked)]
+
+
+def _renumbered(seg: Segmentation, ids: NDArray[np.int32]) -> Segmentation:
+    """`seg` with its instance ids replaced by `ids` (the same partition), its segments renamed alike."""
+    import dataclasses
+
+    inside = seg.labels > 0
+    pairs = np.unique(np.stack([seg.labels[inside], ids[inside]]), axis=1)
+    segments = {int(new): seg.segments[int(old)] for old, new in pairs.T if int(old) in seg.segments}
+    return dataclasses.replace(seg, labels=ids, segments=segments)
