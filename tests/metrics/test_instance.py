@@ -152,3 +152,17 @@ def test_bad_input(t, p, kwargs, err, match):
 def test_dsb_bad_input():
     with pytest.raises(InvalidImageError, match="shape"):
         dsb_score(np.zeros((2, 2), int), np.zeros((2, 3), int))
+
+
+def test_instance_matching_and_the_dsb_score_work_on_3d_volumes_by_voxel_iou():
+    """Stitched volumes (seglab.segment_stack(..., stitch=...)) are scored as 3-D objects; by hand."""
+    truth = np.zeros((3, 6, 6), np.int32)
+    truth[:, 1:4, 1:4] = 1  # 27 voxels
+    truth[1:, 4:6, 4:6] = 2  # 8 voxels
+    pred = truth.copy()
+    pred[2, 1:4, 1:4] = 3  # the prediction cuts object 1 at its last slice: 18 + 9 voxels
+    match = match_instances(truth, pred, iou_threshold=0.5)
+    assert (match.tp, match.fp, match.fn) == (2, 1, 0)
+    assert match.pairs.tolist() == [[1, 1], [2, 2]] and match.ious.tolist() == pytest.approx([18 / 27, 1.0])
+    # thresholds 0.50-0.65: TP 2, FP 1 -> 2/3; 0.70-0.95: TP 1, FP 2, FN 1 -> 1/4
+    assert dsb_score(truth, pred) == pytest.approx((4 * 2 / 3 + 6 * 1 / 4) / 10)
