@@ -78,6 +78,9 @@ def test_bench_scores_every_page_of_a_stack_as_an_image(stack_set, tmp_path):
         stem = "b" if k == 3 else f"stack.p{k:04d}"
         assert rows[stem]["mean_iou"] == pytest.approx(metrics.mean_iou(confusion))
     assert run["summary"]["mean_iou"] == pytest.approx(metrics.mean_iou(total))
+    pooled = sum(metrics.confusion(truth[k], seglab.segment(images[k], "otsu").labels, num_classes=2) for k in range(3))
+    assert run["summary"]["volumes"] == 1  # the stack, scored on all its pixels (b.png is no volume)
+    assert run["summary"]["volume_mean_dice"] == pytest.approx(metrics.mean_dice(pooled))
 
 
 def test_training_reads_the_pages_of_nifti_volumes_named_by_volume_or_page(tmp_path):
@@ -129,3 +132,23 @@ def _cells(labels):
     from skimage.measure import label
 
     return label(labels == 1, connectivity=2).astype(np.int32)
+
+
+def test_eval_scores_each_label_volume_on_all_its_voxels_too(tmp_path):
+    """Per-case Dice: a volume's pooled confusion, not the mean of its slices' scores."""
+    images, truth = scenes(3)
+    for sub in ("pred", "gt"):
+        (tmp_path / sub).mkdir()
+    predictions = np.stack([seglab.segment(images[k], "otsu").labels for k in range(3)]).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "pred" / "v.labels.tif", predictions, photometric="minisblack")
+    tifffile.imwrite(tmp_path / "gt" / "v.tif", truth, photometric="minisblack")
+    out = tmp_path / "report"
+    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "--task", "semantic", "--num-classes", "2",
+                 "-o", str(out), "--no-plots"]) == 0
+    doc = json.loads((out / "eval.json").read_text())
+    (volume,) = doc["volumes"]
+    pooled = metrics.confusion(truth, predictions, num_classes=2)  # the volume as one array
+    assert volume["volume"] == "v" and volume["pages"] == 3
+    assert volume["mean_dice"] == pytest.approx(metrics.mean_dice(pooled))
+    assert volume["dice_per_class"] == pytest.approx(metrics.dice_per_class(pooled).tolist())
+    assert doc["summary"]["volume_mean_dice"] == pytest.approx(metrics.mean_dice(pooled))

@@ -219,6 +219,10 @@ def run(argv: Sequence[str]) -> int:
             summary = evaluator.summary()
         except ValueError as exc:
             failures.append(("(data set)", " ".join(str(exc).split())))
+    volumes = evaluator.volumes([r["image"] for r in rows])
+    if volumes and summary:  # pages of label volumes: each volume scored as a whole too (its voxels pooled)
+        summary["volumes"] = len(volumes)
+        summary["volume_mean_dice"] = sum(v["mean_dice"] for v in volumes) / len(volumes)
     columns = ["image", *report.columns_of(rows, report.IMAGE_COLUMNS[task])]
     gain = getattr(evaluator, "cluster_gain", 0.0)
     if gain > _CLUSTER_GAIN:
@@ -230,6 +234,9 @@ def run(argv: Sequence[str]) -> int:
               file=sys.stderr)
     if rows:
         report.print_table(f"seglab eval: {task}, {len(rows)} image(s)", rows, columns)
+    if volumes:
+        report.print_table(f"volumes ({len(volumes)}, each scored on all its voxels)", volumes,
+                           ["volume", "pages", "pixel_accuracy", "mean_iou", "mean_dice"])
     if summary:
         keys = report.columns_of([summary], report.SUMMARY_COLUMNS[task])
         report.print_table("data set", [summary], keys)
@@ -238,7 +245,7 @@ def run(argv: Sequence[str]) -> int:
         "options": {"num_classes": ns.num_classes, "ignore_index": ns.ignore_index, "label_map": label_map,
                     "nthresh": ns.nthresh, "match_classes": ns.match_classes,
                     "regions": REGION_CONVENTION if task == "partition" else None},
-        "summary": summary, "images": rows,
+        "summary": summary, "images": rows, "volumes": volumes,
         "failures": [{"source": s, "reason": r} for s, r in failures],
         "not_predicted": not_predicted,
     }

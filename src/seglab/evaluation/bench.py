@@ -382,6 +382,10 @@ def _run_one(r: _Runner, run: MethodRun, jobs: list[Job]) -> list[RunResult]:
                 res.summary = ev.summary()
             except ValueError as exc:
                 res.error = f"summary failed: {_one_line(exc)}"
+        volumes = [] if combined or r.soft else ev.volumes([row["image"] for row in res.per_image])
+        if volumes and res.summary:  # pages of volumes: each volume scored on all its voxels too (per-case Dice)
+            res.summary["volumes"] = len(volumes)
+            res.summary["volume_mean_dice"] = sum(v["mean_dice"] for v in volumes) / len(volumes)
     return results
 
 

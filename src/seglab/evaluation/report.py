@@ -46,7 +46,8 @@ __all__ = [
 
 #: The data-set figures shown in tables, per task, in this order (others go to JSON only).
 SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "semantic": ("mean_iou", "pixel_accuracy", "mean_dice", "fw_iou", "pixel_error", "rand_error_fg", "voi_fg"),
+    "semantic": ("mean_iou", "pixel_accuracy", "mean_dice", "fw_iou", "pixel_error", "rand_error_fg", "voi_fg",
+                 "volume_mean_dice"),
     "instance": ("dsb_score", "f1@0.5", "precision@0.5", "recall@0.5", "mean_matched_iou", "ap", "ap50", "ap75",
                  "n_true", "n_pred"),
     "panoptic": ("pq", "sq", "rq", "pq_things", "pq_stuff"),

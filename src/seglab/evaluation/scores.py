@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -133,6 +133,11 @@ class Evaluator(ABC):
     def summary(self) -> dict[str, Any]:
         """Data-set figures: scalars first, then lists and tables (JSON only)."""
 
+    def volumes(self, stems: Sequence[str]) -> list[dict[str, Any]]:
+        """Scores per label volume whose pages were added (named ``<volume>.p0000``, ...), where the task pools
+        them (semantic: :meth:`SemanticEvaluator.volumes`); none here."""
+        return []
+
 
 class SemanticEvaluator(Evaluator):
     """Confusion-matrix scores of class-id label images.
@@ -212,6 +217,41 @@ class SemanticEvaluator(Evaluator):
         are = metrics.adapted_rand_error(true_cells, pred_cells, ignore_index=0)
         voi = metrics.variation_of_information(true_cells, pred_cells, ignore_index=0)
         return {"rand_error_fg": are.error, "voi_fg": voi.total}
+
+    def volumes(self, stems: Sequence[str]) -> list[dict[str, Any]]:
+        """Scores per volume: the pages' confusion matrices summed per volume, as the whole volume would score.
+
+        `stems` names the images added, in order; pages of one volume are named
+        ``<volume>.p0000``, ``<volume>.p0001``, ... (as ``seglab segment --page``
+        and ``seglab eval`` name them). Images that are not pages give no row. A
+        volume's Dice is that of all its voxels, not the mean of its slices'
+        (the per-case Dice of medical benchmarks).
+
+        Examples
+        --------
+        >>> ev = SemanticEvaluator(num_classes=2)
+        >>> for t, p in (([[1, 1]], [[1, 0]]), ([[0, 0]], [[0, 0]])):
+        ...     _ = ev.add(LabelData.from_labels(t, source="t"), LabelData.from_labels(p, source="p"))
+        >>> [(v["volume"], v["pages"], v["dice_per_class"]) for v in ev.volumes(["v.p0000", "v.p0001"])]
+        [('v', 2, [0.8, 0.6666666666666666])]
+        """
+        from ..io.datasets import volume_of
+
+        groups: dict[str, list[NDArray[np.int64]]] = {}
+        for stem, cm in zip(stems, self.matrices):
+            volume = volume_of(stem)
+            if volume != stem:
+                groups.setdefault(volume, []).append(cm)
+        out = []
+        for volume, matrices in groups.items():
+            k = max(m.shape[0] for m in matrices)
+            cm = np.zeros((k, k), np.int64)
+            for m in matrices:
+                cm[: m.shape[0], : m.shape[1]] += m
+            out.append({"volume": volume, "pages": len(matrices), "pixel_accuracy": metrics.pixel_accuracy(cm),
+                        "mean_iou": metrics.mean_iou(cm), "mean_dice": metrics.mean_dice(cm),
+                        "dice_per_class": [_nan_to_none(float(v)) for v in metrics.dice_per_class(cm)]})
+        return out
 
     def matrix(self) -> NDArray[np.int64]:
         """The summed confusion matrix (images with fewer inferred classes are padded).
