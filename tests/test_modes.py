@@ -145,7 +145,7 @@ def test_real_methods_convert():
      r"instances: has shape \(3, 3\)"),
     (lambda s, i: to_panoptic(i, instances=i), "this result is instance"),
     (lambda s, i: to_semantic(Segmentation(i.labels, "instance")), "has no classes"),
-    (lambda s, i: to_panoptic(s, min_stuff_area=-1), "min_stuff_area: must be >= 0"),
+    (lambda s, i: to_panoptic(s, min_stuff_area=-1), "min_stuff_area: must be an integer >= 0"),
 ])
 def test_bad_arguments_raise_one_clear_error(call, message):
     sem = _semantic([[1, 2], [3, 0]])
@@ -191,3 +191,18 @@ def test_stitch_slices_links_what_overlaps_by_more_than_the_threshold(seed):
     stack = np.stack(stack).astype(np.int32)
     for threshold in (0.5, 0.7):
         np.testing.assert_array_equal(stitch_slices(stack, iou_threshold=threshold), _stitch_reference(stack, threshold))
+
+
+def test_conversions_refuse_what_is_not_a_segmentation_and_bad_options():
+    sem = seglab.segment(np.array([[0, 200], [200, 0]], np.uint8), "otsu")
+    for convert in (seglab.to_semantic, seglab.to_instance, seglab.to_panoptic):
+        with pytest.raises(InvalidParameterError, match="seg: expected a Segmentation"):
+            convert(np.zeros((2, 2), np.int32))
+    with pytest.raises(InvalidParameterError, match="min_size: must be an integer >= 0; got '3'"):
+        seglab.to_instance(sem, min_size="3")
+    with pytest.raises(InvalidParameterError, match="fill_holes: must be True or False"):
+        seglab.to_instance(sem, fill_holes="yes")
+    with pytest.raises(InvalidParameterError, match="min_score: must be a number"):
+        seglab.to_panoptic(sem, min_score=float("nan"))
+    with pytest.raises(InvalidParameterError, match="instances: expected a Segmentation"):
+        seglab.to_panoptic(sem, instances=np.zeros((2, 2), np.int32))

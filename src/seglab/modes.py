@@ -52,6 +52,19 @@ def _converted(seg: Segmentation, labels: NDArray[np.int32], task: str,
     return dataclasses.replace(seg, labels=labels, task=task, segments=segments, meta=meta)
 
 
+def _check_result(seg: object, name: str = "seg") -> None:
+    if not isinstance(seg, Segmentation):
+        raise InvalidParameterError(
+            f"{name}: expected a Segmentation (what seglab.segment returns); got {type(seg).__name__}. "
+            "Wrap a label array with seglab.Segmentation(labels, task, classes=...) first."
+        )
+
+
+def _check_count(value: object, name: str) -> None:
+    check_param(isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0, name,
+                f"must be an integer >= 0; got {value!r}.")
+
+
 def _require_classes(seg: Segmentation, action: str) -> None:
     if not seg.classes:
         raise InvalidParameterError(
@@ -103,6 +116,7 @@ def to_semantic(seg: Segmentation) -> Segmentation:
     >>> to_semantic(inst).labels.tolist()
     [[2, 0, 1]]
     """
+    _check_result(seg)
     if seg.task == "semantic":
         return seg
     _require_classes(seg, "make a class map")
@@ -162,7 +176,9 @@ def to_instance(seg: Segmentation, *, things: Sequence[str | int] | None = None,
     [[0, 0, 0], [1, 1, 0]]
     """
     check_param(connectivity in (4, 8), "connectivity", f"must be 4 or 8; got {connectivity!r}.")
-    check_param(min_size >= 0, "min_size", f"must be >= 0; got {min_size!r}.")
+    _check_result(seg)
+    _check_count(min_size, "min_size")
+    check_param(isinstance(fill_holes, (bool, np.bool_)), "fill_holes", f"must be True or False; got {fill_holes!r}.")
     if seg.task == "instance":
         return _cleaned(seg, min_size, fill_holes)
     _require_classes(seg, "make instances")
@@ -243,7 +259,12 @@ def to_panoptic(
     ([[2, 2, 1, 0]], [(1, 1, True), (2, 2, False)])
     """
     check_param(connectivity in (4, 8), "connectivity", f"must be 4 or 8; got {connectivity!r}.")
-    check_param(min_stuff_area >= 0, "min_stuff_area", f"must be >= 0; got {min_stuff_area}.")
+    _check_result(seg)
+    if instances is not None:
+        _check_result(instances, "instances")
+    _check_count(min_stuff_area, "min_stuff_area")
+    check_param(isinstance(min_score, (int, float, np.integer, np.floating)) and not np.isnan(min_score),
+                "min_score", f"must be a number (scores below it are dropped); got {min_score!r}.")
     if seg.task != "semantic":
         check_param(instances is None, "instances",
                     f"combines instances with a semantic result, but this result is {seg.task}.")

@@ -120,6 +120,19 @@ def test_global_threshold_equals_skimage(name, dtype):
     np.testing.assert_array_equal(seglab.segment(img, name, polarity="dark").labels, img <= expected)
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.uint32, np.int64, np.uint64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", GLOBAL_BINARY)
+def test_wide_integer_images_are_binned_like_float(name, dtype):
+    # One bin per level (scikit-image's integer rule) would take gigabytes here (2**26 levels and up):
+    # integers spanning more than 65536 levels get nbins bins, i.e. scikit-image's result on the float64 copy.
+    top = np.iinfo(dtype).max // 2
+    img = (_scene(np.uint8, size=48).astype(np.float64) / 255 * top).astype(dtype)
+    expected = SKIMAGE_FN[name](img.astype(np.float64))
+    seg = seglab.segment(img, name)
+    assert seg.meta["threshold"] == float(expected)
+    np.testing.assert_array_equal(seg.labels, img > expected)
+
+
 @pytest.mark.parametrize("name", GLOBAL_BINARY)
 def test_global_threshold_with_mask_uses_only_masked_pixels(name):
     img = _scene(np.uint16, seed=5)
@@ -456,3 +469,11 @@ def test_uint8_results_widened_inside_the_int32_array_equal_astype(shape, monkey
     np.testing.assert_array_equal(seglab.segment(img, "threshold", value=99).labels, (img > 99).astype(np.int32))
     if img.min() < img.max():  # (a constant image is all background: the family's rule, not OpenCV's)
         np.testing.assert_array_equal(seglab.segment(img, "otsu").labels, ref.astype(np.int32))
+
+
+@pytest.mark.parametrize("name", ["adaptive", "sauvola", "niblack", "watershed"])
+def test_window_far_larger_than_the_image_is_refused_before_any_allocation(name):
+    img = _scene(np.uint8, size=20)
+    with pytest.raises(InvalidParameterError, match=r"window_size: 100000001 is far larger than the image \(20 x 20\)"):
+        seglab.segment(img, name, window_size=10**8 + 1)
+    assert seglab.segment(img, name, window_size=1025).labels.shape == (20, 20)  # any image takes up to 1025

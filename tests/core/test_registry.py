@@ -193,3 +193,31 @@ def test_subpackages_are_reachable_from_the_package():
     code = "import seglab; print(seglab.io.read_labels.__name__, seglab.metrics.mean_iou.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["read_labels", "mean_iou"]
+
+
+@pytest.mark.parametrize("method", [None, 3, ["otsu"]])
+def test_a_method_that_is_not_a_name_is_one_clear_error(method):
+    with pytest.raises(UnknownMethodError, match="must be given by its name, a string"):
+        seglab.segment(np.zeros((4, 4), np.uint8), method)
+
+
+@pytest.mark.parametrize("rng", [3.0, "5", [1, 2], float("nan"), -1])
+@pytest.mark.parametrize("name", ["kmeans", "fuzzy_cmeans", "gabor"])
+def test_rng_that_is_not_a_seed_or_generator_is_refused_not_replaced(name, rng):
+    # A float or a string silently swapped for a fresh random seed would make the run irreproducible.
+    img = np.zeros((8, 8), np.uint8)
+    img[:, 4:] = 200
+    with pytest.raises(InvalidParameterError, match="rng: "):
+        seglab.segment(img, name, rng=rng)
+    a, b = (seglab.segment(img, name, rng=np.int64(5)) for _ in range(2))
+    assert a.params["rng"] == b.params["rng"] == 5 and np.array_equal(a.labels, b.labels)
+
+
+@pytest.mark.parametrize(("method", "params"), [
+    ("threshold", {"value": 10**400}),  # beyond any float
+    ("canny", {"min_size": 2**63}),  # beyond the 64-bit integers compiled kernels take
+    ("region_growing", {"max_iter": 2**63, "seeds": [(0, 0)]}),
+])
+def test_numbers_beyond_machine_range_are_parameter_errors(method, params):
+    with pytest.raises(InvalidParameterError, match=f"{next(iter(params))}="):
+        seglab.segment(np.zeros((8, 8), np.uint8), method, **params)

@@ -65,3 +65,11 @@ def test_nan_outside_the_mask_is_allowed_and_inside_it_is_not():
 def test_a_path_instead_of_an_image_says_to_read_it(tmp_path):
     with pytest.raises(InvalidImageError, match=r"is a path .* seglab.read_image\(path\)"):
         seglab.segment(str(tmp_path / "coins.png"), "otsu")
+
+
+def test_a_mask_holding_nan_is_refused_not_read_as_inside():
+    img = np.zeros((6, 6), np.uint8)
+    img[2:4, 2:4] = 200
+    with pytest.raises(InvalidImageError, match="mask holds NaN"):
+        seglab.segment(img, "otsu", mask=np.full((6, 6), np.nan))
+    assert seglab.segment(img, "otsu", mask=np.ones((6, 6))).labels.sum() == 4

@@ -227,3 +227,24 @@ def test_bad_input_gives_one_clear_error():
         boundary_iou(np.full((3, 3), 2), np.zeros((3, 3), bool))
     with pytest.raises(InvalidParameterError, match="dilation_ratio"):
         boundary_iou(np.zeros((3, 3), bool), np.zeros((3, 3), bool), dilation_ratio=0)
+
+
+def test_boundary_iou_per_label_refuses_an_all_void_truth_like_the_partition_metrics():
+    pred = np.zeros((6, 6), np.int32)
+    pred[1:4, 1:4] = 1
+    with pytest.raises(InvalidImageError, match="every pixel of labels_true equals ignore_index=-1"):
+        boundary_iou_per_label(-np.ones((6, 6), np.int32), pred)
+    with pytest.raises(InvalidParameterError, match="ignore_index: must be an integer or None"):
+        boundary_iou_per_label(pred, pred, ignore_index="x")
+
+
+@pytest.mark.parametrize("tolerance", [float("inf"), float("nan"), 0, -1, "2"])
+def test_boundary_f_tolerance_must_be_a_finite_positive_number(tolerance):
+    t = split_at(10)
+    with pytest.raises(InvalidParameterError, match="tolerance: must be a finite number of pixels > 0"):
+        boundary_f(t, t, tolerance=tolerance)
+
+
+def test_a_tolerance_beyond_the_diagonal_scores_like_the_diagonal():
+    t, p = split_at(10), split_at(14)
+    assert boundary_f(t, p, tolerance=1e9) == boundary_f(t, p, tolerance=float(np.hypot(20, 20)))

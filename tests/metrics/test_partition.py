@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from skimage.metrics import adapted_rand_error as sk_are
 from skimage.metrics import variation_of_information as sk_vi
 
-from seglab.core.errors import InvalidImageError
+from seglab.core.errors import InvalidImageError, InvalidParameterError
 from seglab.metrics import (
     adapted_rand_error,
     probabilistic_rand_index,
@@ -213,3 +213,10 @@ def test_nested_lists_are_one_annotation():
 def test_probabilistic_rand_index_needs_a_ground_truth():
     with pytest.raises(InvalidImageError, match="at least one"):
         probabilistic_rand_index([], np.zeros((2, 2), int))
+
+
+@pytest.mark.parametrize("ignore_index", ["x", 1.5, True])
+def test_ignore_index_that_is_not_an_integer_is_refused(ignore_index):
+    t = np.array([[0, 1], [1, 1]])
+    with pytest.raises(InvalidParameterError, match="ignore_index: must be an integer or None"):
+        rand_index(t, t, ignore_index=ignore_index)

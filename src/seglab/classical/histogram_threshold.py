@@ -35,10 +35,12 @@ from .histograms import (
     above_in_stats,
     binary_state,
     apply_binary,
+    binnable_values,
     fallback_threshold,
     histogram,
     histogram_stats,
     no_split,
+    per_level,
     pixel_values,
     stats_fallback,
     stats_histogram,
@@ -88,12 +90,12 @@ def _multiotsu_fit_stats(
     if fallback is not None:
         return {"thresholds": [fallback] * (num_classes - 1)}
     counts, centers = stats_histogram(total, value_range=value_range, dtype=dtype, nbins=nbins)
-    if np.dtype(dtype).kind in "iu" and int(centers[-1]) - int(centers[0]) >= nbins:
+    if per_level(dtype, value_range) and int(centers[-1]) - int(centers[0]) >= nbins:
         # the float binning of _multiotsu_fit, weighted by the count of each level
         counts, edges = np.histogram(centers.astype(np.float64), bins=nbins,
                                      range=(float(centers[0]), float(centers[-1])), weights=counts)
         return _multiotsu_state(counts, (edges[:-1] + edges[1:]) / 2.0, num_classes, float(centers[-1]))
-    top = float(centers[-1]) if np.dtype(dtype).kind in "iu" else float(value_range[1])
+    top = float(centers[-1]) if per_level(dtype, value_range) else float(value_range[1])
     return _multiotsu_state(counts, centers, num_classes, top)
 
 
@@ -188,7 +190,7 @@ def _li_fit(
     else:
         from skimage.filters import threshold_li
 
-        t = float(threshold_li(pixel_values(image, mask), tolerance=tol))
+        t = float(threshold_li(binnable_values(image, mask), tolerance=tol))
     return binary_state(t, polarity, above_in_image(image, t, mask))
 
 
@@ -211,7 +213,7 @@ def _li_fit_stats(
     t = stats_fallback(total, value_range, dtype)
     if t is None:
         counts, centers = stats_histogram(total, value_range=value_range, dtype=dtype, nbins=_LI_FLOAT_BINS)
-        integer = np.dtype(dtype).kind in "iu"
+        integer = per_level(dtype, value_range)
         step = 1.0 if integer else float(centers[1] - centers[0])
         t = _li_iterate(counts, centers, tol or (0.5 if integer else step / 2), integer)
     return binary_state(t, polarity, above_in_stats(total, t, value_range=value_range, dtype=dtype,
@@ -287,7 +289,7 @@ def _triangle_fit(
     else:
         from skimage.filters import threshold_triangle
 
-        t = float(threshold_triangle(pixel_values(image, mask), nbins=nbins))
+        t = float(threshold_triangle(binnable_values(image, mask), nbins=nbins))
     return binary_state(t, polarity, above_in_image(image, t, mask))
 
 

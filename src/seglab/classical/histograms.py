@@ -22,7 +22,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.errors import InvalidImageError
 from ..core.params import Renamed
 from ..core.types import Segmentation
 
@@ -41,7 +40,9 @@ POLARITY_RENAMED = Renamed("dark_foreground", "polarity", convert=lambda dark: "
 
 BINARY_CLASSES = ("background", "foreground")
 _CV_EXACT = 2**24  # cv2.calcHist counts in float32: exact up to 2**24 per call
-_MAX_LEVELS = 2**24  # integer levels a tile histogram may span (128 MiB of int64 counts)
+#: Integer images whose values span more levels than this are binned like float images (`nbins` equal bins
+#: over [min, max]): one bin per level, scikit-image's rule for integers, would take gigabytes on int32 data.
+EXACT_LEVELS = 2**16
 _FLT_EPSILON = float(np.finfo(np.float32).eps)
 
 
@@ -184,7 +185,30 @@ def histogram(image: NDArray, *, nbins: int = 256, mask: NDArray | None = None) 
         return counts[lo : hi + 1], np.arange(lo, hi + 1)
     from skimage.exposure import histogram as sk_histogram
 
-    return sk_histogram(pixel_values(image, mask), nbins, source_range="image")
+    return sk_histogram(binnable_values(image, mask), nbins, source_range="image")
+
+
+def per_level(dtype: np.dtype, value_range: tuple[float, float]) -> bool:
+    """Whether an image of `dtype` spanning `value_range` is counted one bin per integer level.
+
+    >>> per_level(np.dtype(np.uint16), (0, 65535)), per_level(np.dtype(np.int32), (0, 2**20)), per_level(np.dtype(float), (0, 1))
+    (True, False, False)
+    """
+    return np.dtype(dtype).kind in "iu" and int(value_range[1]) - int(value_range[0]) < EXACT_LEVELS
+
+
+def binnable_values(image: NDArray, mask: NDArray | None) -> NDArray:
+    """The pixels inside `mask`, as float64 when they are integers spanning more than :data:`EXACT_LEVELS` levels.
+
+    scikit-image's histogram-based thresholds give such values `nbins` bins instead of one per level.
+
+    >>> binnable_values(np.array([[0, 2**20]], np.int32), None).dtype
+    dtype('float64')
+    """
+    values = pixel_values(image, mask)
+    if values.size and values.dtype.kind in "iu" and not per_level(values.dtype, (values.min(), values.max())):
+        return values.astype(np.float64)
+    return values
 
 
 def level_counts(image: NDArray, mask: NDArray | None) -> NDArray[np.int64]:
@@ -319,17 +343,12 @@ def histogram_stats(tile: NDArray, *, value_range: tuple[float, float], nbins: i
     >>> [c.tolist()[:3] for c in stats_histogram(total, value_range=(0, 255), dtype=np.uint8)]
     [[2, 0, 1], [3, 4, 5]]
     """
-    if tile.dtype.kind in "iu":
+    if per_level(tile.dtype, value_range):
         lo, hi = int(value_range[0]), int(value_range[1])
-        if hi - lo >= _MAX_LEVELS:
-            raise InvalidImageError(
-                f"integer values span {hi - lo + 1:.3g} levels, more than a tiled histogram holds "
-                f"({_MAX_LEVELS:.3g}); convert the image to float32 first."
-            )
         if tile.dtype in (np.uint8, np.uint16) and (lo, hi) == (0, np.iinfo(tile.dtype).max):
             return level_counts(tile, mask)
         return np.bincount((pixel_values(tile, mask).astype(np.int64) - lo).ravel(), minlength=hi - lo + 1)
-    lo, hi = np.asarray(value_range, dtype=tile.dtype)
+    lo, hi = np.asarray(value_range, dtype=np.float64 if tile.dtype.kind in "iu" else tile.dtype)
     return np.histogram(pixel_values(tile, mask), bins=nbins, range=(lo, hi))[0].astype(np.int64)
 
 
@@ -340,13 +359,13 @@ def stats_histogram(total: NDArray[np.int64], *, value_range: tuple[float, float
     Integer levels are trimmed to the occupied range, as scikit-image trims
     them to [min, max]; float bins are kept as ``np.histogram`` made them.
     """
-    if np.dtype(dtype).kind in "iu":
+    if per_level(dtype, value_range):
         nonzero = np.flatnonzero(total)
         if nonzero.size == 0:
             return total[:0], np.arange(0)
         first, last = int(nonzero[0]), int(nonzero[-1])
         return total[first : last + 1], np.arange(int(value_range[0]) + first, int(value_range[0]) + last + 1)
-    lo, hi = np.asarray(value_range, dtype=dtype)
+    lo, hi = np.asarray(value_range, dtype=np.float64 if np.dtype(dtype).kind in "iu" else dtype)
     edges = np.histogram(np.zeros(0, dtype), bins=nbins, range=(lo, hi))[1]
     return total, (edges[:-1] + edges[1:]) / 2.0
 
@@ -360,6 +379,6 @@ def stats_fallback(total: NDArray[np.int64], value_range: tuple[float, float], d
     occupied = np.flatnonzero(total)
     if occupied.size == 0:
         return float(value_range[1])
-    if np.dtype(dtype).kind in "iu":
+    if per_level(dtype, value_range):
         return float(int(value_range[0]) + int(occupied[-1])) if occupied.size == 1 else None
     return float(value_range[1]) if value_range[0] == value_range[1] else None

@@ -35,7 +35,7 @@ from ..core.types import Segmentation
 from ..core.validate import check_param
 from .histograms import BINARY_CLASSES, POLARITY_RENAMED, Polarity
 
-__all__ = ["adaptive", "sauvola", "niblack", "gaussian_sigma_for", "check_odd_window"]
+__all__ = ["adaptive", "sauvola", "niblack", "gaussian_sigma_for", "check_odd_window", "check_window_fits"]
 
 
 def check_odd_window(params: Mapping[str, Any]) -> None:
@@ -46,6 +46,31 @@ def check_odd_window(params: Mapping[str, Any]) -> None:
         "window_size",
         f"must be odd so that the window is centred on the pixel; got {size}, use {size + 1} (or {size - 1}).",
     )
+
+
+#: A window up to this side is accepted on any image, however small (defaults, settings shared by a batch).
+_ANY_IMAGE_WINDOW = 1025
+
+
+def check_window_fits(window_size: int, shape: tuple[int, ...]) -> None:
+    """Refuse a window far larger than the image (one clear error instead of gigabytes of padding).
+
+    Beyond ``2 * max(H, W) + 1`` a window only adds more copies of
+    the image's padded border, at a cost that grows with its area; up to 1025
+    is always fine.
+
+    Examples
+    --------
+    >>> check_window_fits(35, (3, 3))
+    >>> check_window_fits(8001, (20, 20))
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: window_size: 8001 is far larger than the image (20 x 20); ...
+    """
+    limit = max(2 * max(shape[:2]) + 1, _ANY_IMAGE_WINDOW)
+    check_param(window_size <= limit, "window_size",
+                f"{window_size} is far larger than the image ({shape[0]} x {shape[1]}); give at most {limit} "
+                "(a wider window only adds more of the padded border).")
 
 
 def gaussian_sigma_for(window_size: int) -> float:
@@ -134,6 +159,7 @@ def adaptive(
     """
     import cv2
 
+    check_window_fits(window_size, image.shape)
     meta: dict[str, Any] = {"sigma": gaussian_sigma_for(window_size)} if method == "gaussian" else {}
     cv_method = cv2.ADAPTIVE_THRESH_GAUSSIAN_C if method == "gaussian" else cv2.ADAPTIVE_THRESH_MEAN_C
     if image.dtype == np.uint8:
@@ -205,6 +231,7 @@ def sauvola(
     if r is None:
         lo, hi = dtype_limits(image, clip_negative=False)
         r = 0.5 * (hi - lo)
+    check_window_fits(window_size, image.shape)
     thresh = threshold_sauvola(image, window_size=window_size, k=k, r=r)
     meta: dict[str, Any] = {"r": float(r)}
     return _labels(_oriented(image > thresh, polarity, mask, meta), meta)
@@ -261,6 +288,7 @@ def niblack(
     """
     from skimage.filters import threshold_niblack
 
+    check_window_fits(window_size, image.shape)
     thresh = threshold_niblack(image, window_size=window_size, k=k)
     meta: dict[str, Any] = {}
     return _labels(_oriented(image > thresh, polarity, mask, meta), meta)

@@ -36,6 +36,7 @@ from ..core.types import Segmentation, instance_segmentation
 from ..core.validate import as_labels, check_param, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .histograms import otsu_threshold
+from .local_threshold import check_window_fits
 from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, parse_points
 from .smoothing import gaussian_blur, gaussian_ksize
 
@@ -92,6 +93,7 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
     else:
         if window_size is None:
             window_size = max(3, min(gray.shape) // 2 // 2 * 2 + 1)
+        check_window_fits(window_size, gray.shape)
         if gray.dtype.kind in "ui" and gray.dtype.itemsize <= 2:
             # exact window sums in one compiled pass (no image-sized float64 mean: 8 bytes a pixel)
             fg = _above_local_mean(gray, window_size, float(offset), polarity == "bright").view(bool)

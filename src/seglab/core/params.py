@@ -187,10 +187,19 @@ class ParamSpec:
                 else:
                     raise InvalidParameterError(f"{where}{self.name} must be an integer; got {value!r}.")
             value = int(value)
+            if not -(2**63) <= value < 2**63:  # compiled kernels take 64-bit integers
+                raise InvalidParameterError(
+                    f"{where}{self.name}={_digits(value)} is too large; give an integer of magnitude below 2**63."
+                )
         elif self.kind == "float":
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise InvalidParameterError(f"{where}{self.name} must be a number; got {value!r}.")
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond the range of a float
+                raise InvalidParameterError(
+                    f"{where}{self.name}={_digits(value)} is not finite as a float; give a finite number."
+                ) from None
             if math.isnan(value):
                 raise InvalidParameterError(f"{where}{self.name} is NaN; give a number.")
             if math.isinf(value):
@@ -220,6 +229,16 @@ STANDARD_PARAMS: dict[str, tuple[Any, str]] = {
     "tile_size": (TileSize, "side of the square tiles of sliding-window inference (None: the whole image)"),
     "overlap": (Overlap, "fraction of a tile shared with its neighbour, blended with a Gaussian window"),
 }
+
+
+def _digits(value: int) -> str:
+    """A huge integer in a few characters for a message.
+
+    >>> _digits(10**400), _digits(12)
+    ('1000000000...(401 digits)', '12')
+    """
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...({len(text.lstrip('-'))} digits)"
 
 
 def _jsonable(value: Any) -> Any:

@@ -314,17 +314,28 @@ def describe_value(value: Any) -> Any:
 def _seed_of(rng: Any) -> int:
     """The integer seed a stochastic method runs with, so that its result records how to reproduce it.
 
-    None draws a fresh seed; a Generator gives one of its numbers; an integer is kept.
+    None draws a fresh seed; a Generator gives one of its numbers; an integer >= 0 is kept. Anything
+    else is an error (a float or a string silently replaced by a fresh seed would not reproduce).
 
     Examples
     --------
     >>> _seed_of(7), _seed_of(np.random.default_rng(0)) == _seed_of(np.random.default_rng(0))
     (7, True)
+    >>> _seed_of(2.5)
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: rng: expected None, an integer seed >= 0 or a numpy Generator; got float 2.5.
     """
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise InvalidParameterError(f"rng: an integer seed must be >= 0; got {rng}.")
         return int(rng)
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(2**63))
+    if rng is not None:
+        raise InvalidParameterError(
+            f"rng: expected None, an integer seed >= 0 or a numpy Generator; got {type(rng).__name__} {rng!r}."
+        )
     return int(np.random.SeedSequence().entropy % 2**63)
 
 
@@ -475,6 +486,11 @@ def get_method(name: str) -> MethodSpec:
     seglab.core.errors.UnknownMethodError: unknown method 'otsuu'. Did you mean 'otsu'? ...
     """
     _load()
+    if not isinstance(name, str):
+        raise UnknownMethodError(
+            f"the method must be given by its name, a string; got {type(name).__name__} {name!r}. "
+            "List them with `seglab methods` or seglab.list_methods()."
+        )
     try:
         return _REGISTRY[name]
     except KeyError:

@@ -252,6 +252,11 @@ def as_mask(mask: ArrayLike | None, *, like: np.ndarray, name: str = "mask") -> 
     if arr.dtype != bool:
         if arr.dtype.kind not in "biuf":
             raise InvalidImageError(f"{name} must be boolean or numeric; got dtype {arr.dtype}.")
+        if arr.dtype.kind == "f" and np.isnan(arr).any():
+            raise InvalidImageError(
+                f"{name} holds NaN, which is neither inside nor outside; give a boolean mask "
+                f"(for example np.nan_to_num({name}) != 0)."
+            )
         arr = arr != 0
     return arr
 

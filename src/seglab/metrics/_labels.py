@@ -9,12 +9,14 @@ dtype('uint8')
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.errors import InvalidImageError
+from ..core.errors import InvalidImageError, InvalidParameterError
 
-__all__ = ["label_array", "same_shape", "compact_ids"]
+__all__ = ["label_array", "same_shape", "compact_ids", "labelled_pixels"]
 
 
 def label_array(labels: ArrayLike, *, name: str) -> NDArray[np.integer]:
@@ -68,6 +70,34 @@ def same_shape(labels_true: np.ndarray, labels_pred: np.ndarray) -> None:
             "they must match pixel for pixel (resize the prediction with nearest-neighbour "
             "interpolation, or crop both to the same region)."
         )
+
+
+def labelled_pixels(labels_true: np.ndarray, ignore_index: object) -> NDArray[np.bool_] | None:
+    """Pixels of `labels_true` not equal to `ignore_index` (None: all of them, nothing to drop).
+
+    Raises :class:`InvalidParameterError` unless `ignore_index` is an integer or None, and
+    :class:`InvalidImageError` when every true pixel is ignored (no score means anything then).
+
+    Examples
+    --------
+    >>> labelled_pixels(np.array([[0, -1]]), -1).tolist()
+    [[True, False]]
+    >>> labelled_pixels(np.array([[-1]]), -1)
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidImageError: every pixel of labels_true equals ignore_index=-1, so nothing is left ...
+    """
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise InvalidParameterError(f"ignore_index: must be an integer or None; got {ignore_index!r}.")
+    keep = labels_true != ignore_index
+    if not keep.any():
+        raise InvalidImageError(
+            f"every pixel of labels_true equals ignore_index={ignore_index}, so nothing is left to "
+            "compare; pass a ground truth with at least one labelled pixel (or ignore_index=None)."
+        )
+    return keep
 
 
 def compact_ids(flat: NDArray[np.integer]) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]:

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from ..core.errors import InvalidImageError
 from ..core.validate import check_param
-from ._labels import label_array, same_shape
+from ._labels import label_array, labelled_pixels, same_shape
 from .partition import annotation_list
 
 __all__ = [
@@ -155,6 +155,11 @@ def label_boundaries(labels: ArrayLike, *, ignore_index: int | None = -1) -> NDA
     return grid[2::2, 2::2].copy()
 
 
+def _check_tolerance(tolerance: float) -> None:
+    check_param(isinstance(tolerance, (int, float, np.integer, np.floating)) and math.isfinite(tolerance)
+                and tolerance > 0, "tolerance", f"must be a finite number of pixels > 0; got {tolerance!r}.")
+
+
 def _candidate_pairs(
     map1: NDArray[np.bool_], map2: NDArray[np.bool_], tolerance: float
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.int64], int, int]:
@@ -164,7 +169,7 @@ def _candidate_pairs(
     node2 = np.full(map2.shape, -1, np.intp)
     y2, x2 = np.nonzero(map2)
     node2[y2, x2] = np.arange(y2.size)
-    r = int(math.ceil(tolerance))
+    r = int(math.ceil(min(tolerance, math.hypot(h, w))))  # no pair lies farther apart than the diagonal
     src, dst, cost = [], [], []
     for dy in range(-r, r + 1):
         for dx in range(-r, r + 1):
@@ -223,7 +228,7 @@ def correspond_pixels(
         raise InvalidImageError(
             f"boundaries_a has shape {a.shape} but boundaries_b has shape {b.shape}; they must match."
         )
-    check_param(tolerance > 0, "tolerance", f"must be > 0 pixels; got {tolerance}.")
+    _check_tolerance(tolerance)
     matched_a = np.zeros(a.shape, bool)
     matched_b = np.zeros(b.shape, bool)
     src, dst, cost, n1, n2 = _candidate_pairs(a, b, tolerance)
@@ -374,7 +379,7 @@ def boundary_counts_from_maps(
             )
     if tolerance is None:
         tolerance = bsds_tolerance(pred.shape)
-    check_param(tolerance > 0, "tolerance", f"must be > 0 pixels; got {tolerance}.")
+    _check_tolerance(tolerance)
     if thin:
         pred = _thin(pred)
     if mask is not None:
@@ -597,7 +602,9 @@ def boundary_iou_per_label(
     p = _labels_2d(labels_pred, "labels_pred")
     same_shape(t, p)
     width = _band_width(t.shape, dilation_ratio)
-    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
+    keep = labelled_pixels(t, ignore_index)
+    if keep is None:
+        keep = np.ones(t.shape, bool)
     ids = np.union1d(np.unique(t), np.unique(p))
     return {
         int(k): _band_iou(_inner_band(t == k, width) & keep, _inner_band(p == k, width) & keep)

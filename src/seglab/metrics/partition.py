@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidImageError
-from ._labels import label_array, same_shape
+from ._labels import label_array, labelled_pixels, same_shape
 
 __all__ = [
     "Contingency",
@@ -153,15 +153,9 @@ def contingency(
     p = label_array(labels_pred, name="labels_pred")
     same_shape(t, p)
     t, p = t.ravel(), p.ravel()
-    if ignore_index is not None:
-        keep = t != ignore_index
-        if not keep.any():
-            raise InvalidImageError(
-                f"every pixel of labels_true equals ignore_index={ignore_index}, so nothing is left to "
-                "compare; pass a ground truth with at least one labelled pixel (or ignore_index=None)."
-            )
-        if not keep.all():
-            t, p = t[keep], p[keep]
+    keep = labelled_pixels(t, ignore_index)
+    if keep is not None and not keep.all():
+        t, p = t[keep], p[keep]
     return contingency_from_clusters(cluster_index(t), cluster_index(p))
 
 
