@@ -440,3 +440,16 @@ def test_queue_pool_that_grows_many_times_gives_the_same_regions(connectivity, m
     seg = region_growing(img, seeds=pts, tolerance=20, connectivity=connectivity)
     np.testing.assert_array_equal(seg.labels, srg_reference(img, seeds, 20, connectivity))
     assert seg.meta["n_iter"] > 500  # frontiers far longer than the 8 entries the pool starts with
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("criterion", ["running_mean", "seed"])
+def test_constant_float_image_is_one_region_despite_the_rounding_of_its_mean(dtype, criterion):
+    # 0.3 has no exact binary form: the running mean of a region differs from it in the last bits, and the
+    # default tolerance of a constant image is 0.
+    img = np.full((20, 20), 0.3, dtype)
+    markers = np.zeros((20, 20), np.int32)
+    markers[8:12, 8:12] = 1
+    for kw in ({}, {"markers": markers}):
+        seg = segment(img, "region_growing", criterion=criterion, **kw)
+        assert (seg.labels == 1).all() and seg.meta["tolerance"] == 0.0

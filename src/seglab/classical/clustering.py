@@ -182,12 +182,13 @@ def _kmeans_core(
     x: NDArray[np.float32], num_classes: int, n_init: int, init: str, max_iter: int, tol: float, rng: Any
 ) -> tuple[NDArray, NDArray, NDArray[np.intp], float]:
     """OpenCV k-means: (centres, labels 0..K'-1, sizes, inertia), coinciding and empty clusters merged."""
-    if x.shape[0] < num_classes:  # fewer pixels than clusters: each distinct value is a cluster
+    check_float32_range(x, "kmeans")
+    if x.shape[0] < num_classes or (x == x[0]).all():  # fewer pixels than clusters, or one value: one cluster
+        # each (a constant float image would otherwise split on the rounding of OpenCV's cluster sums)
         centres, labels, sizes = np.unique(x, axis=0, return_inverse=True, return_counts=True)
         return centres.astype(np.float64), labels.ravel(), sizes, 0.0
     import cv2
 
-    check_float32_range(x, "kmeans")
     cv2.setRNGSeed(_cv_seed(rng))
     flags = cv2.KMEANS_PP_CENTERS if init == "k-means++" else cv2.KMEANS_RANDOM_CENTERS
     criteria = kmeans_criteria(max_iter, tol)

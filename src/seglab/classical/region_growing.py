@@ -454,6 +454,10 @@ def region_growing(
         sigma_noise, span = noise_and_span(feat if image.ndim == 3 else image, mask)
         tolerance = max(3.0 * sigma_noise, 0.1 * span)
     meta: dict[str, object] = {"tolerance": float(tolerance)}
+    # A region's mean carries the rounding of its sums: with a tolerance of 0 (the default on a constant image),
+    # a pixel equal to the mean's true value would fall outside and a constant float image split. Distances
+    # within a few ulps of the values count as 0.
+    tolerance = max(float(tolerance), 64 * float(np.finfo(np.float64).eps) * float(np.abs(feat).max(initial=0)))
     pts, seed_labels = _seeds(image, feat, seeds, markers, auto_seeds, spacing, sigma, float(tolerance), mask)
     n_regions = len(pts) if pts is not None else int(seed_labels.max())
     meta["n_seeds"] = n_regions
