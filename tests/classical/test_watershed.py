@@ -353,3 +353,13 @@ def test_padded_picture_in_stripes_equals_smoothing_the_whole_image(sigma, chann
     bgr = cv2.cvtColor(whole, cv2.COLOR_GRAY2BGR) if channels == 1 else whole
     expected = cv2.copyMakeBorder(bgr, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
     np.testing.assert_array_equal(module._padded_picture(image, sigma), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value", [0.3, 1000.0])
+def test_constant_float_image_has_no_foreground(dtype, value):
+    # The smoothing before the local threshold rounds in float32: a margin of 1e-9 of the value was below one
+    # float32 ulp, and 80 of 400 pixels of a constant 1000.0 came out as an object.
+    img = np.full((20, 20), value, dtype)
+    assert (segment(img, "watershed").labels == 0).all()
+    assert (segment(np.full((20, 20), 77, np.uint8), "watershed").labels == 0).all()  # as integers do

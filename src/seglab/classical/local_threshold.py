@@ -90,6 +90,22 @@ def _labels(fg: NDArray[np.bool_], meta: dict[str, Any]) -> Segmentation:
     return Segmentation(labels=fg.view(np.uint8).astype(np.int32), task="semantic", classes=BINARY_CLASSES, meta=meta)
 
 
+def _above(image: NDArray, thresh: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """``image > thresh`` beyond the round-off of scikit-image's local standard deviation.
+
+    That deviation is ``sqrt(E[x^2] - E[x]^2)`` over the window: on a flat
+    region it comes out near ``sqrt(eps) * |x|`` instead of 0 and moves the
+    threshold off the value, which split constant images at random. Pixels
+    within ``4 sqrt(eps) * max|image|`` of the threshold count as not above.
+
+    >>> img = np.full((2, 3), 0.3)
+    >>> _above(img, img - 1e-10).any(), _above(img, img - 1e-3).all()
+    (np.False_, np.True_)
+    """
+    margin = 4 * np.sqrt(np.finfo(np.float64).eps) * float(np.abs(image).max())
+    return image > thresh + margin
+
+
 def _oriented(bright: NDArray[np.bool_], polarity: Polarity, mask: NDArray[np.bool_] | None,
               meta: dict[str, Any]) -> NDArray[np.bool_]:
     """The foreground for `polarity`: the bright side, its exact complement, or ("auto") the side with fewer pixels."""
@@ -174,7 +190,9 @@ def adaptive(
         local = cv2.GaussianBlur(data, (window_size, window_size), 0, borderType=border)
     else:
         local = cv2.boxFilter(data, -1, (window_size, window_size), normalize=True, borderType=border)
-    local -= offset
+    # the window's weights do not sum to exactly 1 in floating point: a flat region's local mean lands an ulp or
+    # two below its value, so "above" means above by more than a few ulps (a constant image stays background)
+    local -= offset - 16 * float(np.finfo(ftype).eps) * float(np.abs(data).max())
     return _labels(_oriented(data > local, polarity, mask, meta), dict(meta, offset=float(offset)))
 
 
@@ -234,7 +252,7 @@ def sauvola(
     check_window_fits(window_size, image.shape)
     thresh = threshold_sauvola(image, window_size=window_size, k=k, r=r)
     meta: dict[str, Any] = {"r": float(r)}
-    return _labels(_oriented(image > thresh, polarity, mask, meta), meta)
+    return _labels(_oriented(_above(image, thresh), polarity, mask, meta), meta)
 
 
 @register(
@@ -291,4 +309,4 @@ def niblack(
     check_window_fits(window_size, image.shape)
     thresh = threshold_niblack(image, window_size=window_size, k=k)
     meta: dict[str, Any] = {}
-    return _labels(_oriented(image > thresh, polarity, mask, meta), meta)
+    return _labels(_oriented(_above(image, thresh), polarity, mask, meta), meta)

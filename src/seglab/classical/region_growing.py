@@ -51,7 +51,7 @@ from ..core.jit import jit
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
-from ..core.validate import as_labels
+from ..core.validate import as_labels, float_dtype_for
 from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, noise_and_span, parse_points
 from .smoothing import gaussian_blur
 
@@ -86,7 +86,7 @@ def _minima_markers(feat: NDArray, sigma: float, h: float, mask: NDArray | None)
     """Regional minima of dynamic >= h of the gradient magnitude, one label per connected plateau."""
     import cv2
 
-    ftype = np.float64 if feat.dtype == np.float64 else np.float32
+    ftype = float_dtype_for(feat.dtype)
     grad2 = np.zeros(feat.shape[:2], ftype)
     for c in range(feat.shape[2]):
         chan = feat[..., c].astype(ftype)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InvalidParameterError
-from ..core.validate import check_param
+from ..core.validate import check_param, float_dtype_for
 
 __all__ = [
     "Points", "MarkerImage", "parse_points", "check_seeds_or_markers", "noise_sigma", "noise_and_span", "h_maxima",
@@ -63,7 +63,7 @@ def noise_sigma(image: NDArray) -> float:
         return max(noise_sigma(image[..., c]) for c in range(image.shape[2]))
     if min(image.shape) < 3:
         return 0.0
-    ftype = np.float64 if image.dtype == np.float64 else np.float32
+    ftype = float_dtype_for(image.dtype)
     response = cv2.filter2D(image.astype(ftype, copy=False), -1, _NOISE_KERNEL.astype(ftype))[1:-1, 1:-1]
     step = max(1, int(np.sqrt(response.size / 1_000_000)))  # a 1 Mpx subsample is plenty
     return float(np.median(np.abs(response[::step, ::step])) * 1.4826 / 6.0)

@@ -33,7 +33,7 @@ from ..core.errors import InvalidParameterError
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
-from ..core.validate import as_labels, check_param, to_gray
+from ..core.validate import as_labels, check_param, float_dtype_for, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .histograms import otsu_threshold
 from .local_threshold import check_window_fits
@@ -99,7 +99,8 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
             fg = _above_local_mean(gray, window_size, float(offset), polarity == "bright").view(bool)
         else:
             local = cv2.boxFilter(gray, cv2.CV_64F, (window_size, window_size), borderType=cv2.BORDER_REPLICATE)
-            margin = 1e-9 * float(np.abs(gray).max())  # float rounding: a flat region is never above its mean
+            # float rounding (of the smoothing before, in gray's precision): a flat region is never above its mean
+            margin = 16 * float(np.finfo(gray.dtype).eps) * float(np.abs(gray).max())
             local += offset + margin if polarity == "bright" else -(offset + margin)
             fg = gray > local if polarity == "bright" else gray < local
         info = {"window_size": window_size}
@@ -277,7 +278,7 @@ def _cv2_flood(picture: NDArray[np.uint8], padded: NDArray[np.int32], watershed_
 def _sobel_relief(image: NDArray) -> NDArray:
     import cv2
 
-    ftype = np.float64 if image.dtype == np.float64 else np.float32
+    ftype = float_dtype_for(image.dtype)
     img = image.astype(ftype, copy=False)
     chans = [img] if img.ndim == 2 else [img[..., c] for c in range(img.shape[2])]
     mag2 = sum(cv2.Sobel(c, -1, 1, 0) ** 2 + cv2.Sobel(c, -1, 0, 1) ** 2 for c in chans)

@@ -47,14 +47,19 @@ def _describe(arr: np.ndarray) -> str:
 
 
 def float_dtype_for(dtype: np.dtype) -> type[np.floating]:
-    """Float dtype to compute in: float64 for float64 input, float32 otherwise.
+    """Float dtype to compute in: float64 for float64 input and integers of 4 bytes or more, float32 otherwise.
+
+    float32 holds every integer up to 2**24 exactly: enough for 8- and 16-bit
+    images, not for 32- and 64-bit ones (a step of 3 on an offset of 2**30
+    would vanish).
 
     Examples
     --------
-    >>> float_dtype_for(np.dtype(np.uint8)).__name__
-    'float32'
+    >>> float_dtype_for(np.dtype(np.uint8)).__name__, float_dtype_for(np.dtype(np.uint32)).__name__
+    ('float32', 'float64')
     """
-    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
+    dtype = np.dtype(dtype)
+    return np.float64 if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4) else np.float32
 
 
 def to_gray(image: ArrayLike) -> NDArray:
