@@ -218,3 +218,13 @@ def test_empty_mask_and_bad_images_are_clear_errors():
         gabor(np.zeros((8, 8)), mask=np.zeros((8, 8), bool))
     with pytest.raises(InvalidImageError, match="NaN"):
         gabor(np.full((8, 8), np.nan))
+
+
+@pytest.mark.parametrize("frequency", [1e-7, 1e-300])
+def test_a_frequency_whose_kernel_dwarfs_the_image_is_refused_before_any_allocation(frequency):
+    # the kernel's half-width is 3 sigma, sigma ~ 1 / frequency: 1e-7 took 18 GB on a 64 x 80 image
+    img = np.random.default_rng(0).integers(0, 255, (64, 80)).astype(np.uint8)
+    with pytest.raises(InvalidParameterError, match=r"frequencies: .* far larger than the image \(64 x 80\); "
+                                                   r"give frequencies of at least 0.00165"):
+        seglab.segment(img, "gabor", frequencies=[frequency], rng=0)
+    assert seglab.segment(img, "gabor", frequencies=[0.00166], rng=0).labels.shape == (64, 80)

@@ -294,3 +294,14 @@ def test_the_regions_csv_gives_areas_in_square_millimetres_where_the_header_give
     assert main(["segment", "otsu", str(plain), "-o", str(tmp_path / "o2"), "--outputs", "csv", "--as", "instance",
                  "--quiet"]) == 0
     assert "area_mm2" not in (tmp_path / "o2" / "plain.regions.csv").read_text()  # no spacing known: no column
+
+
+@pytest.mark.parametrize("kind", ["Nifti1Image", "Nifti2Image"])
+def test_an_uncompressed_nifti_is_read_by_its_content_whatever_its_name(tmp_path, kind):
+    # nibabel.load wants a .nii name; uploads and renamed files have none (the web store names uploads at random)
+    volume = np.arange(4 * 5 * 3, dtype=np.int16).reshape(4, 5, 3)
+    nibabel.save(getattr(nibabel, kind)(volume, np.diag([0.8, 0.9, 2, 1])), tmp_path / "v.nii")
+    (tmp_path / "upload_7f3a").write_bytes((tmp_path / "v.nii").read_bytes())
+    for page in range(3):
+        np.testing.assert_array_equal(read_image(tmp_path / "upload_7f3a", page=page), volume[:, :, page])
+    assert read_labels(tmp_path / "upload_7f3a", page=1).tolist() == volume[:, :, 1].tolist()

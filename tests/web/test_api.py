@@ -50,6 +50,7 @@ def test_health_reports_workers_queue_and_limits(client, settings):
     assert (body["workers"], body["queue_size"]) == (settings.workers, settings.queue_size)
     assert body["limits"]["max_pixels"] == settings.max_pixels
     assert body["limits"]["max_upload_bytes"] == settings.max_upload_bytes
+    assert all(type(body["limits"][k]) is int for k in ("max_pixels", "max_upload_bytes", "preview_side"))
 
 
 def test_methods_lists_the_registry_and_the_output_kinds(client):
@@ -330,3 +331,50 @@ def test_a_request_lets_go_of_the_upload_the_readers_kept_open(tmp_path):
     out = work.segment(work.SegmentRequest(upload, "otsu", outputs=("labels",), page=1, stem="v"))
     assert sorted(out["files"]) == ["v.labels.png"]
     assert medical._KEPT._handle is None  # noqa: SLF001 - released when the task ended
+
+
+def test_compare_an_unknown_parameter_fails_only_its_method(client, coins_png):
+    data = {"methods": "otsu,kmeans", "params": json.dumps({"otsu": {"zzz": 1}, "kmeans": {"rng": 0}})}
+    response = client.post("/compare", files={"image": ("coins.png", coins_png)}, data=data)
+    assert response.status_code == 200, response.text
+    rows = {r["method"]: r for r in response.json()["results"]}
+    assert rows["otsu"]["status"] == 422 and "unknown parameter 'zzz'" in rows["otsu"]["detail"]
+    assert rows["kmeans"]["status"] == 200
+
+
+def test_weights_must_be_a_shipped_name_never_a_path_on_the_server(client, coins_png, tmp_path):
+    # A path would be probed (two different answers for a file that exists and one that does not) and loaded.
+    existing = tmp_path / "ckpt.pt"
+    existing.write_bytes(b"not a checkpoint")
+    details = [_error(_segment(client, coins_png, "unet", params={"weights": str(path)}), 422,
+                      "not a shipped name ('membrane')", "never a path on the server")
+               for path in (existing, tmp_path / "missing.pt", "../../etc/passwd")]
+    assert len({d.split("weights=")[1].split("'", 2)[2] for d in details}) == 1  # the same words for each path
+    data = {"methods": "otsu,unet", "params": json.dumps({"unet": {"weights": "~/ckpt.pt"}})}
+    _error(client.post("/compare", files={"image": ("coins.png", coins_png)}, data=data), 422, "not a shipped name")
+
+
+def test_eval_holds_label_images_to_max_pixels_from_their_header(client, settings):
+    # a zlib TIFF of a few kilobytes can hold gigabytes of labels: refused before decoding, as /segment does
+    import io
+
+    import tifffile
+
+    side = int(settings.max_pixels**0.5) + 100
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, np.zeros((side, side), np.uint8), compression="zlib")
+    files = {"prediction": ("p.tif", buffer.getvalue()), "ground_truth": ("g.tif", buffer.getvalue())}
+    assert len(buffer.getvalue()) < 100_000
+    _error(client.post("/eval", files=files), 422, "more than the limit of")
+
+
+def test_eval_reads_gzipped_nifti_labels_by_their_name(client, tmp_path):
+    nibabel = pytest.importorskip("nibabel")
+    labels = np.zeros((6, 7), np.uint8)
+    labels[1:4, 2:5] = 1
+    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
+    data = (tmp_path / "seg.nii.gz").read_bytes()
+    files = {"prediction": ("seg.nii.gz", data), "ground_truth": ("seg.nii.gz", data)}
+    response = client.post("/eval", files=files, data={"num_classes": "2"})
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]["mean_iou"] == 1.0

@@ -33,6 +33,9 @@ def test_a_port_in_use_is_a_clear_usage_error(capsys):
     (["--workers", "0"], "workers must be at least 1"),
     (["--port", "70000"], "port must lie in [0, 65535]"),
     (["--host", "no.such.host.invalid"], "cannot resolve --host"),
+    (["--timeout", "inf"], "timeout must be at most 604800"),  # the job timer refuses 1e10 s and more
+    (["--timeout", "1e12"], "timeout must be at most 604800"),
+    (["--max-upload-mb", "inf"], "max_upload_mb must be at most"),
 ])
 def test_bad_options_exit_2(capsys, args, words):
     assert main(["serve", *args]) == 2

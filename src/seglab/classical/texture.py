@@ -140,6 +140,8 @@ def gabor_energy(
     >>> [round(float(x[16, 32])) for x in e]  # theta = 0 matches, theta = pi/2 does not
     [50, 0]
     """
+    for freq in frequencies:
+        _check_kernel_fits(freq, bandwidth, image.shape)
     f32 = np.ascontiguousarray(image, dtype=np.float32)
     bank = [_frequency_filters(freq, bandwidth, n_orientations) for freq in frequencies]
     energies = [np.empty(f32.shape, np.float32) for _ in range(len(bank) * n_orientations)]
@@ -156,6 +158,30 @@ def gabor_energy(
         for tile in tiles:
             run(tile)
     return energies
+
+
+#: A kernel up to this half-width is accepted on any image, however small.
+_ANY_IMAGE_HALF = 1024
+
+
+def _check_kernel_fits(freq: float, bandwidth: float, shape: tuple[int, ...]) -> None:
+    """Refuse a frequency whose kernel (half-width 3 sigma, sigma ~ 1 / frequency) is far larger than the image.
+
+    Its memory and time grow with 1 / frequency (1e-7 cycles per pixel took
+    18 GB on a 64 x 80 image); beyond twice the image's side it only sees
+    the mirrored border.
+
+    >>> _check_kernel_fits(0.1, 1.0, (64, 80))
+    >>> _check_kernel_fits(1e-7, 1.0, (64, 80))
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: frequencies: 1e-07 cycles per pixel needs a kernel ...
+    """
+    half = 3 * gabor_sigma(freq, bandwidth)
+    limit = max(2 * max(shape[:2]), _ANY_IMAGE_HALF)
+    check_param(half <= limit, "frequencies",
+                f"{freq:.3g} cycles per pixel needs a kernel {2 * half + 1:.3g} pixels wide, far larger than the "
+                f"image ({shape[0]} x {shape[1]}); give frequencies of at least {freq * half / limit:.3g}.")
 
 
 def _frequency_filters(freq: float, bandwidth: float, n_orientations: int) -> tuple[int, list[_Orientation]]:

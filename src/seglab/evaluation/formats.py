@@ -171,7 +171,8 @@ class LabelData:
         return ((self.ucm2.shape[0] - 1) // 2, (self.ucm2.shape[1] - 1) // 2)
 
 
-def read_label_image(path: str | os.PathLike[str], *, page: int | None = None) -> LabelData:
+def read_label_image(path: str | os.PathLike[str], *, page: int | None = None,
+                     max_pixels: int | None = None) -> LabelData:
     """Read a label image file (PNG/TIFF, or a page of a TIFF stack or NIfTI volume) as a ``labels`` entry.
 
     Raises
@@ -190,7 +191,7 @@ def read_label_image(path: str | os.PathLike[str], *, page: int | None = None) -
     from ..io import read_labels
 
     source = str(path) if page is None else f"{path} page {page}"
-    return LabelData(source=source, kind="labels", labels=read_labels(path, page=page))
+    return LabelData(source=source, kind="labels", labels=read_labels(path, page=page, max_pixels=max_pixels))
 
 
 def read_mat(path: str | os.PathLike[str]) -> LabelData:

@@ -127,7 +127,7 @@ def _is_sidecar(doc: object) -> bool:
     return isinstance(doc, dict) and "seglab_version" in doc and "method" in doc and "params" in doc
 
 
-def _file_entries(path: Path) -> list[Entry]:
+def _file_entries(path: Path, max_pixels: int | None) -> list[Entry]:
     """The entries of a ``.mat`` or label file: one, or one per page of a TIFF stack or NIfTI volume.
 
     Page k of a file of several is named ``<stem>.p000k``, as ``seglab segment --page`` names its outputs.
@@ -140,12 +140,13 @@ def _file_entries(path: Path) -> list[Entry]:
     except InvalidImageError:  # the entry's loading says what is wrong with the file
         pages = 1
     if pages == 1:
-        return [Entry(stem, str(path), "labels", lambda: read_label_image(path))]
-    return [Entry(page_stem(stem, k), f"{path} page {k}", "labels", functools.partial(read_label_image, path, page=k))
-            for k in range(pages)]
+        return [Entry(stem, str(path), "labels", functools.partial(read_label_image, path, max_pixels=max_pixels))]
+    return [Entry(page_stem(stem, k), f"{path} page {k}", "labels",
+                  functools.partial(read_label_image, path, page=k, max_pixels=max_pixels)) for k in range(pages)]
 
 
-def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None = None) -> Collection:
+def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None = None,
+            max_pixels: int | None = None) -> Collection:
     """The label entries of a file or folder.
 
     Parameters
@@ -155,6 +156,8 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
     images : dict, optional
         The ground truth's COCO ``images`` table (:attr:`Collection.images`),
         needed to resolve a COCO results list.
+    max_pixels : int, optional
+        Label images larger than this are refused from their header when loaded (a server's limit).
 
     Returns
     -------
@@ -201,7 +204,7 @@ def collect(path: str | os.PathLike[str], *, images: coco_json.ImageTable | None
         if not out.is_file and (kinds[f] == "overlay" or (kinds[f] == "panoptic" and stem_of(f) in labelled)):
             continue
         if (f.name.lower().endswith(LABEL_SUFFIXES) or suffix == ".mat") and f not in used_pngs:
-            for entry in _file_entries(f):
+            for entry in _file_entries(f, max_pixels):
                 out.add(entry)
         elif out.is_file and suffix != ".json":
             out.problems.append((str(f), "is not a label file; give a .png/.tif label image, a NIfTI label volume, "

@@ -215,7 +215,15 @@ def _rescale(ds: Any, index: int) -> tuple[float, float] | None:
 def _open_nifti(p: Path) -> Any:
     nibabel = require("nibabel")
     try:
-        return nibabel.load(p, keep_file_open=True)
+        if p.name.lower().endswith((".nii", ".nii.gz")):
+            return nibabel.load(p, keep_file_open=True)
+        # told by its content (is_nifti) under another name, which nibabel.load refuses: an uncompressed
+        # single-file NIfTI (a gzipped one is only recognised by its .nii.gz name)
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+        kind = nibabel.Nifti2Image if head[4:8] == _NIFTI2_MAGIC else nibabel.Nifti1Image
+        holder = nibabel.FileHolder(filename=str(p))
+        return kind.from_file_map({"image": holder, "header": holder}, keep_file_open=True)
     except Exception as exc:  # ImageFileError, OSError, EOFError... on bad bytes
         raise fail(p, f"the NIfTI header is truncated or corrupt ({type(exc).__name__}: {exc}); "
                       "re-export it.") from None

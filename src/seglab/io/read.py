@@ -368,7 +368,8 @@ def read_image(path: str | os.PathLike[str], *, page: int | None = None, max_pix
     return _finish(p, arr)
 
 
-def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDArray[np.int32]:
+def read_labels(path: str | os.PathLike[str], *, page: int | None = None,
+                max_pixels: int | None = None) -> NDArray[np.int32]:
     """Read a label image (PNG, TIFF, ...) as an int32 array.
 
     Parameters
@@ -379,6 +380,8 @@ def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDA
         indices (as PASCAL VOC label files expect).
     page : int, optional
         Page of a multi-page file, as in :func:`read_image`.
+    max_pixels : int, optional
+        Refuse a larger image from its header, before decoding, as :func:`read_image` does.
 
     Returns
     -------
@@ -399,7 +402,7 @@ def read_labels(path: str | os.PathLike[str], *, page: int | None = None) -> NDA
     >>> read_labels(path).tolist()
     [[0, 1], [300, 2]]
     """
-    p, arr = _read_array(path, page, labels=True)
+    p, arr = _read_array(path, page, labels=True, max_pixels=max_pixels)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim != 2:

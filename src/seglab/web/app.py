@@ -31,10 +31,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
-from ..core.errors import InvalidParameterError
-from ..core.params import ARRAY
+from ..core.errors import InvalidParameterError, UnknownParameterError
+from ..core.params import ARRAY, ParamSpec
 from ..core.params_text import parse_json
-from ..core.registry import get_method, list_methods
+from ..core.registry import MethodSpec, get_method, list_methods
 from ..run import OUTPUT_KINDS, parse_outputs, prepare
 from . import work
 from .errors import describe
@@ -109,17 +109,37 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
     return value
 
 
+def _param_or_none(spec: MethodSpec, name: str) -> ParamSpec | None:
+    """The schema of parameter `name` (old names included), or None for a name the method does not take."""
+    try:
+        return spec.param(name)
+    except UnknownParameterError:
+        return None
+
+
 def _text_params(method: str, params: Mapping[str, Any], uploaded: Sequence[str] = ()) -> None:
-    """Refuse ``array`` parameters given as values: they come from uploads only, never from a path."""
+    """Refuse what would name a file on the server: ``array`` parameters given as values (they come from
+    uploads only) and ``weights`` other than a shipped name (a path would be probed and loaded).
+
+    Unknown names pass: the run service refuses them with its own message.
+    """
     spec = get_method(method)
+    known = {name: _param_or_none(spec, name) for name in [*params, *uploaded, "weights"]}
+    weights = params.get("weights")
+    if known["weights"] is not None and weights is not None and weights not in spec.weights:
+        shipped = ", ".join(repr(n) for n in spec.weights) or "none shipped"
+        raise InvalidParameterError(
+            f"{method}: weights={str(weights)[:80]!r} is not a shipped name ({shipped}); the web API runs shipped "
+            "weights only, never a path on the server. Run other checkpoints from the command line or Python."
+        )
     for name in params:
-        if spec.param(name).kind == ARRAY:
+        if known[name] is not None and known[name].kind == ARRAY:
             raise InvalidParameterError(
                 f"{method}: {name} is an array parameter; upload it as a file (fields arrays and array_params), "
                 "a value in params is not accepted."
             )
     for name in uploaded:
-        if spec.param(name).kind != ARRAY:
+        if known[name] is not None and known[name].kind != ARRAY:
             raise InvalidParameterError(f"{method}: {name} is not an array parameter; give it in params instead.")
 
 
@@ -337,8 +357,8 @@ async def evaluate(
     for upload in (prediction, ground_truth):
         head = await upload.read(16)
         await upload.seek(0)
-        saved.append(await _save(web, upload, label_file_suffix(head)))
-    job = work.EvalRequest(saved[0], saved[1], task, num_classes, ignore_index, nthresh)
+        saved.append(await _save(web, upload, label_file_suffix(head, upload.filename)))
+    job = work.EvalRequest(saved[0], saved[1], task, num_classes, ignore_index, nthresh, web.settings.max_pixels)
     return await _submit(request, work.evaluate, job, kind="eval", budget=web.settings.timeout, uploads=saved,
                          wait=wait, view={})
 

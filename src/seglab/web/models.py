@@ -137,7 +137,7 @@ class HealthOut(BaseModel):
     running: int
     queued: int
     queue_size: int
-    limits: dict[str, float]
+    limits: dict[str, int | float]
 
 
 class MethodsOut(BaseModel):

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 __all__ = ["Settings"]
 
+#: Upper bounds of the float options: a week of seconds, a terabyte of megabytes (finite, so inf is refused).
+_MOST = {"max_upload_mb": 2.0**20, "timeout": 7 * 86400.0, "wait": 7 * 86400.0, "keep_seconds": 365 * 86400.0,
+         "keep_mb": 2.0**20}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -65,6 +69,9 @@ class Settings:
                 raise ValueError(f"{name} must be a positive number; got {getattr(self, name)}.")
         if self.queue_size < 0 or self.wait < 0:
             raise ValueError(f"queue_size and wait may not be negative; got {self.queue_size} and {self.wait}.")
+        for name in ("max_upload_mb", "timeout", "wait", "keep_seconds", "keep_mb"):
+            if getattr(self, name) > _MOST[name]:  # also inf; the job timer (setitimer) refuses 1e10 s and more
+                raise ValueError(f"{name} must be at most {_MOST[name]:g}; got {getattr(self, name)}.")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must lie in [0, 65535]; got {self.port}.")
 

@@ -59,12 +59,20 @@ def kept_suffix(name: str | None) -> str:
     return ".nii.gz" if (name or "").lower().endswith(".nii.gz") else ""
 
 
-def label_file_suffix(head: bytes) -> str:
+def label_file_suffix(head: bytes, name: str | None = None) -> str:
     """The suffix :mod:`seglab.evaluation.pairing` needs to read a label file: from its first bytes, not its name.
 
     JSON (COCO) gives ``.json``, a MATLAB file ``.mat``; anything else is a
-    label image, which the reader recognises by its content (``.png``).
+    label image, which the reader recognises by its content (``.png``), but
+    for a gzipped NIfTI, told by the ``.nii.gz`` of the client's `name`.
+
+    Examples
+    --------
+    >>> label_file_suffix(b'{"images": []}'), label_file_suffix(b"\\x1f\\x8b", "seg.nii.gz"), label_file_suffix(b"\\x89PNG")
+    ('.json', '.nii.gz', '.png')
     """
+    if kept_suffix(name):
+        return kept_suffix(name)
     start = head.lstrip()[:1]
     if start in (b"{", b"["):
         return ".json"

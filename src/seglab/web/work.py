@@ -91,6 +91,7 @@ class EvalRequest:
     num_classes: int | None = None
     ignore_index: int | None = -1
     nthresh: int = 99
+    max_pixels: int | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +229,8 @@ def evaluate(request: EvalRequest) -> dict[str, Any]:
     from ..io import to_jsonable
 
     uploads = (request.prediction, request.ground_truth)
-    truth = collect(request.ground_truth.path)
-    predictions = collect(request.prediction.path, images=truth.images)
+    truth = collect(request.ground_truth.path, max_pixels=request.max_pixels)
+    predictions = collect(request.prediction.path, images=truth.images, max_pixels=request.max_pixels)
     pairing = pair(predictions, truth)
     problems = [f"{source}: {reason}" for source, reason in predictions.problems + truth.problems]
     if problems or not pairing.pairs:
