@@ -378,3 +378,12 @@ def test_eval_reads_gzipped_nifti_labels_by_their_name(client, tmp_path):
     response = client.post("/eval", files=files, data={"num_classes": "2"})
     assert response.status_code == 200, response.text
     assert response.json()["summary"]["mean_iou"] == 1.0
+
+
+def test_a_foreign_host_header_is_refused_in_the_api_error_shape(client):
+    # DNS rebinding: a page elsewhere resolving its own name to 127.0.0.1 sends that name as the Host
+    refused = client.get("/health", headers={"Host": "evil.example:8000"})
+    assert refused.status_code == 400 and refused.json()["error"] == "InvalidHost"
+    assert "'evil.example:8000' is not this server's name" in refused.json()["detail"]
+    for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
+        assert client.get("/health", headers={"Host": host}).status_code == 200, host

@@ -28,7 +28,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..core.errors import InvalidParameterError, UnknownParameterError
@@ -38,7 +37,7 @@ from ..core.registry import MethodSpec, get_method, list_methods
 from ..run import OUTPUT_KINDS, parse_outputs, prepare
 from . import work
 from .errors import describe
-from .limits import BodyLimit, SecurityHeaders
+from .limits import BodyLimit, SecurityHeaders, TrustedHosts
 from .models import (
     CompareOut,
     ErrorOut,
@@ -486,5 +485,5 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(settings.host))
+    app.add_middleware(TrustedHosts, allowed_hosts=_allowed_hosts(settings.host))
     return app

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimit", "SecurityHeaders", "CONTENT_SECURITY_POLICY"]
+__all__ = ["BodyLimit", "SecurityHeaders", "TrustedHosts", "CONTENT_SECURITY_POLICY", "host_name"]
 
 #: Only the server's own scripts, styles and data; images may also be blob:/data: URLs made by the page.
 CONTENT_SECURITY_POLICY = (
@@ -78,3 +78,47 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def host_name(header: str) -> str:
+    """The name in a ``Host`` header, without its port (IPv6 literals keep their brackets).
+
+    >>> host_name("localhost:8000"), host_name("[::1]:8000"), host_name("example.org")
+    ('localhost', '[::1]', 'example.org')
+    """
+    if header.startswith("["):
+        return header[: header.find("]") + 1] if "]" in header else header
+    return header.split(":", 1)[0]
+
+
+class TrustedHosts:
+    """Refuse requests whose ``Host`` is not one of `allowed_hosts` (``"*"``: any), as a 400 in the API's JSON shape.
+
+    The guard against DNS rebinding: a page elsewhere that resolves its own
+    name to 127.0.0.1 sends its name as the Host.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allowed = set(allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or "*" in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        if host_name(header) in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = json.dumps({"detail": f"the Host header {header[:100]!r} is not this server's name; open the page "
+                                     "at the address seglab serve printed (a page elsewhere may not reach it).",
+                           "error": "InvalidHost"}).encode()
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
