@@ -357,3 +357,31 @@ def test_overlay_options_and_jpeg_overlays_for_jpeg_photos(tmp_path, blobs):
     assert np.abs(tinted[inner].astype(int) - rgb[inner]).mean() > 60
     assert main(["segment", "otsu", str(tmp_path / "scan.png"), "-o", str(tmp_path / "o3"), "--outputs", "overlay",
                  "--overlay-alpha", "2"]) == 2
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_before_any_work(tmp_path, images, capsys):
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("a file where a folder's parent should be")
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    Image.fromarray(np.zeros((40, 50), np.uint8)).save(truth / "blobs.png")
+    for argv in (["segment", "otsu", str(images), "-o", str(blocker / "out")],
+                 ["eval", str(truth), str(truth), "-o", str(blocker / "out")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"-o {blocker / 'out'}: cannot write there" in err and "Traceback" not in err, err
+
+
+def test_bench_lists_an_unreadable_ground_truth_as_that_image_failure(tmp_path, blobs, capsys):
+    data = tmp_path / "ds"
+    for sub in ("images", "labels"):
+        (data / sub).mkdir(parents=True)
+    for name in ("a", "b"):
+        Image.fromarray(blobs).save(data / "images" / f"{name}.png")
+    Image.fromarray((blobs > 100).astype(np.uint8)).save(data / "labels" / "a.png")
+    (data / "labels" / "b.png").write_text("not an image")
+    assert main(["bench", "otsu", "--data", str(data), "-o", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "bench.json").read_text())
+    (run,) = report["runs"]
+    assert run["n_images"] == 1 and [f["image"] for f in run["failures"]] == ["b"]
+    assert "b.png: is not an image seglab can read" in run["failures"][0]["reason"]

@@ -78,7 +78,10 @@ def test_train_then_segment_then_export_on_the_command_line(trained, tmp_path, s
     np.testing.assert_array_equal(read_labels(out / f"{first.stem}.labels.png"), expected)
     onnx = tmp_path / "tiny.onnx"
     assert main(["export", "unet", "--weights", str(trained), "-o", str(onnx)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if "onnx" in p.name) == ["tiny.onnx"]  # no side file left
     assert main(["export", "unet", "--weights", str(trained), "-o", str(onnx)]) == 2  # no silent overwrite
+    assert main(["export", "unet", "--weights", str(trained), "-o", str(tmp_path / "o99.onnx"), "--opset", "99"]) == 2
+    assert not (tmp_path / "o99.onnx").exists()
     via_ort = seglab.segment(seglab.read_image(first), "unet", weights=str(onnx), backend="onnxruntime")
     np.testing.assert_array_equal(via_ort.labels, expected)
     with pytest.raises(InvalidParameterError, match="backend='onnxruntime' runs an exported model"):
@@ -98,6 +101,27 @@ def test_weights_of_another_architecture_are_refused(tmp_path):
     path = save_checkpoint(tmp_path / "cnn.pt", model, normalization={"kind": "percentile", "low": 1, "high": 99})
     with pytest.raises(CheckpointError, match="holds a 'cnn' model, not 'unet'"):
         seglab.segment(np.zeros((16, 16), np.uint8), "unet", weights=str(path))
+
+
+def test_bad_files_options_and_output_folders_are_one_line_each_before_any_training(tmp_path, shapes_dir, capsys):
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where a folder is needed")
+    cases = [
+        (["export", "unet", "--weights", str(text), "-o", str(tmp_path / "z.onnx")], "is not a seglab checkpoint"),
+        (["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "a.pt"), "--init", str(text)],
+         "is not a seglab checkpoint"),
+        (["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "a.pt"), "--lr", "nan"],
+         "lr: must be a finite number > 0"),
+        (["train", "unet", "--data", str(shapes_dir), "--out", str(blocked / "a.pt")], "this is a file, not a folder"),
+        (["export", "unet", "--weights", "membrane", "-o", str(tmp_path / "x.onnx"), "--opset", "3"], "opset: 3"),
+    ]
+    for argv, words in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err, err
+    assert not (tmp_path / "a.pt").exists()
 
 
 def test_train_refuses_methods_that_do_not_learn_and_bad_options(tmp_path, shapes_dir, capsys):

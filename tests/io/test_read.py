@@ -287,3 +287,21 @@ def test_page_counts_of_tiff_stacks_animations_and_plain_images(tmp_path):
     (tmp_path / "text.png").write_text("not an image")
     with pytest.raises(InvalidImageError, match=r"text.png: is not an image seglab can read"):
         count_pages(tmp_path / "text.png")
+
+
+@pytest.mark.parametrize("compression", ["lzw", "jpeg", "zstd", "deflate"])
+def test_compressed_tiffs_read_including_opencvs_default_lzw(tmp_path, compression):
+    # cv2.imwrite writes LZW TIFFs by default; tifffile decodes LZW, JPEG and zstd through imagecodecs
+    img = np.zeros((40, 50, 3), np.uint8)
+    img[10:30, 15:35] = (200, 120, 40)
+    path = tmp_path / f"{compression}.tif"
+    if compression == "lzw":
+        assert cv2.imwrite(str(path), img[..., ::-1])  # RGB on disk, as OpenCV writes BGR arrays
+    else:
+        tifffile.imwrite(path, img, compression=compression, photometric="rgb")
+    read = read_image(path)
+    assert read.shape == img.shape and read.dtype == np.uint8
+    if compression == "jpeg":  # lossy
+        assert np.abs(read.astype(int) - img).mean() < 3
+    else:
+        np.testing.assert_array_equal(read, img)

@@ -145,3 +145,29 @@ def test_progress_reports_every_tile_task(image):
     seen = []
     seglab.tiling.run(image, "sauvola", tile_size=97, window_size=15, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (6, 6) and [d for d, _ in seen] == list(range(1, 7))  # 3 x 2 tiles
+
+
+def test_a_tile_larger_than_the_image_allocates_only_the_image(tmp_path):
+    # zarr allocates whole chunks: a tile side of 100,000 on a 64 x 64 image asked for 37 GiB
+    img = np.zeros((64, 64), np.uint8)
+    img[16:48, 16:48] = 200
+    tifffile.imwrite(tmp_path / "small.tif", img)
+    result = seglab.tiling.run(tmp_path / "small.tif", "otsu", tile_size=100_000)
+    np.testing.assert_array_equal(result.labels, seglab.segment(img, "otsu").labels)
+
+
+def test_tiled_runs_say_where_bad_pixels_are_and_name_a_truncated_tiff(tmp_path):
+    img = np.zeros((64, 64), np.float32)
+    img[40, 50] = np.nan
+    tifffile.imwrite(tmp_path / "nan.tif", img)
+    with pytest.raises(seglab.InvalidImageError, match=r"\(1 of 256 pixels are not finite\).*found in the tile of rows "
+                                                r"32-47, columns 48-63"):
+        seglab.tiling.run(tmp_path / "nan.tif", "otsu", tile_size=16)
+    mask = np.ones((64, 64), bool)
+    mask[40, 50] = False  # outside the mask a NaN is filled, as untiled
+    tiled = seglab.tiling.run(tmp_path / "nan.tif", "otsu", tile_size=16, mask=mask).labels
+    np.testing.assert_array_equal(tiled, seglab.segment(img, "otsu", mask=mask).labels)
+    whole = (tmp_path / "nan.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(seglab.InvalidImageError, match=r"cut.tif: the TIFF is (truncated or corrupt|cannot be read)"):
+        seglab.tiling.run(tmp_path / "cut.tif", "otsu", tile_size=16)

@@ -24,7 +24,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from ..core.errors import InvalidParameterError, MissingDependencyError, UnknownMethodError
+from ..core.errors import InvalidParameterError, MissingDependencyError, SeglabError, UnknownMethodError
 from ..core.registry import get_method, list_methods
 from .common import EXIT_MISSING, EXIT_OK, EXIT_USAGE, Parser, UsageError
 from .describe import info_text, methods_markdown, methods_text
@@ -139,6 +139,9 @@ def _dispatch(args: list[str]) -> int:
     except MissingDependencyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MISSING
+    except SeglabError as exc:  # a checkpoint, an image or a data set the command cannot use, told in one line
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("seglab: interrupted; the inputs reported done have all their outputs, no partial file was left.",
               file=sys.stderr)

@@ -47,7 +47,7 @@ from typing import Any
 from ..core.params_text import parse_param
 from ..core.types import EVALUATION_TASKS
 from ..core.registry import MethodSpec, get_method
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar, writable_folder
 
 __all__ = ["run", "build_parser", "parse_assignment", "method_runs"]
 
@@ -221,10 +221,7 @@ def run(argv: Sequence[str]) -> int:
         raise UsageError(f"--data: {exc}") from None
     if not dataset.items:
         raise UsageError(f"--data: {ns.data} has no image with labels (matched by file name stem)")
-    outdir = Path(ns.output_dir)
-    if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"-o {outdir}: this is a file, not a folder.")
-    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = writable_folder(Path(ns.output_dir))
     targets = [outdir / "bench.md", outdir / "bench.json"]
     for path in targets:
         try:

@@ -21,13 +21,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_MISSING", "UsageError", "Parser", "parse_label_map", "Progress",
     "progress_bar",
     "print_failures",
+    "writable_folder",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
@@ -35,6 +38,29 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 
 class UsageError(Exception):
     """Bad command-line usage (exit code 2); the message is one line."""
+
+
+def writable_folder(folder: Path, flag: str = "-o") -> Path:
+    """Create `folder` (and its parents) and check that a file can be written in it, before any work.
+
+    Raises :class:`UsageError` naming the folder and the fix: a file in the
+    way, a read-only file system, no permission.
+
+    >>> writable_folder(Path("/proc/seglab_out"))
+    Traceback (most recent call last):
+    ...
+    seglab.cli.common.UsageError: -o /proc/seglab_out: cannot write there (No such file or directory); ...
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{flag} {folder}: this is a file, not a folder.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".seglab-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{flag} {folder}: cannot write there ({exc.strerror or exc}); choose another folder or "
+                         "fix its permissions.") from None
+    return folder
 
 
 class Parser(argparse.ArgumentParser):

@@ -49,7 +49,7 @@ from typing import Any
 from ..core.errors import MissingDependencyError
 from ..core.types import EVALUATION_TASKS
 from ..evaluation.tasks import choose_task, main_score
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar, writable_folder
 
 __all__ = ["run", "build_parser"]
 
@@ -118,10 +118,7 @@ def _targets(ns: Any, task: str, plots: bool, inputs: set[Path]) -> dict[str, Pa
 
     if ns.output_dir is None:
         return {}
-    outdir = Path(ns.output_dir)
-    if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"-o {outdir}: this is a file, not a folder.")
-    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = writable_folder(Path(ns.output_dir))
     names = ["eval.json", "eval.csv"] + (["per_image.png"] + (["confusion.png"] if task == "semantic" else [])
                                          if plots else [])
     targets = {n: outdir / n for n in names}

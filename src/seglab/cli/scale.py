@@ -40,7 +40,7 @@ from ..core.errors import InvalidParameterError, MissingDependencyError
 from ..core.registry import MethodSpec
 from ..run import Job, one_line, output_stems, outputs_complete
 from ..tiling.sources import is_zarr_store
-from .common import EXIT_FAILED, EXIT_OK, UsageError, print_failures
+from .common import EXIT_FAILED, EXIT_OK, UsageError, print_failures, writable_folder
 
 __all__ = ["add_scale_options", "run_scaled", "SCALE_OPTIONS"]
 
@@ -178,7 +178,7 @@ def _tiled(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argp
     from .. import __version__, tiling
     from ..io import json_bytes, to_jsonable, write_atomic
 
-    outdir.mkdir(parents=True, exist_ok=True)
+    writable_folder(outdir)
     done = 0
     for source, stem in zip(files, stems):
         if ns.skip_existing and outputs_complete(job, outdir, stem):

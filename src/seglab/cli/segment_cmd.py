@@ -56,7 +56,7 @@ from ..run import (
     process_file,
 )
 from .scale import add_scale_options, run_scaled
-from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar
+from .common import EXIT_FAILED, EXIT_OK, Parser, Progress, UsageError, print_failures, progress_bar, writable_folder
 from .flags import Flag, add_flags, collect, flag_name
 from ..run.stacks import fits_pages
 from .volumes import Key, VolumePlan, check_volume_options, fit_volume, plan_volumes
@@ -252,7 +252,7 @@ def run(method: MethodSpec, argv: Sequence[str]) -> int:
         print(f"error: {pattern}: {reason}", file=sys.stderr)
     total = len(items) + len(failures) + skipped
     if items:
-        outdir.mkdir(parents=True, exist_ok=True)
+        writable_folder(outdir)
     done = 0
     with progress_bar(len(items), method.name, quiet=ns.quiet) as progress:
         for source, page, stem in items:

@@ -18,9 +18,10 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK, Parser, UsageError, parse_label_map
+from .common import EXIT_OK, Parser, UsageError, parse_label_map, writable_folder
 
 __all__ = ["export_parser", "parse_json_option", "run_export", "run_train", "train_parser"]
 
@@ -114,6 +115,7 @@ def run_train(argv: Sequence[str]) -> int:
 
     ns = train_parser().parse_intermixed_args(argv)
     options = _instance_options(ns, argv) if ns.method in INSTANCE_METHODS else _semantic_options(ns, argv)
+    writable_folder(Path(ns.out).parent, "--out")  # before hours of training, not after
     try:
         result = train(ns.method, ns.data, ns.out, **options)
     except FileNotFoundError as exc:
@@ -189,8 +191,6 @@ def export_parser() -> Parser:
 
 def run_export(argv: Sequence[str]) -> int:
     """Run ``seglab export``; return the exit code."""
-    from pathlib import Path
-
     from ..deep.training import export
 
     ns = export_parser().parse_intermixed_args(argv)
@@ -199,6 +199,7 @@ def run_export(argv: Sequence[str]) -> int:
         raise UsageError(f"{out} already exists; pass --overwrite to replace it.")
     if not out.parent.is_dir():
         raise UsageError(f"-o {out}: the folder {out.parent} does not exist.")
+    writable_folder(out.parent)
     tmp = out.with_name(f".{out.name}.part.onnx")
     try:
         export(ns.method, ns.weights, tmp, opset=ns.opset)

@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.errors import InvalidParameterError, MissingDependencyError
+from ..core.errors import InvalidImageError, InvalidParameterError, MissingDependencyError
 from ..core.registry import get_method
 from ..core.types import Segmentation
 from ..core.validate import check_param
@@ -167,8 +167,14 @@ def dataset_task(dataset: Dataset, task: str, num_classes: int | None) -> TaskCh
         return TaskChoice(task, "--task")
     if dataset.label_kind == "mat":
         return choose_task({"mat"}, {"labels"}, num_classes)
-    sample = [] if num_classes is not None else [
-        read_truth(item.labels, page=item.page).labels for item in dataset.items[:SAMPLE_IMAGES]]
+    sample: list[NDArray[np.int32]] = []
+    for item in dataset.items if num_classes is None else ():
+        if len(sample) == SAMPLE_IMAGES:
+            break
+        try:
+            sample.append(read_truth(item.labels, page=item.page).labels)
+        except InvalidImageError:  # an unreadable ground truth is that image's failure, reported when it is scored
+            continue
     return choose_task({"labels"}, {"labels"}, num_classes, sample)
 
 

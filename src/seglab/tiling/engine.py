@@ -57,7 +57,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import __version__
-from ..core.errors import InvalidParameterError
+from ..core.errors import InvalidImageError, InvalidParameterError
 from ..core.optional import require
 from ..core.registry import MethodSpec, describe_value, get_method
 from ..core.types import Segment, Segmentation
@@ -440,8 +440,15 @@ def _spec(ctx: _Context) -> MethodSpec:
 
 
 def _read(spec: MethodSpec, ctx: _Context, window: tuple[slice, slice]) -> tuple[NDArray, NDArray | None]:
-    image = as_image(ctx.source.read(window), kind=spec.input, method=spec.name)
-    return image, None if ctx.mask is None else ctx.mask.read(window)
+    """The method's image of `window` (non-finite pixels allowed outside the mask, as untiled) and its mask."""
+    mask = None if ctx.mask is None else ctx.mask.read(window)
+    try:
+        image = as_image(ctx.source.read(window), kind=spec.input, method=spec.name, finite_inside=mask)
+    except InvalidImageError as exc:  # say where: a tiled run checks the image tile by tile
+        rows, cols = window
+        raise InvalidImageError(f"{exc} (found in the tile of rows {rows.start}-{rows.stop - 1}, columns "
+                                f"{cols.start}-{cols.stop - 1}; a tiled run checks the image tile by tile)") from None
+    return image, mask
 
 
 def _params_for(ctx: _Context, window: tuple[slice, slice], model: bool = False) -> dict[str, Any]:
@@ -541,8 +548,13 @@ def _accepts(fn: Callable[..., Any], name: str) -> bool:
 
 
 def _work_dtype(spec: MethodSpec, ctx: _Context) -> np.dtype:
-    """The dtype the method sees (after any conversion to gray), from one pixel."""
-    return as_image(ctx.source.read((slice(0, 1), slice(0, 1))), kind=spec.input, method=spec.name).dtype
+    """The dtype the method sees (after any conversion to gray), from one pixel.
+
+    That pixel's value is not checked (``finite_inside`` an empty mask): a NaN there is reported by the tile that
+    holds it, with the count of the image's non-finite pixels, not as "all pixels are not finite".
+    """
+    corner = ctx.source.read((slice(0, 1), slice(0, 1)))
+    return as_image(corner, kind=spec.input, method=spec.name, finite_inside=np.zeros((1, 1), bool)).dtype
 
 
 def _tile_range(ctx: _Context, tile: Tile, masked: bool = True) -> tuple[Any, Any] | None:

@@ -255,6 +255,10 @@ def _tiff_source(path: Path, page: int | None) -> Source:
         )
 
     def read(window: Window, p: str = str(path), key: int | None = page) -> NDArray:
-        return np.asarray(_open_tiff(p, key)[window])
+        try:
+            return np.asarray(_open_tiff(p, key)[window])
+        except Exception as exc:  # a strip or tile cut short: tifffile raises ValueError, struct.error, zlib.error...
+            raise InvalidImageError(f"{p}: the TIFF is truncated or corrupt ({type(exc).__name__}: {exc}); "
+                                    "re-export it.") from None
 
     return _layout(str(path), _Shaped(shape, dtype), read, channel_axis=0 if planar else -1)

@@ -33,7 +33,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...core.errors import CheckpointError
+from ...core.errors import CheckpointError, InvalidParameterError
 from ...core.optional import require
 from .models import SegmentationModel
 from .preprocess import check_normalization
@@ -41,6 +41,10 @@ from .preprocess import check_normalization
 __all__ = ["export_onnx", "OnnxModel", "METADATA_KEY"]
 
 METADATA_KEY = "seglab"
+
+
+#: The oldest opset torch's ONNX exporter (dynamo) writes, and the default.
+_OLDEST_OPSET = 18
 
 
 def export_onnx(model: SegmentationModel, path: str | os.PathLike[str], *, normalization: Mapping[str, Any],
@@ -69,6 +73,10 @@ def export_onnx(model: SegmentationModel, path: str | os.PathLike[str], *, norma
     """
     onnx = require("onnx", extra="onnx")
     require("onnxscript", extra="onnx")
+    newest = onnx.defs.onnx_opset_version()
+    if not _OLDEST_OPSET <= opset <= newest:
+        raise InvalidParameterError(f"opset: {opset} is outside what the exporter writes ({_OLDEST_OPSET} to "
+                                    f"{newest}); the default, {_OLDEST_OPSET}, suits onnxruntime 1.14 and later.")
     path = Path(path)
     names = list(classes) if classes is not None else [f"class_{i}" for i in range(model.num_classes)]
     side = model.output_stride * max(2, -(-64 // model.output_stride))
@@ -84,7 +92,13 @@ def export_onnx(model: SegmentationModel, path: str | os.PathLike[str], *, norma
                           dynamo=True, verbose=False)
     finally:
         model.train(was_training)
-    proto = onnx.load(path)
+    proto = onnx.load(path)  # the weights, which the exporter wrote beside it, too
+    Path(f"{path}.data").unlink(missing_ok=True)  # saved inline below: the side file would only be left behind
+    written = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    if written != opset:  # the exporter's conversion failed, printed why and kept its own opset
+        path.unlink(missing_ok=True)
+        raise InvalidParameterError(f"opset: the exporter could not convert this network to opset {opset} (it "
+                                    f"wrote {written}); use the default, {_OLDEST_OPSET}.")
     meta = {"config": model.config, "output_stride": model.output_stride, "classes": names,
             "normalization": check_normalization(normalization)}
     entry = proto.metadata_props.add()

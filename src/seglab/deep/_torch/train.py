@@ -34,6 +34,7 @@ from ...core.errors import InvalidParameterError
 from .augment import Augmentation, training_transform
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .ema import WeightAverage, check_decay
+from .options import check_training_options
 from .data import Sample, TrainSet, check_samples, infer_num_classes, load_samples, median_frequency_weights, read_stems
 from .losses import build_loss
 from .models import SegmentationModel, build_model
@@ -277,12 +278,9 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
     """
     if monitor not in MONITORS:
         raise InvalidParameterError(f"monitor: must be one of {', '.join(MONITORS)}; got {monitor!r}.")
-    if schedule not in ("cosine", "poly", "constant"):
-        raise InvalidParameterError(f"schedule: must be 'cosine', 'poly' or 'constant'; got {schedule!r}.")
+    check_training_options(crop_size=crop_size, batch_size=batch_size, epochs=epochs, lr=lr,
+                           weight_decay=weight_decay, schedule=schedule)
     ema = check_decay(ema)
-    for name, value in (("crop_size", crop_size), ("batch_size", batch_size), ("epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
     if init is not None:
         if not isinstance(arch_or_model, str):
             raise InvalidParameterError("init: the architecture comes from the init checkpoint; give an "

@@ -48,6 +48,7 @@ from ....metrics import dsb_score
 from ..checkpoint import read_checkpoint, save_checkpoint
 from ..data import read_stems
 from ..ema import WeightAverage, check_decay
+from ..options import check_training_options
 from ..losses import IGNORE, build_loss
 from ..models.base import SegmentationModel
 from ..models.widen import init_width, widen_unet
@@ -463,11 +464,8 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
     """
     if method not in ("unet_instances", "mask_rcnn"):
         raise InvalidParameterError(f"train_instances trains unet_instances or mask_rcnn; got {method!r}.")
-    for name, value in (("crop_size", crop_size), ("batch_size", batch_size), ("epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
-    if schedule not in ("cosine", "poly", "constant"):
-        raise InvalidParameterError(f"schedule: must be 'cosine', 'poly' or 'constant'; got {schedule!r}.")
+    check_training_options(crop_size=crop_size, batch_size=batch_size, epochs=epochs, lr=lr,
+                           weight_decay=weight_decay, schedule=schedule)
     ema = check_decay(ema)
     aug = InstanceAugmentation.from_mapping(augment)
     unet = method == "unet_instances"

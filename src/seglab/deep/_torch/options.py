@@ -1,0 +1,37 @@
+"""Checks of the training options both trainers share (semantic and instance), one clear error each.
+
+Examples
+--------
+>>> check_training_options(crop_size=256, batch_size=4, epochs=10, lr=1e-3, weight_decay=1e-4, schedule="cosine")
+>>> check_training_options(crop_size=256, batch_size=4, epochs=10, lr=float("nan"), weight_decay=0.0,
+...                        schedule="cosine")
+Traceback (most recent call last):
+...
+seglab.core.errors.InvalidParameterError: lr: must be a finite number > 0, e.g. 1e-3; got nan.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...core.errors import InvalidParameterError
+
+__all__ = ["check_training_options"]
+
+
+def check_training_options(*, crop_size: int, batch_size: int, epochs: int, lr: float | None, weight_decay: float,
+                           schedule: str) -> None:
+    """Raise :class:`InvalidParameterError` for the first option out of range (`lr` None: the trainer's default)."""
+    for name, value in (("crop_size", crop_size), ("batch_size", batch_size), ("epochs", epochs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
+    if lr is not None and not (_number(lr) and math.isfinite(lr) and lr > 0):
+        raise InvalidParameterError(f"lr: must be a finite number > 0, e.g. 1e-3; got {lr!r}.")
+    if not (_number(weight_decay) and math.isfinite(weight_decay) and weight_decay >= 0):
+        raise InvalidParameterError(f"weight_decay: must be a finite number >= 0, e.g. 1e-4; got {weight_decay!r}.")
+    if schedule not in ("cosine", "poly", "constant"):
+        raise InvalidParameterError(f"schedule: must be 'cosine', 'poly' or 'constant'; got {schedule!r}.")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
