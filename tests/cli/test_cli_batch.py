@@ -385,3 +385,22 @@ def test_bench_lists_an_unreadable_ground_truth_as_that_image_failure(tmp_path, 
     (run,) = report["runs"]
     assert run["n_images"] == 1 and [f["image"] for f in run["failures"]] == ["b"]
     assert "b.png: is not an image seglab can read" in run["failures"][0]["reason"]
+
+
+def test_scale_options_without_a_tile_size_and_values_given_to_switches_are_explained(tmp_path, images, capsys):
+    assert main(["segment", "otsu", str(images / "blobs.png"), "-o", str(tmp_path / "o"), "--overlap", "0.5"]) == 2
+    assert "--overlap and --label-format apply with --tile-size" in capsys.readouterr().err
+    assert main(["segment", "kmeans", str(images / "blobs.png"), "-o", str(tmp_path / "k"), "--rng", "-5"]) == 2
+    assert "rng: an integer seed must be >= 0" in capsys.readouterr().err
+    assert main(["segment", "watershed", str(images / "blobs.png"), "false", "-o", str(tmp_path / "w"),
+                 "--fill-holes", "--quiet"]) == 1
+    assert "false: no such file or folder; check the path. On/off options take no value" in capsys.readouterr().err
+
+
+def test_eval_refuses_to_write_its_report_into_the_folders_it_reads(tmp_path, capsys):
+    folder = tmp_path / "pred"
+    folder.mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
+    assert main(["eval", str(folder), str(folder), "-o", str(folder)]) == 2
+    assert "is the prediction folder: its plots would be read as label images" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["a.png"]

@@ -47,7 +47,7 @@ from typing import Any
 from ..core.params_text import parse_param
 from ..core.types import EVALUATION_TASKS
 from ..core.registry import MethodSpec, get_method
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar, writable_folder
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, positive_int, progress_bar, writable_folder
 
 __all__ = ["run", "build_parser", "parse_assignment", "method_runs"]
 
@@ -151,7 +151,7 @@ def build_parser() -> Parser:
     parser.add_argument("--task", choices=_TASKS, default="auto",
                         help="what the labels hold (auto: .mat -> partition; label images -> semantic with "
                         "--num-classes, else instance)")
-    parser.add_argument("--num-classes", type=int, metavar="K", help="semantic: number of classes")
+    parser.add_argument("--num-classes", type=positive_int, metavar="K", help="semantic: number of classes")
     parser.add_argument("--ignore-index", type=int, default=-1, metavar="I",
                         help="ground-truth value left out (default -1)")
     parser.add_argument("--label-map", type=parse_label_map, metavar="OLD=NEW,...",

@@ -31,6 +31,7 @@ __all__ = [
     "progress_bar",
     "print_failures",
     "writable_folder",
+    "positive_int",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
@@ -38,6 +39,25 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 
 class UsageError(Exception):
     """Bad command-line usage (exit code 2); the message is one line."""
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (``--num-classes 0`` is refused before any file is read).
+
+    >>> positive_int("3")
+    3
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be an integer >= 1; got '0'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}")
+    return value
 
 
 def writable_folder(folder: Path, flag: str = "-o") -> Path:

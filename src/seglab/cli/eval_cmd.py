@@ -49,7 +49,7 @@ from typing import Any
 from ..core.errors import MissingDependencyError
 from ..core.types import EVALUATION_TASKS
 from ..evaluation.tasks import choose_task, main_score
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, progress_bar, writable_folder
+from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, positive_int, progress_bar, writable_folder
 
 __all__ = ["run", "build_parser"]
 
@@ -70,7 +70,7 @@ def build_parser() -> Parser:
     parser.add_argument("--task", choices=_TASKS, default="auto",
                         help="auto: .mat -> partition, panoptic JSON -> panoptic, COCO JSON -> instance, "
                         "label images -> semantic with --num-classes, else instance")
-    parser.add_argument("--num-classes", type=int, metavar="K", help="semantic: number of classes (else inferred)")
+    parser.add_argument("--num-classes", type=positive_int, metavar="K", help="semantic: number of classes (else inferred)")
     parser.add_argument("--ignore-index", type=int, default=-1, metavar="I",
                         help="ground-truth value left out (default -1)")
     parser.add_argument("--label-map", type=parse_label_map, metavar="OLD=NEW,...",
@@ -78,7 +78,7 @@ def build_parser() -> Parser:
     parser.add_argument("--match-classes", action="store_true",
                         help="semantic: predictions are cluster numbers (kmeans, gabor...); match each image's "
                         "clusters to the classes they overlap most (Hungarian) before scoring")
-    parser.add_argument("--nthresh", type=int, default=99, metavar="N",
+    parser.add_argument("--nthresh", type=positive_int, default=99, metavar="N",
                         help="partition: thresholds of a ucm2 prediction (default 99, as the BSDS benchmark)")
     parser.add_argument("-o", "--output-dir", metavar="OUTDIR", help="write eval.json, eval.csv and plots here")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs (inputs never)")
@@ -118,6 +118,10 @@ def _targets(ns: Any, task: str, plots: bool, inputs: set[Path]) -> dict[str, Pa
 
     if ns.output_dir is None:
         return {}
+    for given, role in ((ns.pred, "prediction"), (ns.gt, "ground-truth")):
+        if Path(given).is_dir() and Path(given).resolve() == Path(ns.output_dir).resolve():
+            raise UsageError(f"-o {ns.output_dir} is the {role} folder: its plots would be read as label images "
+                             "by the next evaluation; write the report to another folder.")
     outdir = writable_folder(Path(ns.output_dir))
     names = ["eval.json", "eval.csv"] + (["per_image.png"] + (["confusion.png"] if task == "semantic" else [])
                                          if plots else [])

@@ -91,10 +91,10 @@ def run_scaled(method: MethodSpec, ns: argparse.Namespace, job: Job, files: list
     are inputs of a tiled run. The command's usage errors are raised as
     :class:`~seglab.cli.common.UsageError`.
     """
-    if ns.tile_size is None and ns.workers is None and ns.scheduler is None:
-        return None
     if ns.tile_size is None and (ns.overlap is not None or ns.label_format != "tif"):
         raise UsageError("--overlap and --label-format apply with --tile-size.")
+    if ns.tile_size is None and ns.workers is None and ns.scheduler is None:
+        return None
     if ns.tile_size is not None:
         stores = [(p, r) for p, r in failures if is_zarr_store(p)]
         for item in stores:

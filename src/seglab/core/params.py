@@ -168,7 +168,9 @@ class ParamSpec:
             if self.nullable or self.required is False and self.default is None:
                 return None
             raise InvalidParameterError(f"{where}{self.name} may not be None; expected {self.kind}.")
-        if self.kind == "rng" or self.kind in (ARRAY, POINTS, JSON, "str") and not self.choices:
+        if self.kind == "rng":
+            return _checked_rng(value, where)
+        if self.kind in (ARRAY, POINTS, JSON, "str") and not self.choices:
             return value
         if self.choices:
             if value not in self.choices:
@@ -229,6 +231,27 @@ STANDARD_PARAMS: dict[str, tuple[Any, str]] = {
     "tile_size": (TileSize, "side of the square tiles of sliding-window inference (None: the whole image)"),
     "overlap": (Overlap, "fraction of a tile shared with its neighbour, blended with a Gaussian window"),
 }
+
+
+def _checked_rng(rng: Any, where: str) -> Any:
+    """`rng` if it is an integer seed >= 0 or a numpy Generator (None is handled before); else a clear error.
+
+    A float or a string silently replaced by a fresh seed would not reproduce.
+
+    >>> _checked_rng(2.5, "kmeans: ")
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: kmeans: rng: expected None, an integer seed >= 0 or a numpy Generator; got float 2.5.
+    """
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise InvalidParameterError(f"{where}rng: an integer seed must be >= 0; got {rng}.")
+        return int(rng)
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidParameterError(
+            f"{where}rng: expected None, an integer seed >= 0 or a numpy Generator; got {type(rng).__name__} {rng!r}."
+        )
+    return rng
 
 
 def _digits(value: int) -> str:

@@ -314,28 +314,18 @@ def describe_value(value: Any) -> Any:
 def _seed_of(rng: Any) -> int:
     """The integer seed a stochastic method runs with, so that its result records how to reproduce it.
 
-    None draws a fresh seed; a Generator gives one of its numbers; an integer >= 0 is kept. Anything
-    else is an error (a float or a string silently replaced by a fresh seed would not reproduce).
+    None draws a fresh seed; a Generator gives one of its numbers; an integer is kept (the parameter's
+    check, :meth:`ParamSpec.validate`, has refused anything else).
 
     Examples
     --------
     >>> _seed_of(7), _seed_of(np.random.default_rng(0)) == _seed_of(np.random.default_rng(0))
     (7, True)
-    >>> _seed_of(2.5)
-    Traceback (most recent call last):
-    ...
-    seglab.core.errors.InvalidParameterError: rng: expected None, an integer seed >= 0 or a numpy Generator; got float 2.5.
     """
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        if rng < 0:
-            raise InvalidParameterError(f"rng: an integer seed must be >= 0; got {rng}.")
+    if isinstance(rng, (int, np.integer)):
         return int(rng)
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(2**63))
-    if rng is not None:
-        raise InvalidParameterError(
-            f"rng: expected None, an integer seed >= 0 or a numpy Generator; got {type(rng).__name__} {rng!r}."
-        )
     return int(np.random.SeedSequence().entropy % 2**63)
 
 

@@ -24,6 +24,10 @@ from ..io.naming import file_stem, file_suffix, is_output_file
 __all__ = ["expand_inputs", "output_stems"]
 
 
+#: Words that, left among the inputs, were meant as the value of an on/off option.
+_SWITCH_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
+
+
 def expand_inputs(patterns: Sequence[str], *, recursive: bool = False) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files named by `patterns`, in order and without duplicates, and the patterns that named none.
 
@@ -64,7 +68,11 @@ def expand_inputs(patterns: Sequence[str], *, recursive: bool = False) -> tuple[
                 failures.append((pattern, "no image files match this pattern."))
         else:
             found = []
-            failures.append((pattern, "no such file or folder; check the path."))
+            hint = ""
+            if pattern.lower() in _SWITCH_WORDS:  # `--fill-holes false` left "false" among the inputs
+                hint = (" On/off options take no value: give --OPTION alone to turn one on (--no-OPTION turns it "
+                        "off, where offered).")
+            failures.append((pattern, "no such file or folder; check the path." + hint))
         files.extend(found)
     seen: set[Path] = set()
     unique = []
