@@ -113,7 +113,7 @@ def test_bad_files_options_and_output_folders_are_one_line_each_before_any_train
         (["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "a.pt"), "--init", str(text)],
          "is not a seglab checkpoint"),
         (["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "a.pt"), "--lr", "nan"],
-         "lr: must be a finite number > 0"),
+         "lr: must be a finite number >= 0"),
         (["train", "unet", "--data", str(shapes_dir), "--out", str(blocked / "a.pt")], "this is a file, not a folder"),
         (["export", "unet", "--weights", "membrane", "-o", str(tmp_path / "x.onnx"), "--opset", "3"], "opset: 3"),
     ]

@@ -136,7 +136,8 @@ def otsu(
         Grayscale image, any real dtype; values are used as-is (no rescaling).
         RGB is converted to gray (BT.601 luma).
     nbins : int, optional
-        Histogram bins for float images; integer images use one bin per value.
+        Histogram bins for float images; integer images use one bin per value, unless their
+        values span more than 65,536 levels (32- and 64-bit data), which get `nbins` bins.
     polarity : {"bright", "dark", "auto"}, optional
         Foreground is ``image > threshold`` (bright objects), ``image <= threshold``
         (dark objects, the exact complement), or whichever side holds fewer

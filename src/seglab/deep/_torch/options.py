@@ -7,7 +7,7 @@ Examples
 ...                        schedule="cosine")
 Traceback (most recent call last):
 ...
-seglab.core.errors.InvalidParameterError: lr: must be a finite number > 0, e.g. 1e-3; got nan.
+seglab.core.errors.InvalidParameterError: lr: must be a finite number >= 0, e.g. 1e-3; got nan.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def check_training_options(*, crop_size: int, batch_size: int, epochs: int, lr: 
     for name, value in (("crop_size", crop_size), ("batch_size", batch_size), ("epochs", epochs)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidParameterError(f"{name}: must be a positive integer; got {value!r}.")
-    if lr is not None and not (_number(lr) and math.isfinite(lr) and lr > 0):
-        raise InvalidParameterError(f"lr: must be a finite number > 0, e.g. 1e-3; got {lr!r}.")
+    if lr is not None and not (_number(lr) and math.isfinite(lr) and lr >= 0):  # 0: weights kept (BN, tests)
+        raise InvalidParameterError(f"lr: must be a finite number >= 0, e.g. 1e-3; got {lr!r}.")
     if not (_number(weight_decay) and math.isfinite(weight_decay) and weight_decay >= 0):
         raise InvalidParameterError(f"weight_decay: must be a finite number >= 0, e.g. 1e-4; got {weight_decay!r}.")
     if schedule not in ("cosine", "poly", "constant"):
