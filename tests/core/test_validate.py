@@ -76,13 +76,13 @@ def test_a_mask_holding_nan_is_refused_not_read_as_inside():
 
 
 @pytest.mark.parametrize("method", ["sobel", "canny", "log_zero_crossing", "watershed", "adaptive", "otsu",
-                                    "split_merge", "fuzzy_cmeans"])
+                                    "split_merge", "fuzzy_cmeans", "kmeans"])
 def test_32_bit_images_keep_small_steps_on_a_large_offset(method):
     # Translation invariance as the property: float32 holds integers exactly only up to 2**24, so a step of 3
     # on an offset of 2**30 vanished when 32-bit images were computed in float32.
     step = np.zeros((20, 20), np.uint32)
     step[5:15, 5:15] = 3
-    params = {"rng": 0} if method == "fuzzy_cmeans" else {}
+    params = {"rng": 0} if method in ("fuzzy_cmeans", "kmeans") else {}
     near = seglab.segment(step, method, **params).labels
     far = seglab.segment(step + np.uint32(2**30), method, **params).labels
     assert len(np.unique(near)) > 1

@@ -55,8 +55,13 @@ def _features(
     *,
     offset: tuple[int, int] = (0, 0),
     shape: tuple[int, int] | None = None,
+    origin: NDArray[np.float64] | None = None,
 ) -> NDArray:
-    """(N, D) features of the pixels in `mask` (all pixels when None), row-major order."""
+    """(N, D) features of the pixels in `mask` (all pixels when None), row-major order.
+
+    `origin` (per colour channel) is subtracted in float64 before the cast to `ftype`: 32- and 64-bit integers
+    far from 0 keep their differences in float32 (a step of 3 on an offset of 2**30 would vanish).
+    """
     if image.ndim == 2:
         check_param(
             color_space == "rgb", "color_space",
@@ -73,7 +78,7 @@ def _features(
     else:
         colour = image
     x = colour.reshape(-1, colour.shape[-1]) if mask is None else colour[mask]
-    x = x.astype(ftype, copy=False)
+    x = (x.astype(np.float64) - origin).astype(ftype) if origin is not None else x.astype(ftype, copy=False)
     if spatial_weight == 0:
         return x
     height, width = shape or image.shape[:2]
@@ -209,12 +214,15 @@ def _kmeans_train(
     max_iter: int, tol: float, rng: Any, mask: NDArray[np.bool_] | None,
 ) -> tuple[dict[str, Any], NDArray[np.int32]]:
     """Cluster the pixels in `mask`: (state with ordered centres, sizes and inertia; their labels 1..K)."""
-    x = _features(image, color_space, spatial_weight, mask, np.float32)
+    origin = _origin(image)
+    x = _features(image, color_space, spatial_weight, mask, np.float32, origin=origin)
     channels = _channels(image)
     if x.shape[0] == 0:
         centres, labels, sizes, inertia = np.zeros((0, x.shape[1])), np.zeros(0, np.int32), np.zeros(0), 0.0
     else:
         centres, labels, sizes, inertia = _kmeans_core(x, num_classes, n_init, init, max_iter, tol, rng)
+        if origin is not None:  # back to the image's units
+            centres = centres + np.concatenate([origin, np.zeros(centres.shape[1] - origin.size)])
     order = _canonical_order(centres, channels, color_space)
     if np.array_equal(order, np.arange(len(order))):
         labels = np.add(labels, 1, dtype=np.int32)
@@ -225,9 +233,16 @@ def _kmeans_train(
     state = {
         "centres": centres[order], "color_space": color_space, "spatial_weight": spatial_weight,
         "shape": image.shape[:2], "channels": channels, "inertia": inertia,
-        "sizes": sizes[order].astype(np.int64).tolist(),
+        "sizes": sizes[order].astype(np.int64).tolist(), "origin": origin,
     }
     return state, labels
+
+
+def _origin(image: NDArray) -> NDArray[np.float64] | None:
+    """Per-channel minimum of a 32- or 64-bit integer image (subtracted before float32 k-means), else None."""
+    if image.dtype.kind not in "iu" or image.dtype.itemsize < 4 or image.size == 0:
+        return None
+    return np.asarray(image.reshape(-1, _channels(image)).min(axis=0), np.float64)
 
 
 def _kmeans_fit(
@@ -253,9 +268,13 @@ def _kmeans_apply(
     mask: NDArray[np.bool_] | None = None, **_: Any,
 ) -> Segmentation:
     """Label every pixel with its nearest centre of `state` (1-based); `offset` places a tile in the image."""
+    origin = state.get("origin")
     x = _features(image, state["color_space"], state["spatial_weight"], mask, np.float32,
-                  offset=offset, shape=state["shape"])
-    centres = state["centres"].astype(np.float32)
+                  offset=offset, shape=state["shape"], origin=origin)
+    centres = state["centres"]
+    if origin is not None:
+        centres = centres - np.concatenate([origin, np.zeros(centres.shape[1] - origin.size)])
+    centres = centres.astype(np.float32)
     best = np.zeros(x.shape[0], np.int32)
     best_d2 = np.full(x.shape[0], np.inf, np.float32)
     for j, centre in enumerate(centres):
