@@ -46,8 +46,8 @@ __all__ = ["to_semantic", "to_instance", "to_panoptic", "convert", "stitch_slice
 
 
 def _converted(seg: Segmentation, labels: NDArray[np.int32], task: str,
-               segments: dict[int, Segment]) -> Segmentation:
-    meta = dict(seg.meta)
+               segments: dict[int, Segment], **extra_meta: object) -> Segmentation:
+    meta = dict(seg.meta, **extra_meta)
     meta.setdefault("converted_from", seg.task)
     return dataclasses.replace(seg, labels=labels, task=task, segments=segments, meta=meta)
 
@@ -271,7 +271,8 @@ def to_panoptic(
         if seg.task == "panoptic":
             return seg
         segments = {sid: dataclasses.replace(s, is_thing=True) for sid, s in seg.segments.items()}
-        return _converted(seg, seg.labels, "panoptic", segments)
+        # every class of an instance result is a thing class, also in an image where none of it was found
+        return _converted(seg, seg.labels, "panoptic", segments, things=list(range(1, len(seg.classes))))
     _require_classes(seg, "make a panoptic result")
     if instances is None:
         thing_ids = _class_ids(seg, things, "things") if things is not None else set()
@@ -290,7 +291,7 @@ def to_panoptic(
             labels[region] = sid
             segments[sid] = Segment(class_id=class_id, score=None, is_thing=False)
     labels[seg.labels < 0] = -1
-    return _converted(seg, labels, "panoptic", segments)
+    return _converted(seg, labels, "panoptic", segments, things=sorted(thing_ids))
 
 
 def _check_instances(seg: Segmentation, instances: Segmentation) -> None:

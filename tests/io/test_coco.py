@@ -59,9 +59,12 @@ def test_coco_refuses_semantic_results(tmp_path):
 
 
 def test_json_kinds():
-    assert json_kind({"images": [], "annotations": [{"segmentation": []}]}) == "instance"
+    assert json_kind({"images": [], "annotations": [{"image_id": 1, "segmentation": []}]}) == "instance"
     assert json_kind({"task": "instance", "method": "otsu"}) is None  # a seglab sidecar
     assert json_kind([{"image_id": 1, "segmentation": {}, "score": 1}]) == "results"
+    assert json_kind([]) == "results"  # nothing detected
+    # an annotation without image_id cannot be placed: not an instance file, and coco_defect says why
+    assert json_kind({"images": [], "annotations": [{"segmentation": []}]}) is None
 
 
 def test_coco_categories_leave_background_out():
@@ -73,3 +76,33 @@ def test_coco_categories_leave_background_out():
     assert coco_document(seg)["categories"] == [{"id": 1, "name": "cell"}]
     bare = Segmentation(np.array([[1, 0]], np.int32), "instance")  # no classes: one "object" category
     assert coco_document(bare)["categories"] == [{"id": 0, "name": "object"}]
+
+
+def test_eval_names_the_fault_of_a_broken_coco_file_and_scores_an_empty_results_list(tmp_path, capsys):
+    import json
+
+    from seglab.cli import main
+
+    gt = {"images": [{"id": 1, "file_name": "a.png", "height": 8, "width": 8}],
+          "categories": [{"id": 1, "name": "cell"}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                           "segmentation": [[1, 1, 5, 1, 5, 5, 1, 5]], "area": 16, "bbox": [1, 1, 4, 4]}]}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    broken = {
+        "no_image_id.json": dict(gt, annotations=[{k: v for k, v in gt["annotations"][0].items() if k != "image_id"}]),
+        "no_annotations.json": {k: v for k, v in gt.items() if k != "annotations"},
+        "bbox_only.json": [{"image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "score": 0.9}],
+    }
+    words = {"no_image_id.json": "annotation 0 (id 1) has no 'image_id'",
+             "no_annotations.json": "no 'annotations' list",
+             "bbox_only.json": "result 0 has no 'segmentation'"}
+    for name, doc in broken.items():
+        (tmp_path / name).write_text(json.dumps(doc))
+        code = main(["eval", str(tmp_path / name), str(tmp_path / "gt.json"), "--no-plots"])
+        err = capsys.readouterr().err
+        assert code != 0 and words[name] in err and "Traceback" not in err, (name, err)
+    (tmp_path / "none.json").write_text("[]")
+    assert main(["eval", str(tmp_path / "none.json"), str(tmp_path / "gt.json"), "--no-plots",
+                 "-o", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "eval.json").read_text())["summary"]
+    assert summary["dsb_score"] == 0.0  # one true object, nothing found

@@ -31,3 +31,19 @@ def test_panoptic_png_encodes_ids_in_three_bytes_and_refuses_more(tmp_path):
 def test_panoptic_ids_formula():
     rgb = np.array([[[0, 0, 0], [5, 1, 0], [0, 0, 2]]], np.uint8)
     assert panoptic_ids(rgb).tolist() == [[0, 5 + 256, 2 * 65536]]
+
+
+def test_an_image_without_objects_still_declares_its_thing_categories():
+    # a category's isthing comes from the result, not from whether this image holds one of its objects:
+    # otherwise a folder mixing empty and non-empty images is "a thing in one image and stuff in another"
+    import seglab
+    from seglab.io.panoptic import panoptic_document
+
+    empty = np.zeros((6, 7), np.uint8)
+    sem = seglab.segment(empty, "threshold", value=100)
+    for seg in (seglab.to_panoptic(sem, things=["foreground"]), seglab.to_instance(sem)):
+        doc = panoptic_document(seg, png_name="e.png")
+        assert doc["annotations"][0]["segments_info"] == []
+        assert [(c["name"], c["isthing"]) for c in doc["categories"]] == [("foreground", True)]
+    stuff = panoptic_document(seglab.to_panoptic(sem), png_name="s.png")  # no things declared: stuff
+    assert [(c["name"], c["isthing"]) for c in stuff["categories"]] == [("foreground", False)]

@@ -171,3 +171,29 @@ def test_tiled_runs_say_where_bad_pixels_are_and_name_a_truncated_tiff(tmp_path)
     (tmp_path / "cut.tif").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(seglab.InvalidImageError, match=r"cut.tif: the TIFF is (truncated or corrupt|cannot be read)"):
         seglab.tiling.run(tmp_path / "cut.tif", "otsu", tile_size=16)
+
+
+@pytest.mark.parametrize("suffix", [".zarr", ".ome.zarr"])
+def test_an_interrupted_run_leaves_no_store_and_an_unfinished_one_is_redone(tmp_path, monkeypatch, suffix):
+    from seglab.tiling import engine
+    from seglab.tiling.stores import create_store
+
+    img = np.zeros((64, 64), np.uint8)
+    img[16:48, 16:48] = 200
+    tifffile.imwrite(tmp_path / "in.tif", img)
+    out = tmp_path / f"labels{suffix}"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_compute", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            seglab.tiling.run(tmp_path / "in.tif", "otsu", tile_size=16, out=out)
+    assert not out.exists()  # no half-written store
+    # a store left by a process killed before it could clean up: marked unfinished, so the same run redoes it
+    first = seglab.tiling.run(tmp_path / "in.tif", "otsu", tile_size=16, out=tmp_path / f"ref{suffix}")
+    record = {k: v for k, v in zarr.open(str(tmp_path / f"ref{suffix}"), mode="r").attrs["seglab"].items()}
+    create_store(out, shape=(64, 64), tile_size=16, record={**record, "input": str(tmp_path / "in.tif")})
+    again = seglab.tiling.run(tmp_path / "in.tif", "otsu", tile_size=16, out=out)
+    np.testing.assert_array_equal(np.asarray(again.labels), np.asarray(first.labels))

@@ -48,7 +48,7 @@ from typing import Literal
 
 from ..core.errors import InvalidImageError
 from . import coco_json
-from ..io.coco import json_kind, read_json
+from ..io.coco import coco_defect, json_kind, read_json
 from ..io.datasets import LABEL_SUFFIXES
 from ..io import count_pages
 from ..io.naming import output_kind_of, page_stem, stem_of
@@ -102,6 +102,9 @@ def _json_entries(path: Path, out: Collection, images: coco_json.ImageTable | No
     doc = read_json(path)
     kind = json_kind(doc)
     if kind is None:
+        defect = coco_defect(doc)
+        if defect is not None:  # a COCO file with a fault: say which, rather than "no label files"
+            raise InvalidImageError(f"{path}: {defect}")
         if not _is_sidecar(doc):  # seglab's own <stem>.json sidecars are skipped silently
             out.other_json.append(str(path))
         return []

@@ -31,7 +31,7 @@ from .atomic import write_atomic
 from .rle import rle_of_positions
 from .sidecar import json_bytes
 
-__all__ = ["coco_document", "write_coco", "read_json", "json_kind", "segment_boxes", "bbox_xywh"]
+__all__ = ["coco_document", "write_coco", "read_json", "json_kind", "coco_defect", "segment_boxes", "bbox_xywh"]
 
 
 def _instance_rle(labels: NDArray[np.int32], label: int, box: tuple[slice, slice]) -> tuple[dict[str, Any], int]:
@@ -211,11 +211,14 @@ def json_kind(doc: Any) -> Literal["instance", "results", "panoptic"] | None:
     --------
     >>> json_kind({"images": [], "annotations": []}), json_kind([{"image_id": 1, "segmentation": []}])
     ('instance', 'results')
-    >>> json_kind({"annotations": [{"segments_info": []}]}), json_kind({"method": "otsu"})
-    ('panoptic', None)
+    >>> json_kind({"annotations": [{"segments_info": []}]}), json_kind({"method": "otsu"}), json_kind([])
+    ('panoptic', None, 'results')
+
+    An empty list is a results list that found nothing. :func:`coco_defect`
+    says what is wrong with a file that looks like COCO but is not one of these.
     """
     if isinstance(doc, list):
-        if doc and all(isinstance(a, Mapping) and "image_id" in a and "segmentation" in a for a in doc):
+        if all(isinstance(a, Mapping) and "image_id" in a and "segmentation" in a for a in doc):
             return "results"
         return None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("annotations"), list):
@@ -223,6 +226,40 @@ def json_kind(doc: Any) -> Literal["instance", "results", "panoptic"] | None:
     anns = doc["annotations"]
     if anns and all(isinstance(a, Mapping) and "segments_info" in a for a in anns):
         return "panoptic"
-    if "images" in doc and all(isinstance(a, Mapping) and "segmentation" in a for a in anns):
+    if "images" in doc and all(isinstance(a, Mapping) and "segmentation" in a and "image_id" in a for a in anns):
         return "instance"
+    return None
+
+
+def coco_defect(doc: Any) -> str | None:
+    """What keeps `doc`, which looks like a COCO instance file or results list, from being one; None otherwise.
+
+    Examples
+    --------
+    >>> coco_defect([{"image_id": 1, "bbox": [0, 0, 2, 2], "score": 0.9}])
+    "result 0 has no 'segmentation' (seglab scores masks: bbox-only detections cannot be scored)."
+    >>> coco_defect({"images": [], "annotations": [{"id": 7, "segmentation": []}]})
+    "annotation 0 (id 7) has no 'image_id'; give each annotation its image_id and a polygon or RLE segmentation."
+    >>> coco_defect({"method": "otsu"}) is None
+    True
+    """
+    if isinstance(doc, list):
+        for k, entry in enumerate(doc):
+            if isinstance(entry, Mapping) and ("image_id" in entry or "category_id" in entry):
+                missing = " or ".join(repr(key) for key in ("image_id", "segmentation") if key not in entry)
+                if missing:
+                    return f"result {k} has no {missing} (seglab scores masks: bbox-only detections cannot be scored)."
+        return None
+    if not isinstance(doc, Mapping) or not ("images" in doc or "categories" in doc):
+        return None
+    anns = doc.get("annotations")
+    if not isinstance(anns, list):
+        return "it has 'images' or 'categories' but no 'annotations' list (an empty list when there is no object)."
+    for k, ann in enumerate(anns):
+        if not isinstance(ann, Mapping):
+            return f"annotation {k} is not a JSON object."
+        missing = " or ".join(repr(key) for key in ("image_id", "segmentation") if key not in ann)
+        if missing and "segments_info" not in ann:
+            return (f"annotation {k} (id {ann.get('id')}) has no {missing}; give each annotation its image_id and a "
+                    "polygon or RLE segmentation.")
     return None

@@ -106,7 +106,10 @@ def panoptic_document(seg: Segmentation, *, png_name: str, file_name: str = "", 
     labels = seg.labels  # a Segmentation's labels are already checked int32
     areas = np.bincount(np.maximum(labels, 0).ravel())
     segments_info = []
-    thing_of: dict[int, bool] = {}
+    # the thing classes the result declares (to_panoptic records them; an instance result's classes are all
+    # things), so that an image without any object still says which categories are things
+    declared = seg.meta.get("things") if seg.task == "panoptic" else range(1, len(seg.classes))
+    thing_of: dict[int, bool] = {int(c): True for c in declared or ()}
     for sid, box, segment, class_id in segment_boxes(labels, seg):
         is_thing = bool(segment.is_thing) if segment is not None else True
         thing_of[class_id] = thing_of.get(class_id, False) or is_thing

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.errors import InvalidParameterError
 from ..core.registry import MethodSpec, get_method
 from ..core.types import Segmentation
-from ..core.validate import as_image
+from ..core.validate import as_image, as_mask
 
 __all__ = ["fits_pages", "fit_pages", "segment_stack", "SAMPLE_PIXELS"]
 
@@ -54,7 +54,7 @@ def fits_pages(spec: MethodSpec, params: Mapping[str, Any]) -> bool:
 
 
 def fit_pages(spec: MethodSpec, params: Mapping[str, Any], pages: Callable[[], Iterator[NDArray]], n_pages: int, *,
-              mask: NDArray[np.bool_] | None = None) -> tuple[Any, dict[str, Any]]:
+              mask: ArrayLike | None = None) -> tuple[Any, dict[str, Any]]:
     """The state of `spec` fitted on every page that `pages()` yields (called once or twice: pages are read again).
 
     Parameters
@@ -67,8 +67,8 @@ def fit_pages(spec: MethodSpec, params: Mapping[str, Any], pages: Callable[[], I
         Yields each page in its own units (converted here as the method converts its input).
     n_pages : int
         How many pages `pages()` yields.
-    mask : (H, W) ndarray of bool, optional
-        The pixels of each page that count.
+    mask : (H, W) array_like, optional
+        The pixels of each page that count (non-zero); checked against the pages' size.
 
     Returns
     -------
@@ -78,9 +78,12 @@ def fit_pages(spec: MethodSpec, params: Mapping[str, Any], pages: Callable[[], I
     checked = spec.validate_params(params)
     if spec.stochastic:
         checked["rng"] = checked.get("rng") if isinstance(checked.get("rng"), int) else 0
-    seen = lambda: (as_image(page, kind=spec.input, method=spec.name) for page in pages())  # noqa: E731
+    # non-finite pixels are allowed outside the mask, as when each page is segmented
+    seen = lambda: (as_image(page, kind=spec.input, method=spec.name, finite_inside=mask)  # noqa: E731
+                    for page in pages())
+    first = next(seen())
+    mask = as_mask(mask, like=first)  # one clear error for a mask of another size than the pages
     if spec.stats is not None:
-        first = next(seen())
         if first.dtype.kind in "iub" and first.dtype.itemsize <= 2:
             info = np.iinfo(first.dtype)
             value_range: tuple[Any, Any] = (info.min, info.max)
@@ -158,13 +161,17 @@ def segment_stack(stack: ArrayLike | Sequence[ArrayLike], method: str, /, *, fit
     pages = [np.asarray(page) for page in stack]
     if not pages:
         raise InvalidParameterError("the stack holds no page; give at least one image.")
+    if pages[0].ndim < 2:
+        raise InvalidParameterError(
+            f"a stack is (N, H, W) or (N, H, W, 3), or a sequence of images; this one's pages have shape "
+            f"{pages[0].shape}, so it is one image: segment it with seglab.segment."
+        )
     if len({page.shape for page in pages}) > 1:
         raise InvalidParameterError(f"the pages of a stack must have one size; got {sorted({p.shape for p in pages})}.")
     extra = {} if mask is None else {"mask": mask}
     state, how = None, None
     if fit == "volume" and fits_pages(spec, params):
-        valid = None if mask is None else np.asarray(mask, bool)
-        state, how = fit_pages(spec, params, lambda: iter(pages), len(pages), mask=valid)
+        state, how = fit_pages(spec, params, lambda: iter(pages), len(pages), mask=mask)
     results = []
     for page in pages:
         if state is None:

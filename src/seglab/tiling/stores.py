@@ -141,8 +141,8 @@ class LabelStore:
         self.record = record
 
     def abort(self) -> None:
-        """Remove a TIFF output's work array after a failure."""
-        if self.format == "tif" and self.target.path:
+        """Remove what this run wrote after a failure: a TIFF output's work array, a zarr store (no half store)."""
+        if self.target.path:  # the zarr store itself, or the OME-Zarr group, or a TIFF output's work array
             shutil.rmtree(self.target.path, ignore_errors=True)
 
     def labels(self) -> Any:
@@ -222,7 +222,10 @@ def create_store(out: str | os.PathLike[str] | None, *, shape: tuple[int, int], 
     path = Path(out)
     if path.exists() or path.is_symlink():
         held = _existing_record(path, fmt)
-        same = held is not None and held.get("complete") and all(held.get(k) == record.get(k) for k in _COMPARED)
+        this_run = held is not None and all(held.get(k) == record.get(k) for k in _COMPARED)
+        same = this_run and held.get("complete")
+        if this_run and not held.get("complete"):  # this very run, interrupted before its end: done again
+            overwrite = True
         if same and not overwrite:
             target = Target(str(path), "0" if fmt == "ome-zarr" else "") if fmt != "tif" else Target(None)
             return LabelStore(path, fmt, target, held, tile_size, reused=True)
@@ -238,6 +241,8 @@ def create_store(out: str | os.PathLike[str] | None, *, shape: tuple[int, int], 
         _remove(work)
     try:
         target = _create_zarr(work, shape, tile_size, fmt)
+        if fmt != "tif":  # marked unfinished until finish(): an interrupted run is recognised, and redone
+            _set_record(target.open(), {**record, "complete": False}, fmt)
     except PermissionError as exc:
         raise OutputStoreError(
             f"cannot write the labels to {path}: permission denied ({exc.strerror or exc}); choose a folder you "
