@@ -428,3 +428,15 @@ def test_eval_of_a_folder_that_segment_wrote_scores_its_labels_only(tmp_path, re
     assert "note:" not in err and "error" not in err
     doc = read_eval(tmp_path / "o")
     assert doc["task"] == "instance" and [r["image"] for r in doc["images"]] == ["p", "q"] and not doc["failures"]
+
+
+def test_a_mask_of_0_and_another_value_gets_the_label_map_that_reads_it_as_class_1(tmp_path, read_eval, capsys):
+    truth = np.zeros((16, 16), np.uint8)
+    truth[4:12, 4:12] = 200
+    save_labels(tmp_path / "gt" / "00.png", truth)
+    save_labels(tmp_path / "pred" / "00.labels.png", (truth > 0).astype(int))
+    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "--no-plots"]) == 0
+    assert "if 200 marks the objects, pass --label-map 200=1" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path / "pred"), str(tmp_path / "gt"), "--no-plots", "--label-map", "200=1",
+                 "-o", str(tmp_path / "o")]) == 0
+    assert read_eval(tmp_path / "o")["summary"]["mean_iou"] == 1.0

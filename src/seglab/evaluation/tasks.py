@@ -110,7 +110,9 @@ def guess_label_task(gt_labels: Sequence[NDArray[np.integer]], pred_task: str | 
         if set(values.tolist()) == {0, 255}:
             return TaskChoice("semantic", f"the ground truth is a binary mask (values {shown}; 255 read as class 1)",
                               {255: 1})
-        return TaskChoice("semantic", f"the ground truth is a binary mask (values {shown})")
+        top = int(values.max(initial=0))
+        hint = f"; if {top} marks the objects, pass --label-map {top}=1 (or label_map={{{top}: 1}})" if top > 1 else ""
+        return TaskChoice("semantic", f"the ground truth is a binary mask (values {shown}){hint}")
     ids = split = images_with_split = 0
     for g in samples:
         comps = connected_components(g, background=0)
