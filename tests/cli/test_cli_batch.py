@@ -381,6 +381,7 @@ def test_bench_lists_an_unreadable_ground_truth_as_that_image_failure(tmp_path, 
     Image.fromarray((blobs > 100).astype(np.uint8)).save(data / "labels" / "a.png")
     (data / "labels" / "b.png").write_text("not an image")
     assert main(["bench", "otsu", "--data", str(data), "-o", str(tmp_path / "out")]) == 1
+    assert "seglab bench: 1 failure(s):\n  otsu: b: " in capsys.readouterr().err  # named at the end, not only in bench.md
     report = json.loads((tmp_path / "out" / "bench.json").read_text())
     (run,) = report["runs"]
     assert run["n_images"] == 1 and [f["image"] for f in run["failures"]] == ["b"]

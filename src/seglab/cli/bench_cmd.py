@@ -47,11 +47,14 @@ from typing import Any
 from ..core.params_text import parse_param
 from ..core.types import EVALUATION_TASKS
 from ..core.registry import MethodSpec, get_method
-from .common import EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, positive_int, progress_bar, writable_folder
+from .common import (EXIT_FAILED, EXIT_OK, Parser, UsageError, parse_label_map, positive_int, print_failures,
+                     progress_bar, writable_folder)
 
 __all__ = ["run", "build_parser", "parse_assignment", "method_runs"]
 
 _TASKS = ("auto", *(t for t in EVALUATION_TASKS if t != "panoptic"))  # label images cannot be panoptic
+#: Failures of a run also printed at its end (all of them are in bench.md and bench.json).
+_SHOWN_FAILURES = 10
 
 
 def _background_class(text: str) -> int | str:
@@ -263,4 +266,10 @@ def run(argv: Sequence[str]) -> int:
     failed = sum(len(r.failures) for r in results) + sum(r.error is not None for r in results)
     print(f"seglab: wrote {targets[0]} and {targets[1]}" + (f"; {failed} failure(s) listed there" if failed else ""),
           file=sys.stderr)
+    if failed:  # the first ones here too, so that a run in a terminal or a CI log says what failed
+        listed = [(f"{r.name}: {image}", reason) for r in results for image, reason in r.failures]
+        listed += [(r.name, r.error) for r in results if r.error is not None]
+        shown = listed[:_SHOWN_FAILURES]
+        more = f" (and {len(listed) - len(shown)} more in {targets[0]})" if len(listed) > len(shown) else ""
+        print_failures(f"seglab bench: {failed} failure(s){more}:", shown)
     return EXIT_FAILED if failed else EXIT_OK
