@@ -111,5 +111,5 @@ def test_the_command_line_passes_the_decay_and_refuses_a_bad_one(shapes_dir, tmp
             "--config", '{"width": 4, "depth": 2}']
     assert main([*args, "--ema", "0.99"]) == 0
     assert read_checkpoint(out)["provenance"]["ema"] == 0.99
-    assert main([*args, "--ema", "1.5"]) == 2
+    assert main([*args, "--ema", "1.5", "--overwrite"]) == 2
     assert "ema: the decay of the weight average must be a number in (0, 1)" in capsys.readouterr().err

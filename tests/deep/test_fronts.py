@@ -116,6 +116,10 @@ def test_bad_files_options_and_output_folders_are_one_line_each_before_any_train
          "lr: must be a finite number >= 0"),
         (["train", "unet", "--data", str(shapes_dir), "--out", str(blocked / "a.pt")], "this is a file, not a folder"),
         (["export", "unet", "--weights", "membrane", "-o", str(tmp_path / "x.onnx"), "--opset", "3"], "opset: 3"),
+        (["export", "unet", "--weights", "membrane", "-o", str(tmp_path / "m.txt")], "ending in .onnx"),
+        (["train", "unet", "--data", str(shapes_dir), "--out", str(tmp_path / "curves.png")], "ends in .pt"),
+        (["train", "unet", "--data", str(shapes_dir), "--out", str(text.with_suffix(".pt"))],
+         "notes.png already exist(s); pass --resume"),  # notes.png would be the curves file of notes.pt
     ]
     for argv, words in cases:
         assert main(argv) == 2, argv
@@ -163,8 +167,9 @@ def test_input_range_replaces_the_per_image_percentiles(trained):
 
     given = prepare(image, in_channels=1, normalization=fixed_range("unet", norm, [0.0, 400.0], 1))
     np.testing.assert_allclose(given[0], image.astype(np.float32) / 400.0, rtol=1e-6)
-    with pytest.raises(InvalidParameterError, match="input_range must be \\[low, high\\] for each"):
-        seglab.segment(image, "unet", weights=str(trained), input_range=[1.0])
+    for bad in ([1.0], [float("nan"), 255.0], [0.0, float("inf")], [[0.0, 255.0]]):  # nested: a flat list is wanted
+        with pytest.raises(InvalidParameterError, match="input_range must be a flat list of finite numbers"):
+            seglab.segment(image, "unet", weights=str(trained), input_range=bad)
 
 
 def test_a_tiled_network_run_normalises_every_window_by_the_whole_image(trained):

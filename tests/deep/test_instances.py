@@ -236,3 +236,12 @@ def test_light_share_without_light_images_says_it_has_no_effect():
     prepared = _prepare([sample], diameter=14, boundary_width=2)
     with pytest.warns(UserWarning, match="light_share=0.4 has no effect.*dark background"):
         _Crops(prepared, 32, InstanceAugmentation.from_mapping({"light_share": 0.4}))
+
+
+def test_training_writes_the_curves_beside_the_checkpoint(trained):
+    # seglab.train promises a PNG of the curves for every method; instance training wrote none
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    curves = trained.with_name(trained.stem + ".png")
+    assert curves.is_file() and Image.open(curves).size[0] > 100

@@ -67,6 +67,31 @@ def test_resuming_an_interrupted_run_gives_the_uninterrupted_weights(shapes_dir,
     assert [r["epoch"] for r in csv.DictReader(resumed.log.read_text().splitlines())] == ["1", "2", "3"]
 
 
+def test_resuming_with_other_schedule_options_is_refused_not_half_applied(shapes_dir, tmp_path):
+    # the restored optimiser and scheduler follow the recorded lr and epochs: a new lr was silently ignored
+    train("cnn", shapes_dir, tmp_path / "m.pt", split="train", epochs=1, **FAST)
+    for change in ({"epochs": 2}, {"lr": 0.5}):
+        options = {**FAST, "epochs": 1, **change}
+        with pytest.raises(InvalidParameterError, match=f"resume: .*m.last.pt was trained with {next(iter(change))}="):
+            train("cnn", shapes_dir, tmp_path / "m.pt", split="train", resume=True, **options)
+    train("cnn", shapes_dir, tmp_path / "m.pt", split="train", epochs=1, resume=True, **FAST)  # the same: fine
+
+
+def test_training_never_writes_over_its_inputs(shapes_dir, tmp_path):
+    import shutil
+
+    from seglab.deep.training import train as train_front  # the checks of seglab.train and the command line
+
+    data = tmp_path / "data"
+    shutil.copytree(shapes_dir, data)
+    label = sorted((data / "labels").rglob("*.png"))[0]
+    before = label.read_bytes()
+    for out in (label.with_suffix(".pt"), label.with_name("x.png")):  # curves <stem>.png over a label; not .pt
+        with pytest.raises(InvalidParameterError, match="out: "):
+            train_front("cnn", data, out, split="train", epochs=1, **FAST)
+    assert label.read_bytes() == before
+
+
 def test_bad_data_gives_one_clear_error_naming_the_file(tmp_path):
     rng = np.random.default_rng(0)
     image = rng.integers(0, 255, (32, 32), dtype=np.uint8)

@@ -90,6 +90,8 @@ def train_parser() -> Parser:
     run.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--resume", action="store_true", help="continue from <out stem>.last.pt")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace the files of an earlier run at --out (checkpoints, log, curves)")
     run.add_argument("--init", metavar="WEIGHTS",
                      help="fine-tune: start from these weights (a shipped name or a checkpoint of METHOD), not random; "
                           'with --config \'{"base_width": N}\' a U-Net is first widened to N (same function)')
@@ -111,11 +113,15 @@ def _class_weights(text: str | None) -> Any:
 def run_train(argv: Sequence[str]) -> int:
     """Run ``seglab train``; return the exit code."""
     from ..deep.instances import INSTANCE_METHODS
-    from ..deep.training import train
+    from ..deep.training import train, training_outputs
 
     ns = train_parser().parse_intermixed_args(argv)
     options = _instance_options(ns, argv) if ns.method in INSTANCE_METHODS else _semantic_options(ns, argv)
     writable_folder(Path(ns.out).parent, "--out")  # before hours of training, not after
+    earlier = [str(p) for p in training_outputs(ns.out) if p.exists()]
+    if earlier and not (ns.resume or ns.overwrite):
+        raise UsageError(f"--out: {', '.join(earlier)} already exist(s); pass --resume to continue that run or "
+                         "--overwrite to replace it.")
     try:
         result = train(ns.method, ns.data, ns.out, **options)
     except FileNotFoundError as exc:
@@ -195,6 +201,8 @@ def run_export(argv: Sequence[str]) -> int:
 
     ns = export_parser().parse_intermixed_args(argv)
     out = Path(ns.output)
+    if out.suffix.lower() != ".onnx":  # backend="onnxruntime" takes PATH.onnx
+        raise UsageError(f"-o {out}: give a file name ending in .onnx.")
     if out.exists() and not ns.overwrite:
         raise UsageError(f"{out} already exists; pass --overwrite to replace it.")
     if not out.parent.is_dir():

@@ -16,6 +16,7 @@ seglab.core.errors.InvalidParameterError: unet: weights='no/such.pt' is neither 
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -116,11 +117,16 @@ def fixed_range(arch: str, normalization: Mapping[str, Any], input_range: list[f
         raise InvalidParameterError(
             f"{arch}: input_range replaces the percentiles of a percentile normalisation, but these weights "
             f"scale by fixed values ({dict(normalization)}); leave input_range out.")
-    values = [float(v) for v in input_range]
-    if len(values) != 2 * channels or any(hi < lo for lo, hi in zip(values[::2], values[1::2], strict=True)):
+    try:  # a flat list: [low, high] for one channel, [low1, high1, low2, high2, ...] for several
+        values = [float(v) for v in input_range]
+    except (TypeError, ValueError):
+        values = []
+    if (len(values) != 2 * channels or not all(math.isfinite(v) for v in values)
+            or any(hi < lo for lo, hi in zip(values[::2], values[1::2], strict=True))):
         raise InvalidParameterError(
-            f"{arch}: input_range must be [low, high] for each of the network's {channels} input channel(s), "
-            f"low <= high; got {input_range!r}.")
+            f"{arch}: input_range must be a flat list of finite numbers, low and high for each of the network's "
+            f"{channels} input channel(s) ([low, high] for one; [l1, h1, l2, h2, ...] for several), low <= high; "
+            f"got {input_range!r}.")
     return {"kind": "scale", "max": 1.0, "mean": values[::2],
             "std": [max(hi - lo, 1e-6) for lo, hi in zip(values[::2], values[1::2], strict=True)]}
 

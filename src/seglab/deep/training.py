@@ -86,6 +86,14 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
         torch is not installed.
     """
     _check(method)
+    written = training_outputs(out)
+    inputs = [Path(data)] + ([Path(options["init"])] if options.get("init") is not None else [])
+    for path in written:
+        for given in inputs:
+            if path.exists() and (path.resolve() == given.resolve() or given.resolve() in path.resolve().parents):
+                raise InvalidParameterError(
+                    f"out: training writes {path}, which would replace an input ({given}); choose another out."
+                )
     require("torch", extra="torch", feature=f"seglab train {method}")
     from .instances import INSTANCE_METHODS
 
@@ -101,6 +109,25 @@ def train(method: str, data: str | os.PathLike[str], out: str | os.PathLike[str]
     from ._torch.train import train as run
 
     return run(method, data, out, **options)
+
+
+def training_outputs(out: str | os.PathLike[str]) -> list[Path]:
+    """The files a training run writes for `out`: the best checkpoint, ``<stem>.last.pt``, the CSV log, the curves.
+
+    Examples
+    --------
+    >>> [p.name for p in training_outputs("runs/unet.pt")]
+    ['unet.pt', 'unet.last.pt', 'unet.csv', 'unet.png']
+    >>> training_outputs("runs/unet.png")
+    Traceback (most recent call last):
+    ...
+    seglab.core.errors.InvalidParameterError: out: a checkpoint file ends in .pt; got runs/unet.png ...
+    """
+    best = Path(out)
+    if best.suffix != ".pt":
+        raise InvalidParameterError(f"out: a checkpoint file ends in .pt; got {best} (its log and curves are written "
+                                    "beside it as <stem>.csv and <stem>.png).")
+    return [best, *(best.with_name(best.stem + ending) for ending in (".last.pt", ".csv", ".png"))]
 
 
 def export(method: str, weights: str | os.PathLike[str], out: str | os.PathLike[str], *, opset: int = 18) -> Path:

@@ -144,7 +144,7 @@ def _items(stem: str, image: Path, labels: Path) -> list[DatasetItem]:
     return [DatasetItem(page_stem(stem, k), image, labels, k) for k in range(n_image)]
 
 
-def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> Dataset:
+def find_dataset(root: str | os.PathLike[str], *, split: str | None = None, option: str = "--split") -> Dataset:
     """Read the layout of the data set in `root` (see the module docstring).
 
     Parameters
@@ -153,6 +153,8 @@ def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> D
         The data-set folder.
     split : str, optional
         Sub-folder name and/or ``splits/<split>.txt`` list.
+    option : str, optional
+        The option that named `split`, for the error when it does not exist (``--split``, ``--val-split``).
 
     Returns
     -------
@@ -191,7 +193,7 @@ def find_dataset(root: str | os.PathLike[str], *, split: str | None = None) -> D
             known = sorted({p.name for p in (root / "images").iterdir() if p.is_dir()}
                            | {p.stem for p in (root / "splits").glob("*.txt")})
             raise InvalidParameterError(
-                f"--split: {root} has no split {split!r} (neither images/{split}/ nor splits/{split}.txt); "
+                f"{option}: {root} has no split {split!r} (neither images/{split}/ nor splits/{split}.txt); "
                 f"splits found: {', '.join(known) or 'none'}."
             )
         if list_file.is_file():

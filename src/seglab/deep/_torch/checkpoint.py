@@ -146,7 +146,11 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{path} is a PyTorch file but not a seglab checkpoint (no format {FORMAT!r}); a bare state dict "
             "loads with model.load_state_dict(torch.load(path)) into a model from build_model or wrap_module."
         )
-    if int(raw.get("version", 0)) > VERSION:
+    version = raw.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise CheckpointError(f"{path}: its version field is {version!r}, not an integer; the file was edited or "
+                              "is damaged: copy or train it again.")
+    if version > VERSION:
         raise CheckpointError(f"{path} is checkpoint version {raw['version']}; this seglab reads up to "
                               f"{VERSION}: upgrade seglab.")
     missing = [k for k in ("config", "classes", "normalization", "state_dict") if k not in raw]
@@ -208,7 +212,16 @@ def load_checkpoint(path: str | os.PathLike[str], *, arch: str | None = None,
     problem = _mismatch(model, state)
     if problem:
         raise CheckpointError(f"{path}: its weights do not fit the {model.arch!r} model ({problem}).")
+    classes = raw["classes"]
+    if (not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes)
+            or len(classes) != model.num_classes):
+        raise CheckpointError(f"{path}: its classes ({classes!r}) are not {model.num_classes} names, one per output "
+                              "of its model; the file was edited or is damaged.")
+    try:
+        normalization = check_normalization(raw["normalization"])
+    except SeglabError as exc:
+        raise CheckpointError(f"{path}: its normalization record is unusable ({exc}).") from None
     model.load_state_dict(state)
     model.eval()
-    return Checkpoint(model=model, classes=tuple(raw["classes"]), normalization=dict(raw["normalization"]),
+    return Checkpoint(model=model, classes=tuple(classes), normalization=normalization,
                       provenance=dict(raw.get("provenance", {})), path=Path(path))

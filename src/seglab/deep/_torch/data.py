@@ -72,7 +72,7 @@ def load_samples(data_dir: str | os.PathLike[str], *, split: str | None = None,
     InvalidImageError
         A label image whose size differs from its image (both files named).
     """
-    ds = find_dataset(data_dir, split=split)
+    ds = find_dataset(data_dir, split=split, option="--val-split" if what == "validation" else "--split")
     items = ds.items
     where = f"{ds.root}/images" + (f" (split {split!r})" if split else "")
     if stems is not None:  # a stem names an image or a page, a volume's stem all its pages

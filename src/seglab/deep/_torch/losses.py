@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -86,9 +87,9 @@ def build_loss(spec: str, *, num_classes: int, class_weights: Sequence[float] | 
                                         f"Terms: {', '.join(LOSSES)}, joined with '+'.")
     weight = None
     if class_weights is not None:
-        if len(class_weights) != num_classes or min(class_weights) < 0:
+        if len(class_weights) != num_classes or not all(math.isfinite(w) and w >= 0 for w in class_weights):
             raise InvalidParameterError(
-                f"class_weights: need {num_classes} non-negative values; got {list(class_weights)!r}."
+                f"class_weights: need {num_classes} finite non-negative values; got {list(class_weights)!r}."
             )
         weight = torch.tensor([float(w) for w in class_weights])
     return SegmentationLoss(terms, weight)

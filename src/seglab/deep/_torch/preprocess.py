@@ -124,13 +124,18 @@ def to_channels(image: ArrayLike, in_channels: int, *, name: str = "image") -> N
 
 def normalize(image: NDArray, normalization: Mapping[str, Any]) -> NDArray[np.float32]:
     """Apply a (checked) normalisation record to an ``(H, W, C)`` array; return float32 ``(C, H, W)``."""
-    x = np.moveaxis(image, -1, 0).astype(np.float32)
     if normalization["kind"] == "percentile":
+        # float64 and 32/64-bit integers are scaled in float64 first: values beyond float32's range (1e300) or
+        # below its resolution (1e-300) would overflow or vanish in the cast, before the percentiles bring them to ~1
+        wide = image.dtype == np.float64 or (image.dtype.kind in "iu" and image.dtype.itemsize >= 4)
+        x = np.moveaxis(image, -1, 0).astype(np.float64 if wide else np.float32)
         for c in range(x.shape[0]):
             low, high = np.percentile(x[c], [normalization["low"], normalization["high"]])
             x[c] -= low
-            x[c] /= max(float(high - low), 1e-6)
-        return x
+            span = float(high - low)
+            x[c] /= span if span > 0 else 1.0  # flat: all zeros either way
+        return x.astype(np.float32, copy=False)
+    x = np.moveaxis(image, -1, 0).astype(np.float32)
     if len(normalization["mean"]) not in (1, x.shape[0]):
         raise InvalidParameterError(
             f"normalization: {len(normalization['mean'])} means and stds for a {x.shape[0]}-channel input."

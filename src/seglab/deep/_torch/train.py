@@ -34,7 +34,7 @@ from ...core.errors import InvalidParameterError
 from .augment import Augmentation, training_transform
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .ema import WeightAverage, check_decay
-from .options import check_training_options
+from .options import check_resumable, check_training_options
 from .data import Sample, TrainSet, check_samples, infer_num_classes, load_samples, median_frequency_weights, read_stems
 from .losses import build_loss
 from .models import SegmentationModel, build_model
@@ -130,7 +130,7 @@ def _plot(path: Path, rows: list[dict[str, Any]], monitor: str) -> Path | None:
     epochs = [r["epoch"] for r in rows]
     ax_loss.plot(epochs, [r["loss"] for r in rows])
     ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log")
-    for key in ("mean_iou", "pixel_error", "rand_error_fg"):
+    for key in ("mean_iou", "pixel_error", "rand_error_fg", "dsb_score"):  # semantic, then instance figures
         if key in rows[-1]:
             ax_val.plot(epochs, [r.get(key, float("nan")) for r in rows], label=key + (" *" if key == monitor else ""))
     ax_val.set(xlabel="epoch", ylabel="validation")
@@ -345,6 +345,9 @@ def train(arch_or_model: str | SegmentationModel, data_dir: str | os.PathLike[st
     state: dict[str, Any] = {}  # the training state of a resumed run
     if resume and last_path.is_file():
         raw = read_checkpoint(last_path)
+        check_resumable(last_path, raw.get("provenance", {}), {
+            "epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size, "crop_size": crop_size,
+            "lr": lr, "weight_decay": weight_decay, "schedule": schedule})
         load_checkpoint(last_path, arch=model.arch, model=model)
         model.to(dev, memory_format=torch.channels_last)
         state = raw["train_state"]

@@ -48,12 +48,12 @@ from ....metrics import dsb_score
 from ..checkpoint import read_checkpoint, save_checkpoint
 from ..data import read_stems
 from ..ema import WeightAverage, check_decay
-from ..options import check_training_options
+from ..options import check_resumable, check_training_options
 from ..losses import IGNORE, build_loss
 from ..models.base import SegmentationModel
 from ..models.widen import init_width, widen_unet
 from ..predict import resolve_device
-from ..train import TrainResult, _hardware, _write_log, lr_factor
+from ..train import TrainResult, _hardware, _plot, _write_log, lr_factor
 from .checkpoint import NORMALIZATION, load_instance_checkpoint
 from .data import InstanceSample, check_objects, load_instance_samples
 from .images import gray_input, resize, scaled_shape
@@ -519,7 +519,11 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
     start_epoch, rows, best_value, best_epoch, best_figures, elapsed = 0, [], None, 0, {}, 0.0
     state: dict[str, Any] = {}  # the training state of a resumed run
     if resume and last_path.is_file():
-        state = read_checkpoint(last_path)["train_state"]
+        raw = read_checkpoint(last_path)
+        check_resumable(last_path, raw.get("provenance", {}), {
+            "epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size, "crop_size": crop_size,
+            "lr": rate, "weight_decay": weight_decay, "schedule": schedule})
+        state = raw["train_state"]
         model.load_state_dict(load_instance_checkpoint(last_path, arch=method).model.state_dict())
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -603,5 +607,6 @@ def train_instances(method: Literal["unet_instances", "mask_rcnn"], data_dir: st
     if tune and val_samples:
         best_figures = tune_checkpoint(out, val_samples, arch=method, device=str(dev), half=half,
                                        provenance=provenance(), progress=progress)
-    return TrainResult(best=out, last=last_path, log=log_path, curves=None, figures=best_figures,
+    curves = _plot(out.with_name(out.stem + ".png"), rows, "dsb_score") if rows else None
+    return TrainResult(best=out, last=last_path, log=log_path, curves=curves, figures=best_figures,
                        best_epoch=best_epoch, epochs=epochs, steps=total, seconds=elapsed)
