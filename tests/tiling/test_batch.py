@@ -109,3 +109,14 @@ def test_local_workers_run_opencv_single_threaded(client):
     import cv2
 
     assert set(client.run(cv2.getNumThreads).values()) == {1}
+
+
+def test_quiet_tiled_runs_print_only_the_summary(tmp_path, capsys):
+    from seglab.cli import main
+
+    img = np.zeros((64, 64), np.uint8)
+    img[16:48, 16:48] = 200
+    tifffile.imwrite(tmp_path / "in.tif", img)
+    assert main(["segment", "otsu", str(tmp_path / "in.tif"), "-o", str(tmp_path / "out"), "--tile-size", "32",
+                 "-q"]) == 0
+    assert capsys.readouterr().out == ""

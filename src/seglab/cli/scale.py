@@ -210,6 +210,7 @@ def _tiled(job: Job, files: list[Path], stems: list[str], outdir: Path, ns: argp
             failures.append((str(source), reason))
             continue
         done += 1
-        print(f"{source} -> {', '.join(str(p) for p in written)}")
+        if not ns.quiet:  # --quiet: only problems and the summary, as untiled
+            print(f"{source} -> {', '.join(str(p) for p in written)}")
     return done
 

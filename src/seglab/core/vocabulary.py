@@ -103,7 +103,7 @@ VOCABULARY: dict[str, Term] = {
     "overlap": Term("fraction of a tile shared with its neighbour", ("float",)),
     "backend": Term("what runs a trained network: PyTorch or onnxruntime", ("choice",)),
     "tta": Term("test-time augmentation: average the predictions of flipped and turned copies", ("bool",)),
-    "input_range": Term("[low, high] per input channel used instead of the per-image percentiles of a network's normalisation", ("json",)),
+    "input_range": Term("low and high of each input channel (a flat list) used instead of the per-image percentiles of a network's normalisation", ("json",)),
     "return_scores": Term("keep per-class probabilities in Segmentation.scores", ("bool",)),
     "score_threshold": Term("smallest detection score kept", ("float",)),
     "nms_threshold": Term("IoU above which overlapping detections are suppressed", ("float",)),

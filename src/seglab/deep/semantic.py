@@ -85,8 +85,9 @@ _DOC = '''{summary}
     backend : {{"torch", "onnxruntime"}}
         Run the PyTorch checkpoint, or an exported ONNX model with onnxruntime.
     input_range : list of float, optional
-        ``[low, high]`` per input channel of the network, in the image's units:
-        used instead of the percentiles that weights with a percentile
+        A flat list, low and high for each input channel of the network
+        (``[low, high]`` for one, ``[l1, h1, l2, h2, l3, h3]`` for three), in
+        the image's units: used instead of the percentiles that weights with a percentile
         normalisation measure on each image (so that frames of a video, or the
         windows of a tiled run, are normalised alike). A tiled run
         (``seglab.tiling.run``, ``--tile-size``) measures it once on a sample
