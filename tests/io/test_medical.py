@@ -101,6 +101,10 @@ def test_dicom_without_pixels_truncated_or_undecodable_gets_one_clear_error(tmp_
     (tmp_path / "cut.dcm").write_bytes(whole[: len(whole) - 3000])
     with pytest.raises(InvalidImageError, match=r"cut.dcm: the DICOM pixel data is truncated or corrupt"):
         read_image(tmp_path / "cut.dcm")
+    header_end = whole.index(b"\xe0\x7f\x10\x00")  # the Pixel Data tag (7FE0,0010), little endian
+    (tmp_path / "half.dcm").write_bytes(whole[:header_end])  # cut before the pixels begin
+    with pytest.raises(InvalidImageError, match=r"half.dcm: the DICOM header describes an image .* truncated"):
+        read_image(tmp_path / "half.dcm")
 
     def no_decoder(*args, **kwargs):
         raise RuntimeError("Unable to decompress 'JPEG 2000' pixel data because all plugins are missing dependencies")

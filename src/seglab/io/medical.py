@@ -151,6 +151,9 @@ def read_dicom(p: Path, page: int | None, max_pixels: int | None) -> NDArray:
         ds = kept.ds
         meta = getattr(ds, "file_meta", None)
         if not any(tag in ds for tag in _PIXEL_TAGS):
+            if "Rows" in ds and "Columns" in ds:  # an image's header whose pixels never came: cut short
+                raise fail(p, "the DICOM header describes an image (Rows, Columns) but the file ends before its "
+                              "pixel data: it is truncated; copy or re-export it.")
             uid = ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta is not None else None)
             kind = getattr(uid, "name", "unknown SOP class")
             raise fail(p, f"is a DICOM file without pixel data ({kind}); give the image files of the series.")
