@@ -158,3 +158,40 @@ def test_a_page_of_a_multi_page_file(page, tmp_path):
     labels = _download_labels(page, tmp_path)
     page.fill("#page", "")  # the next test starts from no page
     assert np.array_equal(labels, seglab.segment(stack[2], "otsu").labels)
+
+
+def test_enter_runs_instead_of_reloading_and_bad_numbers_stop_the_run(page, tmp_path):
+    coins = seglab.read_image(SAMPLES / "coins.png")
+    if page.eval_on_selector("#canvas", "c => c.width") != 384:
+        _upload_coins(page)
+    page.select_option("#method", "otsu")
+    url = page.url
+    page.fill("input[name=nbins][type=number]", "64")
+    page.press("input[name=nbins][type=number]", "Enter")  # one field in the form: Enter used to submit it
+    page.wait_for_function("document.getElementById('result-info').textContent.startsWith('otsu ')", timeout=30_000)
+    assert page.url == url and page.eval_on_selector("#canvas", "c => c.width") == 384  # no reload, image kept
+    assert np.array_equal(_download_labels(page, tmp_path), seglab.segment(coins, "otsu", nbins=64).labels)
+    page.type("input[name=nbins][type=number]", "e")  # "64e" is not a number: the field's value reads ""
+    page.click("#run")
+    page.wait_for_function("!document.getElementById('error').hidden", timeout=15_000)
+    assert "nbins: not a number" in page.text_content("#error")
+    page.click("#reset")
+
+
+def test_a_new_image_clears_the_comparison_and_the_result(page, tmp_path):
+    if page.eval_on_selector("#canvas", "c => c.width") != 384:
+        _upload_coins(page)
+    page.click("#compare-none")
+    page.check("#compare-methods input[value=otsu]")
+    page.check("#compare-methods input[value=kmeans]")
+    page.click("#compare-run")
+    page.wait_for_function("document.querySelectorAll('#compare-grid .card').length === 2", timeout=60_000)
+    # a card's canvas takes its preview's size: the image is drawn scaled under it, never a corner of it
+    assert page.eval_on_selector("#compare-grid canvas", "c => c.width") <= 384
+    from PIL import Image
+
+    Image.fromarray(np.zeros((20, 30), np.uint8)).save(tmp_path / "small.png")
+    page.set_input_files("#file", str(tmp_path / "small.png"))
+    page.wait_for_function("document.getElementById('canvas').width === 30", timeout=15_000)
+    assert page.locator("#compare-grid .card").count() == 0
+    assert page.text_content("#result-info") == "" and page.locator("#downloads a").count() == 0

@@ -10,6 +10,7 @@ const state = {
   file: null, upload: null, image: null, base: null, labels: null, last: null,
   points: new Map(), strokes: new Map(), uploads: new Map(), watchers: new Map(),
   target: null, targetKind: null, drawLabel: () => 1, painting: false, cards: [],
+  generation: 0, busy: false, pageAsked: "",  // generation: counts images loaded, so that a late result for an earlier one is dropped
 };
 
 function status(text) { $("status").textContent = text; }
@@ -49,36 +50,55 @@ function appendPage(form) {
   if (page !== "") form.append("page", page);
 }
 
+/** Forget the shown image and everything made from it (results, comparison, scores). */
+function forgetImage() {
+  state.generation += 1;
+  state.file = null;
+  state.base = null;
+  state.labels = null;
+  state.last = null;
+  state.cards = [];
+  $("compare-grid").replaceChildren();
+  $("eval-table").replaceChildren();
+  $("downloads").replaceChildren();
+  $("regions-box").hidden = true;
+  $("result-info").textContent = "";
+  $("image-info").textContent = "";
+  const canvas = $("canvas");
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+}
+
 async function loadImage(blob, name) {
   showError("");
   status("reading the image…");
   state.upload = { blob, name };  // read again when the page changes, even if this page fails
+  state.pageAsked = $("page").value.trim();
+  forgetImage();  // a failed read leaves nothing of the previous image ready to run
+  updateButtons();
+  const generation = state.generation;
   const form = new FormData();
   form.append("image", blob, name);
   form.append("size", String(state.previewSide));
   appendPage(form);
   try {
     const body = await call("/preview", form);
+    if (generation !== state.generation) return;  // another image was chosen meanwhile
     state.file = { blob, name };
     state.image = body.image;
     state.base = await bitmapOf(body.preview.png);
-    state.labels = null;
-    state.last = null;
     state.strokes.clear();
     state.points.clear();
     notifyAll();
     const { height, width, channels, dtype } = body.image;
     $("image-info").textContent = `${name}: ${width} x ${height}, ${channels === 1 ? "gray" : `${channels} channels`}, `
       + `${dtype}${body.notes.length ? ` (${body.notes.join("; ")})` : ""}`;
-    $("downloads").replaceChildren();
-    $("regions-box").hidden = true;
-    $("result-info").textContent = "";
     status("");
     updateButtons();
     render();
   } catch (err) {
     status("");
     showError(err.message);
+    updateButtons();
   }
 }
 
@@ -177,6 +197,7 @@ const hooks = {
 
 function selectMethod(name) {
   state.spec = state.methods.find((m) => m.name === name);
+  state.uploads.clear();  // an uploaded array of another method's field would be sent unseen
   $("method").value = name;
   $("method-summary").textContent = state.spec.summary
     + (state.spec.available ? "" : ` (needs: pip install "seglab[${state.spec.requires.join(",")}]")`);
@@ -219,9 +240,21 @@ function chosenOutputs() {
   return [...new Set([...chosen, "labels", "csv"])].join(",");
 }
 
+/** Drop the shown result (after a failed run, so that an earlier result is not taken for this one's). */
+function forgetResult() {
+  state.labels = null;
+  state.last = null;
+  $("downloads").replaceChildren();
+  $("regions-box").hidden = true;
+  $("result-info").textContent = "";
+  $("eval-table").replaceChildren();
+}
+
 async function segment() {
   showError("");
-  $("run").disabled = true;
+  const generation = state.generation;
+  state.busy = true;
+  updateButtons();
   status("segmenting…");
   try {
     const { text, arrays } = await requestParams();
@@ -237,15 +270,19 @@ async function segment() {
     for (const [, blob, name] of arrays) form.append("arrays", blob, name);
     form.append("array_params", arrays.map(([n]) => n).join(","));
     const body = await call("/segment", form);
+    if (generation !== state.generation) { status("a result for an earlier image was dropped"); return; }
     state.last = body;
     state.labels = await idsOf(body.preview.png);
+    $("eval-table").replaceChildren();
     showResult(body);
     render();
     status(`done: ${body.segments} segment(s)`);
   } catch (err) {
     status("");
     showError(err.message);
+    if (generation === state.generation) { forgetResult(); render(); }
   } finally {
+    state.busy = false;
     updateButtons();
   }
 }
@@ -298,13 +335,18 @@ async function compare() {
   showError("");
   const methods = [...document.querySelectorAll("#compare-methods input:checked")].map((b) => b.value);
   if (!methods.length) { showError("choose at least one method to compare"); return; }
-  $("compare-run").disabled = true;
+  const generation = state.generation;
+  state.busy = true;
+  updateButtons();
   status(`comparing ${methods.length} method(s)…`);
   try {
     const params = {};
+    let note = "";
     if (methods.includes(state.spec.name)) {
       const { text, arrays } = await requestParams();
-      if (!arrays.length) params[state.spec.name] = text;
+      params[state.spec.name] = text;  // its parameters; drawn or uploaded arrays go to Segment only
+      if (arrays.length) note = `; ${state.spec.name} ran without the ${arrays.map(([n]) => n).join(", ")} drawn or `
+        + "uploaded (a comparison takes parameters only)";
     }
     const form = new FormData();
     form.append("image", state.file.blob, state.file.name);
@@ -313,6 +355,7 @@ async function compare() {
     form.append("params", JSON.stringify(params));
     form.append("preview", String(Math.min(768, Math.max(state.base.width, state.base.height))));
     const body = await call("/compare", form);
+    if (generation !== state.generation) { status("a comparison for an earlier image was dropped"); return; }
     state.cards = [];
     const cards = [];
     for (const item of body.results) {
@@ -324,7 +367,10 @@ async function compare() {
         state.cards.push({ canvas, labels: await idsOf(item.preview.png) });
         card.append(canvas, el("small", { textContent: `${item.segments} segment(s), ${item.seconds.toFixed(3)} s` }));
         canvas.title = "open in the main view";
-        canvas.addEventListener("click", () => selectMethod(item.method));
+        canvas.addEventListener("click", () => {  // run it in the main view (its parameters kept if it is the current one)
+          if (!state.spec || state.spec.name !== item.method) selectMethod(item.method);
+          if (!$("run").disabled) segment();
+        });
       } else {
         card.append(el("p", { className: "error", textContent: item.detail }));
       }
@@ -332,11 +378,12 @@ async function compare() {
     }
     $("compare-grid").replaceChildren(...cards);
     render();
-    status(`compared ${methods.length} method(s) in ${body.total_seconds.toFixed(1)} s`);
+    status(`compared ${methods.length} method(s) in ${body.total_seconds.toFixed(1)} s${note}`);
   } catch (err) {
     status("");
     showError(err.message);
   } finally {
+    state.busy = false;
     updateButtons();
   }
 }
@@ -355,22 +402,23 @@ async function evaluate() {
     form.append("task", $("eval-task").value);
     const body = await call("/eval", form);
     const rows = Object.entries(body.summary || {}).filter(([, v]) => v === null || typeof v !== "object");
+    const shown = (v) => (typeof v !== "number" ? String(v) : Number.isInteger(v) ? String(v) : v.toFixed(4));
     $("eval-table").replaceChildren(el("tr", {}, el("th", { textContent: "task" }), el("td", { textContent: body.task })),
-      ...rows.map(([k, v]) => el("tr", {}, el("th", { textContent: k }),
-        el("td", { textContent: typeof v === "number" ? v.toFixed(4) : String(v) }))));
+      ...rows.map(([k, v]) => el("tr", {}, el("th", { textContent: k }), el("td", { textContent: shown(v) }))));
     status("");
   } catch (err) {
     status("");
     showError(err.message);
+    $("eval-table").replaceChildren();  // the scores of an earlier ground truth are not this one's
   }
 }
 
 // ---- start -------------------------------------------------------------------------------------------------------
 
 function updateButtons() {
-  const ready = Boolean(state.base && state.spec);
+  const ready = Boolean(state.base && state.spec) && !state.busy;
   $("run").disabled = !ready || !state.spec.available;
-  $("compare-run").disabled = !state.base;
+  $("compare-run").disabled = !state.base || state.busy;
   $("eval-run").disabled = !state.last || !$("gt").files.length;
 }
 
@@ -388,8 +436,10 @@ async function start() {
     }))));
   }
   for (const [kind, doc] of Object.entries(state.outputs)) {
-    $("outputs").append(el("label", { title: doc }, el("input", { type: "checkbox", value: kind,
-      checked: kind === "labels" || kind === "overlay" || kind === "json" }), ` ${kind}`));
+    const needed = kind === "labels" || kind === "csv";  // the page draws the labels and lists the regions
+    $("outputs").append(el("label", { title: needed ? `${doc} (always made: the page shows it)` : doc },
+      el("input", { type: "checkbox", value: kind, checked: needed || kind === "overlay" || kind === "json",
+        disabled: needed }), ` ${kind}`));
   }
   for (const m of state.methods.filter((s) => s.available)) {
     $("compare-methods").append(el("label", {}, el("input", { type: "checkbox", value: m.name, checked: true }),
@@ -397,14 +447,19 @@ async function start() {
   }
   $("file").addEventListener("change", () => {
     const file = $("file").files[0];
-    if (file) { $("sample").value = ""; loadImage(file, file.name); }
+    if (file) { $("sample").value = ""; $("page").value = ""; loadImage(file, file.name); }
   });
   $("sample").addEventListener("change", async () => {
     const name = $("sample").value;
+    $("page").value = "";  // a page chosen for another file does not carry over
     if (name) loadImage(await (await fetch(`/samples/${encodeURIComponent(name)}`)).blob(), name);
   });
-  $("page").addEventListener("change", () => {
-    if (state.upload) loadImage(state.upload.blob, state.upload.name);
+  $("params").addEventListener("submit", (event) => {  // Enter in a field: run, never reload the page
+    event.preventDefault();
+    if (!$("run").disabled) segment();
+  });
+  $("page").addEventListener("change", () => {  // also fired when the field loses focus: only a new page reloads
+    if (state.upload && $("page").value.trim() !== state.pageAsked) loadImage(state.upload.blob, state.upload.name);
   });
   $("method").addEventListener("change", () => selectMethod($("method").value));
   $("reset").addEventListener("click", () => state.controls.reset());

@@ -28,11 +28,13 @@ function numberControl(p, changed) {
     name: p.name, placeholder: p.default === null ? "auto" : "" });
   if (p.min !== null) number.min = p.min;
   if (p.max !== null) number.max = p.max;
-  number.addEventListener("input", () => changed(p.name, number.value));
+  // text that is not a number (e.g. "1e") reads as "": marked invalid, so that a run refuses it instead of
+  // silently falling back to the default
+  number.addEventListener("input", () => changed(p.name, number.validity.badInput ? null : number.value));
   if (p.min === null || p.max === null) return { node: number, set: (v) => { number.value = v; } };
   const span = p.max - p.min;
   const slider = el("input", { type: "range", min: p.min, max: p.max, name: `${p.name}-slider`,
-    step: isInt ? String(Math.max(1, Math.round(span / 500))) : String(span / 500),
+    step: isInt ? "1" : String(span / 500),  // integers: every value reachable (arrow keys step by one)
     value: p.default === null ? p.min : p.default });
   slider.setAttribute("aria-label", p.name);
   slider.addEventListener("input", () => { number.value = slider.value; changed(p.name, slider.value); });
@@ -96,8 +98,12 @@ function arrayControl(p, hooks) {
 export function buildParams(form, spec, hooks) {
   form.replaceChildren();
   const changed = new Map();
+  const invalid = new Set();
   const setters = new Map();
-  const note = (name, value) => (value === "" ? changed.delete(name) : changed.set(name, value));
+  const note = (name, value) => {
+    if (value === null) invalid.add(name); else invalid.delete(name);
+    if (value === "" || value === null) changed.delete(name); else changed.set(name, value);
+  };
   for (const p of spec.params) {
     let control;
     if (p.type === "points") control = pointsControl(p, hooks);
@@ -116,9 +122,13 @@ export function buildParams(form, spec, hooks) {
     form.append(box);
   }
   return {
-    text: () => Object.fromEntries(changed),
+    text: () => {
+      if (invalid.size) throw new Error(`${[...invalid].join(", ")}: not a number; correct the field or reset to defaults.`);
+      return Object.fromEntries(changed);
+    },
     reset: () => {
       changed.clear();
+      invalid.clear();
       for (const p of spec.params) setters.get(p.name)(defaultText(p));
     },
   };

@@ -34,10 +34,11 @@ export async function idsOf(base64) {
 
 /** Paint `base` (an ImageBitmap) and, over it, the labels `ids` with `opacity` (0..1) in `mode`. */
 export function paint(canvas, base, labels, { opacity = 0.5, mode = "fill" } = {}) {
-  canvas.width = base.width;
-  canvas.height = base.height;
+  // the canvas takes the labels' size (a comparison's previews are smaller than the image's), the image scaled to it
+  canvas.width = labels ? labels.width : base.width;
+  canvas.height = labels ? labels.height : base.height;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(base, 0, 0);
+  ctx.drawImage(base, 0, 0, canvas.width, canvas.height);
   if (!labels || mode === "image") return;
   const { ids, width, height } = labels;
   const img = ctx.getImageData(0, 0, width, height);
