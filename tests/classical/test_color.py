@@ -252,3 +252,13 @@ def test_color_distance_matches_one_exact_colour_with_a_small_tolerance():
 def test_color_distance_bad_input(kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
         color_distance(np.zeros((3, 3, 3), np.uint8), **kwargs)
+
+
+def test_more_than_255_reference_colours_are_refused():
+    # each colour is a pass over the image with its distances in memory: 100,000 took 4.8 GB on a 64 x 64 image
+    import seglab
+
+    img = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(seglab.InvalidParameterError, match="references: give 1 to 255 colours; got 256"):
+        seglab.segment(img, "color_distance", references=[[0, 0, 0]] * 256, tolerance=10)
+    assert seglab.segment(img, "color_distance", references=[[0, 0, 0]] * 255, tolerance=10).labels.all()

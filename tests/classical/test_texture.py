@@ -228,3 +228,13 @@ def test_a_frequency_whose_kernel_dwarfs_the_image_is_refused_before_any_allocat
                                                    r"give frequencies of at least 0.00165"):
         seglab.segment(img, "gabor", frequencies=[frequency], rng=0)
     assert seglab.segment(img, "gabor", frequencies=[0.00166], rng=0).labels.shape == (64, 80)
+
+
+def test_a_bank_of_more_than_256_filters_or_a_repeated_frequency_is_refused():
+    # every filter is an image-sized feature: 6,400 filters took 2.5 GB on a 64 x 64 image
+    img = np.random.default_rng(0).integers(0, 255, (32, 32)).astype(np.uint8)
+    with pytest.raises(InvalidParameterError, match="frequencies: 5 frequencies x 64 orientations make 320 filters"):
+        seglab.segment(img, "gabor", frequencies=[0.1, 0.15, 0.2, 0.3, 0.4], n_orientations=64, rng=0)
+    with pytest.raises(InvalidParameterError, match="frequencies: lists a frequency twice"):
+        seglab.segment(img, "gabor", frequencies=[0.25, 0.25], rng=0)
+    assert seglab.segment(img, "gabor", frequencies=[0.1, 0.2, 0.3, 0.4], n_orientations=64, rng=0).labels.shape == (32, 32)

@@ -526,6 +526,10 @@ def hsv_range(
 # --------------------------------------------------------------------------- color_distance
 
 
+#: Reference colours at most, as hsv_range's ranges (100,000 took 4.8 GB on a 64 x 64 image).
+_MAX_REFERENCES = 255
+
+
 def _reference_array(references: Any, space: str) -> NDArray[np.float64]:
     """The reference colours as an ``(N, 3)`` array; checks what does not depend on the image."""
     try:
@@ -538,6 +542,8 @@ def _reference_array(references: Any, space: str) -> NDArray[np.float64]:
         raise InvalidParameterError(
             f"references: give one colour [c1, c2, c3] or a list of them; got {references!r}."
         )
+    if refs.shape[0] > _MAX_REFERENCES:  # each colour is a pass over the image and its distances in memory
+        raise InvalidParameterError(f"references: give 1 to {_MAX_REFERENCES} colours; got {refs.shape[0]}.")
     if not np.isfinite(refs).all():
         raise InvalidParameterError(f"references: colours must be finite numbers; got {refs.tolist()}.")
     if space == "lab":

@@ -49,6 +49,7 @@ from .histograms import (
 __all__ = ["multiotsu", "li", "triangle", "yen"]
 
 _MULTIOTSU_MAX_COMBINATIONS = 5e8  # about 10 s in scikit-image's search
+_MULTIOTSU_MAX_BINS = 8192  # its search tables: nbins^2 / 2 float64 values, 256 MiB at 8192
 _LI_FLOAT_BINS = 65536  # bins of a tiled Li fit on a float image (integer images count every level)
 
 
@@ -112,6 +113,10 @@ def _multiotsu_state(counts: NDArray, centers: NDArray, num_classes: int, top: f
         f"combinations to search (limit {_MULTIOTSU_MAX_COMBINATIONS:.0e}, about 10 s); "
         "use fewer classes or fewer bins (nbins).",
     )
+    # scikit-image's search tables hold nbins^2 / 2 numbers whatever the image (31,000 bins: 1.9 GB, 15 s)
+    check_param(num_classes < 3 or counts.size <= _MULTIOTSU_MAX_BINS, "nbins",
+                f"{counts.size} histogram levels need search tables of {counts.size ** 2 * 4 / 2**30:.1f} GiB for "
+                f"{num_classes} classes; give at most {_MULTIOTSU_MAX_BINS} bins (nbins) with 3 classes or more.")
     from skimage.filters import threshold_multiotsu
 
     prob = counts / np.sum(counts)  # normalised exactly as skimage.exposure.histogram(normalize=True)

@@ -357,6 +357,10 @@ def _gabor_fit(
     }
 
 
+#: Filters of a Gabor bank at most (frequencies x orientations).
+_MAX_FILTERS = 256
+
+
 def _bank_params(frequencies: Sequence[float], n_orientations: int, bandwidth: float, window_periods: float
                  ) -> dict[str, Any]:
     numbers = isinstance(frequencies, (list, tuple, np.ndarray)) and all(
@@ -367,6 +371,12 @@ def _bank_params(frequencies: Sequence[float], n_orientations: int, bandwidth: f
         len(freqs) > 0 and all(0 < f <= 0.5 for f in freqs), "frequencies",
         f"must be a non-empty list of frequencies in (0, 0.5] cycles per pixel; got {frequencies!r}.",
     )
+    check_param(len(set(freqs)) == len(freqs), "frequencies", f"lists a frequency twice; got {freqs}.")
+    # every filter is an image-sized feature (and the standardisation and PCA grow with their square): 6,400
+    # filters took 2.5 GB on a 64 x 64 image
+    check_param(len(freqs) * int(n_orientations) <= _MAX_FILTERS, "frequencies",
+                f"{len(freqs)} frequencies x {n_orientations} orientations make {len(freqs) * int(n_orientations)} "
+                f"filters; give at most {_MAX_FILTERS} (a texture is told apart by a few scales and orientations).")
     return {
         "frequencies": freqs,
         "n_orientations": int(n_orientations),
