@@ -456,8 +456,10 @@ def region_growing(
     meta: dict[str, object] = {"tolerance": float(tolerance)}
     # A region's mean carries the rounding of its sums: with a tolerance of 0 (the default on a constant image),
     # a pixel equal to the mean's true value would fall outside and a constant float image split. Distances
-    # within a few ulps of the values count as 0.
-    tolerance = max(float(tolerance), 64 * float(np.finfo(np.float64).eps) * float(np.abs(feat).max(initial=0)))
+    # within a few ulps of the values count as 0. (Integer values: a mean of equal integers is exact, and a
+    # pass over the image would cost as much as a flood fill.)
+    if feat.dtype.kind == "f":
+        tolerance = max(float(tolerance), 64 * float(np.finfo(np.float64).eps) * float(np.abs(feat).max(initial=0)))
     pts, seed_labels = _seeds(image, feat, seeds, markers, auto_seeds, spacing, sigma, float(tolerance), mask)
     n_regions = len(pts) if pts is not None else int(seed_labels.max())
     meta["n_seeds"] = n_regions
