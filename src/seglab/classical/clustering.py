@@ -221,8 +221,9 @@ def _kmeans_train(
         centres, labels, sizes, inertia = np.zeros((0, x.shape[1])), np.zeros(0, np.int32), np.zeros(0), 0.0
     else:
         centres, labels, sizes, inertia = _kmeans_core(x, num_classes, n_init, init, max_iter, tol, rng)
-        if origin is not None:  # back to the image's units
-            centres = centres + np.concatenate([origin, np.zeros(centres.shape[1] - origin.size)])
+        if origin is not None:  # back to the image's units (the colour columns; positions are not shifted)
+            centres = centres.copy()
+            centres[:, :origin.size] += origin
     order = _canonical_order(centres, channels, color_space)
     if np.array_equal(order, np.arange(len(order))):
         labels = np.add(labels, 1, dtype=np.int32)
@@ -271,10 +272,10 @@ def _kmeans_apply(
     origin = state.get("origin")
     x = _features(image, state["color_space"], state["spatial_weight"], mask, np.float32,
                   offset=offset, shape=state["shape"], origin=origin)
-    centres = state["centres"]
+    centres = state["centres"].astype(np.float32 if origin is None else np.float64)
     if origin is not None:
-        centres = centres - np.concatenate([origin, np.zeros(centres.shape[1] - origin.size)])
-    centres = centres.astype(np.float32)
+        centres[:, :origin.size] -= origin
+    centres = centres.astype(np.float32, copy=False)
     best = np.zeros(x.shape[0], np.int32)
     best_d2 = np.full(x.shape[0], np.inf, np.float32)
     for j, centre in enumerate(centres):

@@ -206,7 +206,8 @@ def binnable_values(image: NDArray, mask: NDArray | None) -> NDArray:
     dtype('float64')
     """
     values = pixel_values(image, mask)
-    if values.size and values.dtype.kind in "iu" and not per_level(values.dtype, (values.min(), values.max())):
+    wide = values.dtype.kind in "iu" and values.dtype.itemsize > 2  # 8 and 16 bits always fit: no min/max pass
+    if values.size and wide and not per_level(values.dtype, (values.min(), values.max())):
         return values.astype(np.float64)
     return values
 

@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation
-from ..core.validate import check_param
+from ..core.validate import check_param, round_off
 from .histograms import BINARY_CLASSES, POLARITY_RENAMED, Polarity
 
 __all__ = ["adaptive", "sauvola", "niblack", "gaussian_sigma_for", "check_odd_window", "check_window_fits"]
@@ -192,7 +192,7 @@ def adaptive(
         local = cv2.boxFilter(data, -1, (window_size, window_size), normalize=True, borderType=border)
     # the window's weights do not sum to exactly 1 in floating point: a flat region's local mean lands an ulp or
     # two below its value, so "above" means above by more than a few ulps (a constant image stays background)
-    local -= offset - 16 * float(np.finfo(ftype).eps) * float(np.abs(data).max())
+    local -= offset - round_off(data, 16)
     return _labels(_oriented(data > local, polarity, mask, meta), dict(meta, offset=float(offset)))
 
 

@@ -51,7 +51,7 @@ from ..core.jit import jit
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
-from ..core.validate import as_labels, float_dtype_for
+from ..core.validate import as_labels, float_dtype_for, round_off
 from .seeds import MarkerImage, Points, check_seeds_or_markers, h_maxima, noise_and_span, parse_points
 from .smoothing import gaussian_blur
 
@@ -459,7 +459,7 @@ def region_growing(
     # within a few ulps of the values count as 0. (Integer values: a mean of equal integers is exact, and a
     # pass over the image would cost as much as a flood fill.)
     if feat.dtype.kind == "f":
-        tolerance = max(float(tolerance), 64 * float(np.finfo(np.float64).eps) * float(np.abs(feat).max(initial=0)))
+        tolerance = max(float(tolerance), round_off(feat, 64, np.float64))  # the means are float64
     pts, seed_labels = _seeds(image, feat, seeds, markers, auto_seeds, spacing, sigma, float(tolerance), mask)
     n_regions = len(pts) if pts is not None else int(seed_labels.max())
     meta["n_seeds"] = n_regions

@@ -33,7 +33,7 @@ from ..core.errors import InvalidParameterError
 from ..core.params import Interval, Renamed
 from ..core.registry import register
 from ..core.types import Segmentation, instance_segmentation
-from ..core.validate import as_labels, check_param, float_dtype_for, to_gray
+from ..core.validate import as_labels, check_param, float_dtype_for, round_off, to_gray
 from ..postprocess import relabel_sequential, remove_small
 from .histograms import otsu_threshold
 from .local_threshold import check_window_fits
@@ -100,7 +100,7 @@ def _foreground(gray: NDArray, *, threshold_method: str, polarity: str, window_s
         else:
             local = cv2.boxFilter(gray, cv2.CV_64F, (window_size, window_size), borderType=cv2.BORDER_REPLICATE)
             # float rounding (of the smoothing before, in gray's precision): a flat region is never above its mean
-            margin = 16 * float(np.finfo(gray.dtype).eps) * float(np.abs(gray).max())
+            margin = round_off(gray, 16)
             local += offset + margin if polarity == "bright" else -(offset + margin)
             fg = gray > local if polarity == "bright" else gray < local
         info = {"window_size": window_size}

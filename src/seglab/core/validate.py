@@ -18,7 +18,7 @@ import os
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .errors import InvalidImageError, InvalidParameterError
 
@@ -28,6 +28,7 @@ __all__ = [
     "as_labels",
     "to_gray",
     "float_dtype_for",
+    "round_off",
     "check_param",
     "LUMA_WEIGHTS",
 ]
@@ -60,6 +61,22 @@ def float_dtype_for(dtype: np.dtype) -> type[np.floating]:
     """
     dtype = np.dtype(dtype)
     return np.float64 if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4) else np.float32
+
+
+def round_off(values: NDArray, ulps: float, dtype: DTypeLike | None = None) -> float:
+    """`ulps` units in the last place of `dtype` (default: the float type of `values`) at their largest magnitude.
+
+    The margin below which results of float arithmetic on `values` (a window's
+    weighted mean, a running mean of a region) count as equal to them, so that
+    a flat region is never "above" or "beyond" itself by round-off alone.
+
+    Examples
+    --------
+    >>> round_off(np.array([0.5, -2.0]), 4) == 4 * 2.0 * float(np.finfo(np.float64).eps)
+    True
+    """
+    eps = np.finfo(dtype if dtype is not None else values.dtype).eps
+    return ulps * float(eps) * float(np.abs(values).max(initial=0))
 
 
 def to_gray(image: ArrayLike) -> NDArray:

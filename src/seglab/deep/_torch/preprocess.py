@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ...core.errors import InvalidImageError, InvalidParameterError
-from ...core.validate import as_image, to_gray
+from ...core.validate import as_image, float_dtype_for, to_gray
 
 __all__ = ["check_normalization", "default_normalization", "to_channels", "normalize", "prepare"]
 
@@ -127,8 +127,7 @@ def normalize(image: NDArray, normalization: Mapping[str, Any]) -> NDArray[np.fl
     if normalization["kind"] == "percentile":
         # float64 and 32/64-bit integers are scaled in float64 first: values beyond float32's range (1e300) or
         # below its resolution (1e-300) would overflow or vanish in the cast, before the percentiles bring them to ~1
-        wide = image.dtype == np.float64 or (image.dtype.kind in "iu" and image.dtype.itemsize >= 4)
-        x = np.moveaxis(image, -1, 0).astype(np.float64 if wide else np.float32)
+        x = np.moveaxis(image, -1, 0).astype(float_dtype_for(image.dtype))
         for c in range(x.shape[0]):
             low, high = np.percentile(x[c], [normalization["low"], normalization["high"]])
             x[c] -= low
